@@ -10,8 +10,12 @@ scale, computed once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from smpstudio.analysis.headmodel import HeadModel
 
 NAMED_POINTS = (
     "glabella",
@@ -121,3 +125,4 @@ class Analysis:
     masks: Masks
     iris_diameter_px: float
     warnings: list[str] = field(default_factory=list)
+    head: HeadModel | None = None  # head model over forehead and scalp (mm)

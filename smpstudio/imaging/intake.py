@@ -197,7 +197,9 @@ def _decode(img: Image.Image, data: bytes, fmt: str) -> Photo:
                 notes.append(f"EXIF orientation {orientation} applied")
             return Photo(np.ascontiguousarray(rgb), fmt, 16, tuple(notes))
     if orientation != 1:
-        img = ImageOps.exif_transpose(img)
+        transposed = ImageOps.exif_transpose(img)
+        if transposed is not None:
+            img = transposed
         notes.append(f"EXIF orientation {orientation} applied")
     if sixteen:
         notes.append("16-bit converted to 8-bit for the ICC conversion")

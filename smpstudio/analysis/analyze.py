@@ -1,0 +1,95 @@
+"""The analysis step: photo -> landmarks, scale, pose, head model and masks."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from smpstudio.analysis.headmodel import HeadModel
+from smpstudio.analysis.landmarks import LandmarkBackend, default_backend, named_points
+from smpstudio.analysis.pose import pose_from_rotation, pose_warnings, rotation_from_landmarks
+from smpstudio.analysis.scale import MIN_IRIS_PX, estimate_scale
+from smpstudio.analysis.segmentation import segment
+from smpstudio.analysis.types import Analysis, FaceFrame
+from smpstudio.errors import PhotoError
+from smpstudio.imaging.intake import Photo, to_uint8
+
+DETECT_MAX_SIDE_PX = 1536  # the landmarker crops and resizes the face itself; larger inputs add nothing
+
+
+def analyze(photo: Photo | np.ndarray, *, backend: LandmarkBackend | None = None) -> Analysis:
+    """Analyse a frontal portrait.
+
+    Parameters
+    ----------
+    photo : Photo or ndarray
+        The client's photo (a :class:`~smpstudio.imaging.intake.Photo`, or an RGB array).
+    backend : LandmarkBackend, optional
+        Landmark backend; MediaPipe's Face Landmarker by default.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    PhotoError
+        No face, more than one face, or a face too small to measure.
+
+    Examples
+    --------
+    >>> from skimage import data
+    >>> a = analyze(data.astronaut())
+    >>> 0.4 < a.scale.px_per_mm < 1.2, a.scale.source in ("iris", "iris+ipd", "ipd")
+    (True, True)
+    """
+    if not isinstance(photo, Photo):
+        photo = Photo.from_array(np.asarray(photo))
+    rgb = photo.rgb
+    h, w = rgb.shape[:2]
+    k = min(1.0, DETECT_MAX_SIDE_PX / max(w, h))
+    img8 = to_uint8(rgb)
+    if k < 1.0:
+        img8 = cv2.resize(img8, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA)
+    faces = (backend or default_backend()).detect(img8, max_faces=2)
+    if not faces:
+        raise PhotoError("no face found in the photo; use a frontal portrait with the whole face visible")
+    if len(faces) > 1:
+        raise PhotoError(f"{len(faces)} faces found in the photo; crop it to the client's face")
+    face = faces[0]
+    pts3 = face.points.astype(np.float64)
+    if k < 1.0:
+        pts3[:, 0] *= w / img8.shape[1]
+        pts3[:, 1] *= h / img8.shape[0]
+        pts3[:, 2] *= w / img8.shape[1]
+    rotation = face.rotation if face.rotation is not None else rotation_from_landmarks(pts3)
+    pose = pose_from_rotation(rotation)
+    warnings = pose_warnings(pose)
+    scale, iris_px, scale_warnings = estimate_scale(pts3, pose.yaw)
+    warnings += scale_warnings
+    if iris_px < MIN_IRIS_PX:
+        raise PhotoError(
+            f"the face is too small to measure (iris {iris_px:.1f} px across, at least {MIN_IRIS_PX:.0f} px "
+            "needed); take the photo closer or at a higher resolution"
+        )
+    points = named_points(pts3)
+    frame = FaceFrame(origin_px=points["glabella"], px_per_mm=scale.px_per_mm, roll_deg=pose.roll)
+    head = HeadModel.fit(pts3, rotation, scale.px_per_mm)
+    masks = segment(rgb, pts3, head)
+    if math.isnan(scale.px_per_mm):
+        raise PhotoError("the face's scale could not be measured")
+    return Analysis(
+        image_size=(w, h),
+        landmarks_px=pts3[:, :2].astype(np.float32),
+        landmarks_3d=pts3.astype(np.float32),
+        points_px=points,
+        scale=scale,
+        pose=pose,
+        frame=frame,
+        masks=masks,
+        iris_diameter_px=float(iris_px),
+        warnings=warnings,
+        head=head,
+    )

@@ -1,0 +1,205 @@
+"""Hair / skin / background segmentation seeded by the face mesh, with no downloaded weights.
+
+1. **Head vs background**: OpenCV's GrabCut, initialised from the geometry: the face oval is sure
+   foreground, the head model's silhouette (scalp ellipsoid) probable foreground, far outside it and
+   below the chin sure background.
+2. **Hair vs skin inside the head**: per-image colour models in CIELAB plus local texture (the
+   standard deviation of L* in a small window): skin is sampled on the forehead and the cheeks
+   (highlights and shadows trimmed), hair candidates are head pixels outside the face whose colour is
+   far from the skin model; each class is a Gaussian, pixels are labelled by likelihood, and a second
+   GrabCut pass makes the hair region spatially coherent. Because both models are fitted on this
+   photo, light-brown hair on light skin separates where a fixed skin-colour threshold does not.
+
+Everything runs on a crop around the head, scaled so that the face is ~110 px wide; masks are scaled back up.
+
+References
+----------
+.. [1] Rother, C., Kolmogorov, V., Blake, A. "GrabCut: interactive foreground extraction using
+   iterated graph cuts." ACM SIGGRAPH 2004.
+.. [2] Jones, M. J., Rehg, J. M. "Statistical color models with application to skin detection."
+   IJCV 46(1):81-96, 2002.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from smpstudio.analysis.headmodel import HeadModel
+from smpstudio.analysis.landmarks import (
+    FACE_OVAL,
+    IDX_LEFT_BROW_UPPER,
+    IDX_MENTON,
+    IDX_RIGHT_BROW_UPPER,
+)
+from smpstudio.analysis.types import Masks
+
+WORK_FACE_WIDTH_PX = 110.0
+FOREHEAD_POLY = (67, 109, 10, 338, 297, 299, 9, 69)  # between the brows and landmark 10
+LEFT_CHEEK_POLY = (116, 123, 147, 187, 205, 36, 142, 100, 118)
+RIGHT_CHEEK_POLY = (345, 352, 376, 411, 425, 266, 371, 329, 347)
+HAIR_DISTANCE_SIGMA = 4.0  # Mahalanobis distance from the skin model beyond which a pixel may be hair
+MIN_HAIR_FRACTION = 0.02  # of the head region, below which the client is treated as having no hair
+HAIR_VOLUME_FACTOR = 1.3  # hair may stand this far out of the skull model (radii factor)
+FAR_FACTOR = 1.7  # beyond this, surely background
+
+
+def _poly_mask(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray:
+    m = np.zeros(shape, np.uint8)
+    cv2.fillPoly(m, [np.round(pts).astype(np.int32).reshape(-1, 1, 2)], 1)
+    return m.astype(bool)
+
+
+def _features(rgb: np.ndarray) -> np.ndarray:
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb, dtype=np.float32), cv2.COLOR_RGB2Lab)
+    L = lab[..., 0]
+    mean = cv2.blur(L, (5, 5))
+    sq = cv2.blur(L * L, (5, 5))
+    std = np.sqrt(np.maximum(sq - mean * mean, 0.0))
+    return np.concatenate([lab, std[..., None]], axis=2)
+
+
+def _gaussian(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mu = samples.mean(axis=0)
+    cov = np.cov(samples, rowvar=False) + np.diag([4.0, 1.0, 1.0, 1.0])  # regularise (L*, a*, b*, std)
+    return mu, np.linalg.inv(cov)
+
+
+def _mahalanobis2(x: np.ndarray, mu: np.ndarray, icov: np.ndarray) -> np.ndarray:
+    d = x - mu
+    return np.einsum("...i,ij,...j->...", d, icov, d)
+
+
+def _trimmed(feat: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    s = feat[mask]
+    if len(s) < 10:
+        return s
+    lo, hi = np.percentile(s[:, 0], [10, 90])  # drop shadows and highlights
+    return s[(s[:, 0] >= lo) & (s[:, 0] <= hi)]
+
+
+def segment(rgb: np.ndarray, landmarks_px: np.ndarray, head: HeadModel) -> Masks:
+    """Label every pixel hair, skin or background.
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3), float32
+        sRGB in [0, 1].
+    landmarks_px : ndarray, shape (478, 2+)
+    head : HeadModel
+
+    Returns
+    -------
+    Masks
+    """
+    h, w = rgb.shape[:2]
+    pts = np.asarray(landmarks_px, dtype=np.float64)[:, :2]
+    oval = pts[list(FACE_OVAL)]
+    face_w, face_h = float(np.ptp(oval[:, 0])), float(np.ptp(oval[:, 1]))
+    # work on a crop around the head (the background far from it is irrelevant), scaled down
+    x0 = int(max(0, np.floor(oval[:, 0].min() - 0.7 * face_w)))
+    x1 = int(min(w, np.ceil(oval[:, 0].max() + 0.7 * face_w)))
+    y0 = int(max(0, np.floor(oval[:, 1].min() - 1.0 * face_h)))
+    y1 = int(min(h, np.ceil(pts[IDX_MENTON, 1] + 0.1 * face_h)))
+    cw, ch = x1 - x0, y1 - y0
+    k = min(1.0, WORK_FACE_WIDTH_PX / max(face_w, 1.0))
+    sw, sh = max(8, round(cw * k)), max(8, round(ch * k))
+    crop = rgb[y0:y1, x0:x1]
+    small = cv2.resize(crop, (sw, sh), interpolation=cv2.INTER_AREA) if (sw, sh) != (cw, ch) else crop
+    fx, fy = sw / cw, sh / ch
+    sp = (pts - np.array([x0, y0])) * np.array([fx, fy])
+
+    face = _poly_mask((sh, sw), sp[list(FACE_OVAL)])
+    # the head model's silhouette (scalp ellipsoid), evaluated on the small grid
+    yy, xx = np.mgrid[0:sh, 0:sw]
+    grid = np.stack([(xx.ravel() + 0.5) / fx + x0, (yy.ravel() + 0.5) / fy + y0], axis=1)
+    _, fs = head.surface_at_px(grid)
+    scalp = (fs > 0).reshape(sh, sw)
+    # hair adds volume around the skull: a wider shell is still probably head, far outside it is not
+    _, fs_out = replace(head, radii_mm=head.radii_mm * HAIR_VOLUME_FACTOR).surface_at_px(grid)
+    shell = (fs_out > 0).reshape(sh, sw)
+    chin_y = sp[IDX_MENTON, 1]
+    below_chin = yy > chin_y
+
+    # 1. head vs background -------------------------------------------------------------------
+    gc = np.full((sh, sw), cv2.GC_PR_BGD, np.uint8)
+    prob_fg = scalp | face
+    gc[shell] = cv2.GC_PR_FGD
+    gc[prob_fg] = cv2.GC_PR_FGD
+    gc[face] = cv2.GC_FGD
+    _, fs_far = replace(head, radii_mm=head.radii_mm * FAR_FACTOR).surface_at_px(grid)
+    gc[(fs_far.reshape(sh, sw) == 0) | below_chin] = cv2.GC_BGD
+    img8 = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    bgr = cv2.cvtColor(img8, cv2.COLOR_RGB2BGR)
+    head_fg = prob_fg & ~below_chin
+    if (gc == cv2.GC_BGD).any() and ((gc == cv2.GC_PR_BGD) | (gc == cv2.GC_BGD)).sum() > 50:
+        bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+        cv2.setRNGSeed(0)
+        cv2.grabCut(bgr, gc, (0, 0, 1, 1), bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
+        head_fg = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)) & ~below_chin
+    head_fg |= face
+    head_fg = _largest_component(head_fg)
+
+    # 2. hair vs skin ---------------------------------------------------------------------------
+    feat = _features(small)
+    skin_seed = _poly_mask((sh, sw), sp[list(FOREHEAD_POLY)])
+    skin_seed |= _poly_mask((sh, sw), sp[list(LEFT_CHEEK_POLY)])
+    skin_seed |= _poly_mask((sh, sw), sp[list(RIGHT_CHEEK_POLY)])
+    skin_samples = _trimmed(feat, skin_seed)
+    hair = np.zeros((sh, sw), bool)
+    if len(skin_samples) >= 10:
+        mu_s, icov_s = _gaussian(skin_samples)
+        d2_skin = _mahalanobis2(feat, mu_s, icov_s)
+        brow_y = min(sp[list(IDX_LEFT_BROW_UPPER), 1].min(), sp[list(IDX_RIGHT_BROW_UPPER), 1].min())
+        hair_zone = head_fg & ~face & (yy < chin_y)
+        cand = hair_zone & (d2_skin > HAIR_DISTANCE_SIGMA**2)
+        if cand.sum() >= max(20, MIN_HAIR_FRACTION * hair_zone.sum()):
+            mu_h, icov_h = _gaussian(feat[cand])
+            d2_hair = _mahalanobis2(feat, mu_h, icov_h)
+            ld_s = -0.5 * d2_skin + 0.5 * np.linalg.slogdet(icov_s)[1]
+            ld_h = -0.5 * d2_hair + 0.5 * np.linalg.slogdet(icov_h)[1]
+            hair_like = (ld_h > ld_s) & head_fg & (yy < max(brow_y, 0) + 0.5 * (chin_y - brow_y))
+            # fringe over the forehead is allowed, but not eyes, brows or lower face
+            hair_like &= ~(face & (yy > brow_y - 0.02 * sh))
+            hair = _refine_hair(bgr, hair_like, head_fg, face, skin_seed)
+            if hair.sum() < MIN_HAIR_FRACTION * hair_zone.sum():
+                hair[:] = False
+
+    def up(m: np.ndarray) -> np.ndarray:
+        full = np.zeros((h, w), bool)
+        if (sw, sh) != (cw, ch):
+            m = cv2.resize(m.astype(np.float32), (cw, ch), interpolation=cv2.INTER_LINEAR) > 0.5
+        full[y0:y1, x0:x1] = m
+        return full
+
+    hair_u, head_u = up(hair), up(head_fg)
+    face_u = _poly_mask((h, w), oval)
+    hair_u &= head_u
+    return Masks(hair=hair_u, skin=head_u & ~hair_u, background=~head_u, face=face_u, head=head_u)
+
+
+def _refine_hair(bgr: np.ndarray, hair_like: np.ndarray, head: np.ndarray, face: np.ndarray,
+                 skin_seed: np.ndarray) -> np.ndarray:
+    """GrabCut between hair and skin inside the head, initialised by the colour classification."""
+    if hair_like.sum() < 20 or (head & ~hair_like).sum() < 20:
+        return hair_like
+    er = cv2.erode(hair_like.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    gc = np.full(hair_like.shape, cv2.GC_PR_BGD, np.uint8)
+    gc[hair_like] = cv2.GC_PR_FGD
+    gc[er] = cv2.GC_FGD
+    gc[~head | skin_seed] = cv2.GC_BGD
+    gc[face & ~hair_like] = cv2.GC_BGD
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(1)
+    cv2.grabCut(bgr, gc, (0, 0, 1, 1), bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)
+    return ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)) & head
+
+
+def _largest_component(mask: np.ndarray) -> np.ndarray:
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return mask
+    i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return lab == i

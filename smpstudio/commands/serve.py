@@ -1,0 +1,62 @@
+"""``smp serve``: the clinic records web service (FastAPI on uvicorn)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from smpstudio.errors import OptionError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="serve a seeded demo clinic (its own database under <data dir>/demo unless "
+            "DATABASE_URL is set); cookies work over plain http"
+        ),
+    ] = False,
+) -> None:
+    """Run the clinic records service (API docs at /docs, schema at /openapi.json)."""
+    import uvicorn
+
+    from smpstudio.records.settings import Settings
+    from smpstudio.web.app import create_app
+
+    if not 0 < port < 65536:
+        raise OptionError(f"--port {port} is not a TCP port (1-65535)")
+    settings = Settings()
+    if demo:
+        settings = prepare_demo(settings)
+    app = create_app(settings)
+    if demo:
+        from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
+
+        typer.echo(f"demo clinic: sign in as {DEMO_OWNER} / {DEMO_PASSWORD} at http://{host}:{port}/docs")
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+
+
+def prepare_demo(settings):  # type: ignore[no-untyped-def]
+    """Settings for the demo (own data folder, dev cookies), migrated and seeded."""
+    from smpstudio.records.db import make_engine, make_sessionmaker, upgrade
+    from smpstudio.records.demo import seed_demo
+
+    update = {"env": "dev"}
+    if not settings.database_url:
+        update["data_dir"] = settings.data_dir / "demo"
+    settings = settings.model_copy(update=update)
+    engine = make_engine(settings.db_url, pool_size=1)
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine)() as db:
+            seed_demo(db)
+    finally:
+        engine.dispose()
+    return settings

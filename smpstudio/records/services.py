@@ -1,0 +1,473 @@
+"""Services of the clinic records: every query is scoped to the caller's clinic, every read or write
+of a client's record writes an :class:`AuditEvent` in the same transaction.
+
+The web layer validates input with :mod:`smpstudio.records.schemas`, calls one function here and
+returns its result; nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from smpstudio.records import schemas as s
+from smpstudio.records.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthorized
+from smpstudio.records.models import (
+    AuditEvent,
+    Client,
+    Clinic,
+    Consent,
+    InventoryLot,
+    LoginSession,
+    Plan,
+    SessionZone,
+    TreatmentSession,
+    User,
+    utcnow,
+)
+from smpstudio.records.security import AddressThrottle, hash_password, new_token, token_digest, verify_password
+from smpstudio.records.settings import Settings
+
+T = TypeVar("T")
+
+WRITERS = (s.Role.owner, s.Role.artist)
+EVERYONE = (s.Role.owner, s.Role.artist, s.Role.front_desk)
+OWNER = (s.Role.owner,)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user on whose behalf a service runs."""
+
+    user_id: int
+    clinic_id: int
+    role: s.Role
+
+    def require(self, roles: Sequence[s.Role]) -> None:
+        if self.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise Forbidden(f"this needs the role {allowed}; you are {self.role.value}")
+
+
+def audit(
+    db: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    *,
+    client_id: int | None = None,
+    clinic_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    """Add an audit event to the current transaction."""
+    db.add(
+        AuditEvent(
+            clinic_id=actor.clinic_id if actor else clinic_id,
+            user_id=actor.user_id if actor else None,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            client_id=client_id,
+            detail=None if detail is None else detail[:500],
+        )
+    )
+
+
+def owned(db: Session, actor: Actor, model: type[T], obj_id: int, what: str | None = None) -> T:
+    """The row ``obj_id`` of ``model`` if it belongs to the actor's clinic, else :class:`NotFound`."""
+    row = db.scalar(
+        select(model).where(model.id == obj_id, model.clinic_id == actor.clinic_id)  # type: ignore[attr-defined]
+    )
+    if row is None:
+        raise NotFound(f"{what or model.__name__.lower()} {obj_id} not found")
+    return row
+
+
+# ---- sign-in ---------------------------------------------------------------------------------------
+@dataclass
+class SignIn:
+    user: User
+    token: str
+    csrf_token: str
+    expires_at: dt.datetime
+
+
+def sign_in(
+    db: Session, settings: Settings, throttle: AddressThrottle, address: str, email: str, password: str
+) -> SignIn:
+    """Check the password (argon2id) with per-account lockout and per-address throttling."""
+    if throttle.blocked(address):
+        raise TooManyAttempts("too many failed sign-ins from this address; wait a few minutes")
+    user = db.scalar(select(User).where(User.email == email))
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        throttle.failed(address)
+        raise TooManyAttempts("this account is locked after repeated failed sign-ins; try again later")
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        throttle.failed(address)
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= settings.login_max_failures:
+                user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
+                user.failed_logins = 0
+                audit(db, None, "lockout", "user", user.id, clinic_id=user.clinic_id)
+            db.commit()
+        raise Unauthorized("wrong e-mail or password")
+    throttle.succeeded(address)
+    user.failed_logins = 0
+    user.locked_until = None
+    token, csrf = new_token(), new_token()
+    expires = now + dt.timedelta(hours=settings.session_hours)
+    db.add(LoginSession(user_id=user.id, token_sha256=token_digest(token), csrf_token=csrf, expires_at=expires))
+    audit(db, Actor(user.id, user.clinic_id, s.Role(user.role)), "login", "user", user.id)
+    db.commit()
+    return SignIn(user, token, csrf, expires)
+
+
+def session_user(db: Session, token: str) -> tuple[User, LoginSession] | None:
+    """The user and login session of a cookie token, if it is valid and not expired."""
+    row = db.execute(
+        select(User, LoginSession)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token_sha256 == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    user, login = row
+    if login.expires_at <= utcnow() or not user.active:
+        return None
+    return user, login
+
+
+def sign_out(db: Session, token: str) -> None:
+    login = db.scalar(select(LoginSession).where(LoginSession.token_sha256 == token_digest(token)))
+    if login is not None:
+        db.delete(login)
+        db.commit()
+
+
+# ---- clinic and users ------------------------------------------------------------------------------
+def get_clinic(db: Session, actor: Actor) -> Clinic:
+    clinic = db.get(Clinic, actor.clinic_id)
+    assert clinic is not None
+    return clinic
+
+
+def list_users(db: Session, actor: Actor) -> Sequence[User]:
+    actor.require(OWNER)
+    return db.scalars(select(User).where(User.clinic_id == actor.clinic_id).order_by(User.id)).all()
+
+
+def create_user(db: Session, actor: Actor, data: s.UserCreate) -> User:
+    actor.require(OWNER)
+    if db.scalar(select(User.id).where(User.email == data.email)) is not None:
+        raise Conflict("a user with this e-mail already exists")
+    user = User(
+        clinic_id=actor.clinic_id,
+        email=data.email,
+        name=data.name,
+        role=data.role.value,
+        password_hash=hash_password(data.password),
+    )
+    db.add(user)
+    _commit(db, "a user with this e-mail already exists")
+    audit(db, actor, "create", "user", user.id)
+    db.commit()
+    return user
+
+
+def _commit(db: Session, conflict_message: str) -> None:
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        raise Conflict(conflict_message) from None
+
+
+# ---- clients ---------------------------------------------------------------------------------------
+def list_clients(db: Session, actor: Actor, page: s.Page, query: str | None = None) -> Sequence[Client]:
+    stmt = select(Client).where(Client.clinic_id == actor.clinic_id)
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(or_(func.lower(Client.first_name).like(like), func.lower(Client.last_name).like(like)))
+    rows = db.scalars(stmt.order_by(Client.last_name, Client.id).offset(page.offset).limit(page.limit)).all()
+    audit(db, actor, "list", "client", None, detail=f"{len(rows)} clients" + (f", query {query!r}" if query else ""))
+    db.commit()
+    return rows
+
+
+def get_client(db: Session, actor: Actor, client_id: int, *, audit_read: bool = True) -> Client:
+    client = owned(db, actor, Client, client_id, "client")
+    if audit_read:
+        audit(db, actor, "read", "client", client.id, client_id=client.id)
+        db.commit()
+    return client
+
+
+def create_client(db: Session, actor: Actor, data: s.ClientCreate) -> Client:
+    client = Client(clinic_id=actor.clinic_id, **_plain(data.model_dump()))
+    db.add(client)
+    db.flush()
+    audit(db, actor, "create", "client", client.id, client_id=client.id)
+    db.commit()
+    return client
+
+
+def update_client(db: Session, actor: Actor, client_id: int, data: s.ClientUpdate) -> Client:
+    client = owned(db, actor, Client, client_id, "client")
+    if client.erased_at is not None:
+        raise Conflict(f"client {client_id} was erased; the record can no longer be changed")
+    changes = _plain(data.model_dump(exclude_unset=True))
+    for key in ("first_name", "last_name"):
+        if key in changes and changes[key] is None:
+            del changes[key]
+    for key, value in changes.items():
+        setattr(client, key, value)
+    audit(db, actor, "update", "client", client.id, client_id=client.id, detail="fields: " + ", ".join(changes))
+    db.commit()
+    return client
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.value if isinstance(v, s.StrEnum) else v) for k, v in values.items()}
+
+
+# ---- consents --------------------------------------------------------------------------------------
+def list_consents(db: Session, actor: Actor, client_id: int) -> Sequence[Consent]:
+    client = owned(db, actor, Client, client_id, "client")
+    rows = db.scalars(
+        select(Consent).where(Consent.client_id == client.id, Consent.clinic_id == actor.clinic_id).order_by(Consent.id)
+    ).all()
+    audit(db, actor, "list", "consent", None, client_id=client.id)
+    db.commit()
+    return rows
+
+
+def create_consent(db: Session, actor: Actor, client_id: int, data: s.ConsentCreate) -> Consent:
+    client = owned(db, actor, Client, client_id, "client")
+    if client.erased_at is not None:
+        raise Conflict(f"client {client_id} was erased")
+    consent = Consent(
+        clinic_id=actor.clinic_id,
+        client_id=client.id,
+        version=data.version,
+        text=data.text,
+        text_sha256=hashlib.sha256(data.text.encode()).hexdigest(),
+        signed_at=data.signed_at,
+        signature=data.signature,
+        preview_sha256=list(data.preview_sha256),
+        created_by=actor.user_id,
+    )
+    db.add(consent)
+    db.flush()
+    audit(db, actor, "create", "consent", consent.id, client_id=client.id)
+    db.commit()
+    return consent
+
+
+def get_consent(db: Session, actor: Actor, consent_id: int) -> Consent:
+    consent = owned(db, actor, Consent, consent_id, "consent")
+    audit(db, actor, "read", "consent", consent.id, client_id=consent.client_id)
+    db.commit()
+    return consent
+
+
+# ---- plans -----------------------------------------------------------------------------------------
+def plan_digest(plan: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(plan, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+
+
+def list_plans(db: Session, actor: Actor, client_id: int) -> Sequence[Plan]:
+    client = owned(db, actor, Client, client_id, "client")
+    rows = db.scalars(
+        select(Plan).where(Plan.client_id == client.id, Plan.clinic_id == actor.clinic_id).order_by(Plan.version)
+    ).all()
+    audit(db, actor, "list", "plan", None, client_id=client.id)
+    db.commit()
+    return rows
+
+
+def create_plan(db: Session, actor: Actor, client_id: int, data: s.PlanCreate) -> Plan:
+    """Store ``plan.json`` as the client's next immutable plan version."""
+    actor.require(WRITERS)
+    client = owned(db, actor, Client, client_id, "client")
+    if client.erased_at is not None:
+        raise Conflict(f"client {client_id} was erased")
+    for _attempt in range(3):
+        version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
+        plan = Plan(
+            clinic_id=actor.clinic_id,
+            client_id=client.id,
+            version=version,
+            seed=data.seed,
+            plan_json=data.plan,
+            plan_sha256=plan_digest(data.plan),
+            created_by=actor.user_id,
+        )
+        db.add(plan)
+        try:
+            db.flush()
+        except IntegrityError:  # another request took this version number: take the next one
+            db.rollback()
+            continue
+        audit(db, actor, "create", "plan", plan.id, client_id=client.id, detail=f"version {version}")
+        db.commit()
+        return plan
+    raise Conflict("the plan could not be stored (concurrent versions); try again")
+
+
+def get_plan(db: Session, actor: Actor, plan_id: int) -> Plan:
+    plan = owned(db, actor, Plan, plan_id, "plan")
+    audit(db, actor, "read", "plan", plan.id, client_id=plan.client_id)
+    db.commit()
+    return plan
+
+
+# ---- treatment sessions ----------------------------------------------------------------------------
+def _check_refs(db: Session, actor: Actor, client: Client, values: dict[str, Any]) -> None:
+    refs: dict[str, tuple[type, str]] = {
+        "plan_id": (Plan, "plan"),
+        "consent_id": (Consent, "consent"),
+        "operator_id": (User, "user"),
+        "needle_lot_id": (InventoryLot, "lot"),
+        "pigment_lot_id": (InventoryLot, "lot"),
+    }
+    for key, (model, what) in refs.items():
+        ref_id = values.get(key)
+        if ref_id is None:
+            continue
+        row: Any = owned(db, actor, model, ref_id, what)
+        if model in (Plan, Consent) and row.client_id != client.id:
+            raise NotFound(f"{what} {ref_id} not found for client {client.id}")
+        if key == "needle_lot_id" and row.kind != s.LotKind.needle.value:
+            raise Conflict(f"lot {ref_id} is a {row.kind} lot, not a needle lot")
+        if key == "pigment_lot_id" and row.kind != s.LotKind.pigment.value:
+            raise Conflict(f"lot {ref_id} is a {row.kind} lot, not a pigment lot")
+
+
+def list_sessions(db: Session, actor: Actor, client_id: int) -> Sequence[TreatmentSession]:
+    client = owned(db, actor, Client, client_id, "client")
+    rows = db.scalars(
+        select(TreatmentSession)
+        .where(TreatmentSession.client_id == client.id, TreatmentSession.clinic_id == actor.clinic_id)
+        .order_by(TreatmentSession.date, TreatmentSession.id)
+    ).all()
+    audit(db, actor, "list", "session", None, client_id=client.id)
+    db.commit()
+    return rows
+
+
+def create_session(db: Session, actor: Actor, client_id: int, data: s.SessionCreate) -> TreatmentSession:
+    """Write a session and its zones in one transaction (never half a session)."""
+    actor.require(WRITERS)
+    client = owned(db, actor, Client, client_id, "client")
+    if client.erased_at is not None:
+        raise Conflict(f"client {client_id} was erased")
+    values = _plain(data.model_dump(exclude={"zones"}))
+    _check_refs(db, actor, client, values)
+    if values.get("number") is None:
+        count = db.scalar(
+            select(func.count()).select_from(TreatmentSession).where(TreatmentSession.client_id == client.id)
+        )
+        values["number"] = (count or 0) + 1
+    if values.get("operator_id") is None and data.status == s.SessionStatus.done:
+        values["operator_id"] = actor.user_id
+    session = TreatmentSession(clinic_id=actor.clinic_id, client_id=client.id, **values)
+    session.zones = [SessionZone(**z.model_dump()) for z in data.zones]
+    db.add(session)
+    db.flush()
+    audit(db, actor, "create", "session", session.id, client_id=client.id, detail=f"{len(data.zones)} zones")
+    db.commit()
+    return session
+
+
+def get_session(db: Session, actor: Actor, session_id: int) -> TreatmentSession:
+    session = owned(db, actor, TreatmentSession, session_id, "session")
+    audit(db, actor, "read", "session", session.id, client_id=session.client_id)
+    db.commit()
+    return session
+
+
+def update_session(db: Session, actor: Actor, session_id: int, data: s.SessionUpdate) -> TreatmentSession:
+    actor.require(WRITERS)
+    session = owned(db, actor, TreatmentSession, session_id, "session")
+    client = owned(db, actor, Client, session.client_id, "client")
+    if client.erased_at is not None:
+        raise Conflict(f"client {client.id} was erased")
+    values = _plain(data.model_dump(exclude_unset=True, exclude={"zones"}))
+    for key in ("status", "date", "aftercare_given"):
+        if key in values and values[key] is None:
+            del values[key]
+    _check_refs(db, actor, client, values)
+    for key, value in values.items():
+        setattr(session, key, value)
+    if data.zones is not None:
+        session.zones = [SessionZone(**z.model_dump()) for z in data.zones]
+    session.updated_at = utcnow()
+    audit(db, actor, "update", "session", session.id, client_id=client.id, detail="fields: " + ", ".join(values))
+    db.commit()
+    return session
+
+
+# ---- inventory lots --------------------------------------------------------------------------------
+def list_lots(db: Session, actor: Actor, kind: s.LotKind | None, page: s.Page) -> Sequence[InventoryLot]:
+    stmt = select(InventoryLot).where(InventoryLot.clinic_id == actor.clinic_id)
+    if kind is not None:
+        stmt = stmt.where(InventoryLot.kind == kind.value)
+    return db.scalars(stmt.order_by(InventoryLot.id).offset(page.offset).limit(page.limit)).all()
+
+
+def create_lot(db: Session, actor: Actor, data: s.LotCreate) -> InventoryLot:
+    actor.require(WRITERS)
+    lot = InventoryLot(clinic_id=actor.clinic_id, **_plain(data.model_dump()))
+    db.add(lot)
+    _commit(db, f"a {data.kind.value} lot numbered {data.lot_number!r} already exists")
+    audit(db, actor, "create", "lot", lot.id)
+    db.commit()
+    return lot
+
+
+def get_lot(db: Session, actor: Actor, lot_id: int) -> InventoryLot:
+    return owned(db, actor, InventoryLot, lot_id, "lot")
+
+
+# ---- audit -----------------------------------------------------------------------------------------
+def list_audit(db: Session, actor: Actor, client_id: int | None, page: s.Page) -> Sequence[AuditEvent]:
+    actor.require(OWNER)
+    stmt = select(AuditEvent).where(AuditEvent.clinic_id == actor.clinic_id)
+    if client_id is not None:
+        owned(db, actor, Client, client_id, "client")
+        stmt = stmt.where(AuditEvent.client_id == client_id)
+    return db.scalars(stmt.order_by(AuditEvent.id.desc()).offset(page.offset).limit(page.limit)).all()
+
+
+# ---- set-up ----------------------------------------------------------------------------------------
+def create_clinic_with_owner(
+    db: Session, *, clinic_name: str, owner_email: str, owner_name: str, password: str, **clinic_fields: Any
+) -> tuple[Clinic, User]:
+    """A new clinic (tenant) with its first owner account."""
+    clinic = Clinic(name=clinic_name, **clinic_fields)
+    db.add(clinic)
+    db.flush()
+    owner = User(
+        clinic_id=clinic.id,
+        email=owner_email.lower(),
+        name=owner_name,
+        role=s.Role.owner.value,
+        password_hash=hash_password(password),
+    )
+    db.add(owner)
+    _commit(db, f"a user {owner_email!r} already exists")
+    audit(db, None, "create", "clinic", clinic.id, clinic_id=clinic.id)
+    db.commit()
+    return clinic, owner

@@ -1,0 +1,206 @@
+"""Photos: validated by the photo intake, re-encoded without metadata, encrypted, written atomically.
+
+An upload decodes the file with :func:`smpstudio.imaging.intake.load_photo` (size, type and
+decompression-bomb checks), re-encodes it as a metadata-free JPEG (no EXIF, no GPS) plus a thumbnail,
+encrypts both with the client's photo key and writes them (temporary file, fsync, rename) *before* the
+row is committed; if the commit fails the files are removed. A crash between the rename and the commit
+can leave a file without a row: :func:`reconcile` (run when the service starts) removes such files, so
+the store never keeps an orphan and never has a row without its file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from smpstudio.errors import PhotoError
+from smpstudio.imaging.intake import load_photo
+from smpstudio.records import schemas as s
+from smpstudio.records.errors import Conflict, NotFound
+from smpstudio.records.models import Client, Photo, TreatmentSession, utcnow
+from smpstudio.records.services import EVERYONE, WRITERS, Actor, audit, owned
+from smpstudio.records.storage import TMP_PREFIX, KeyStore, PhotoStore, new_client_key
+
+THUMB_MAX_SIDE_PX = 512
+JPEG_QUALITY = 92
+MAX_MEGAPIXELS = 60.0
+
+
+@dataclass(frozen=True)
+class Vault:
+    """Where photos and keys live: the photo folder and the clinic key files."""
+
+    photos: PhotoStore
+    keys: KeyStore
+
+
+def client_key(db: Session, vault: Vault, client: Client, *, create: bool) -> bytes:
+    """The client's photo key; created (and committed, race-free) on first use when ``create``."""
+    if client.photo_key_wrapped is None:
+        if not create:
+            raise NotFound(f"client {client.id} has no photos")
+        wrapped = vault.keys.wrap(client.clinic_id, client.id, new_client_key())
+        db.execute(
+            update(Client)
+            .where(Client.id == client.id, Client.photo_key_wrapped.is_(None))
+            .values(photo_key_wrapped=wrapped)
+        )
+        db.commit()
+        db.refresh(client)
+        if client.photo_key_wrapped is None:
+            raise Conflict(f"client {client.id} was erased")
+    return vault.keys.unwrap(client.clinic_id, client.id, client.photo_key_wrapped)
+
+
+def upload_photo(
+    db: Session,
+    actor: Actor,
+    vault: Vault,
+    client_id: int,
+    data: bytes,
+    *,
+    view: s.PhotoView,
+    phase: s.PhotoPhase,
+    taken_at: dt.datetime | None,
+    session_id: int | None,
+) -> Photo:
+    """Validate, strip, encrypt and store one photo of a client; returns its row."""
+    actor.require(WRITERS)
+    client = owned(db, actor, Client, client_id, "client")
+    if client.erased_at is not None:
+        raise Conflict(f"client {client_id} was erased")
+    if session_id is not None:
+        session = owned(db, actor, TreatmentSession, session_id, "session")
+        if session.client_id != client.id:
+            raise NotFound(f"session {session_id} not found for client {client.id}")
+    db.commit()  # end the read transaction before the slow decode
+    photo = load_photo(data, max_megapixels=MAX_MEGAPIXELS)
+    jpeg = photo.to_jpeg_bytes(quality=JPEG_QUALITY)
+    thumb = photo.thumbnail(THUMB_MAX_SIDE_PX).to_jpeg_bytes(quality=85)
+    key = client_key(db, vault, client, create=True)
+    storage_key = uuid.uuid4().hex
+    paths = vault.photos.write(client.clinic_id, client.id, storage_key, key, jpeg, thumb)
+    try:
+        row = Photo(
+            clinic_id=actor.clinic_id,
+            client_id=client.id,
+            session_id=session_id,
+            view=view.value,
+            phase=phase.value,
+            taken_at=taken_at or utcnow(),
+            storage_key=storage_key,
+            sha256=hashlib.sha256(jpeg).hexdigest(),
+            width_px=photo.width,
+            height_px=photo.height,
+            size_bytes=len(jpeg),
+            created_by=actor.user_id,
+        )
+        db.add(row)
+        db.flush()
+        audit(db, actor, "create", "photo", row.id, client_id=client.id, detail=f"{view.value}/{phase.value}")
+        db.commit()
+    except BaseException:
+        db.rollback()
+        for p in paths:
+            p.unlink(missing_ok=True)
+        raise
+    return row
+
+
+def list_photos(db: Session, actor: Actor, client_id: int) -> Sequence[Photo]:
+    client = owned(db, actor, Client, client_id, "client")
+    rows = db.scalars(
+        select(Photo).where(Photo.client_id == client.id, Photo.clinic_id == actor.clinic_id).order_by(Photo.id)
+    ).all()
+    audit(db, actor, "list", "photo", None, client_id=client.id)
+    db.commit()
+    return rows
+
+
+def get_photo(db: Session, actor: Actor, photo_id: int) -> Photo:
+    photo = owned(db, actor, Photo, photo_id, "photo")
+    audit(db, actor, "read", "photo", photo.id, client_id=photo.client_id)
+    db.commit()
+    return photo
+
+
+def photo_bytes(db: Session, actor: Actor, vault: Vault, photo_id: int, *, thumbnail: bool) -> bytes:
+    """The decrypted JPEG (or its thumbnail) of a photo."""
+    actor.require(EVERYONE)
+    photo = owned(db, actor, Photo, photo_id, "photo")
+    if photo.shredded_at is not None:
+        raise NotFound(f"photo {photo_id} was erased")
+    client = owned(db, actor, Client, photo.client_id, "client")
+    key = client_key(db, vault, client, create=False)
+    data = vault.photos.read(photo.clinic_id, photo.client_id, photo.storage_key, key, "thumb" if thumbnail else "jpg")
+    audit(
+        db,
+        actor,
+        "read",
+        "photo_file",
+        photo.id,
+        client_id=photo.client_id,
+        detail="thumbnail" if thumbnail else "full",
+    )
+    db.commit()
+    return data
+
+
+@dataclass
+class ReconcileReport:
+    temp_files_removed: list[str] = field(default_factory=list)
+    orphan_files_removed: list[str] = field(default_factory=list)
+    rows_missing_files: list[int] = field(default_factory=list)
+
+
+def reconcile(db: Session, store: PhotoStore) -> ReconcileReport:
+    """Remove temporary files and files without a live photo row; list rows whose file is missing.
+
+    Run it only while no upload is in flight (the service runs it at start-up).
+    """
+    report = ReconcileReport()
+    live = {
+        (c, k, key)
+        for c, k, key in db.execute(
+            select(Photo.clinic_id, Photo.client_id, Photo.storage_key).where(Photo.shredded_at.is_(None))
+        )
+    }
+    db.commit()
+    seen: dict[tuple[int, int, str], set[str]] = {}
+    for path in store.all_files():
+        rel = path.relative_to(store.photo_dir)
+        if path.name.startswith(TMP_PREFIX):
+            path.unlink(missing_ok=True)
+            report.temp_files_removed.append(str(rel))
+            continue
+        ident = _identify(rel.parts)
+        if ident is None or ident[:3] not in live:
+            path.unlink(missing_ok=True)
+            report.orphan_files_removed.append(str(rel))
+        else:
+            seen.setdefault(ident[:3], set()).add(ident[3])
+    incomplete = {key for (_c, _k, key) in live if seen.get((_c, _k, key)) != {"jpg", "thumb"}}
+    if incomplete:
+        report.rows_missing_files = sorted(db.scalars(select(Photo.id).where(Photo.storage_key.in_(incomplete))))
+        db.commit()
+    return report
+
+
+def _identify(parts: tuple[str, ...]) -> tuple[int, int, str, str] | None:
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    name = parts[2]
+    for kind in ("jpg", "thumb"):
+        suffix = f".{kind}.enc"
+        if name.endswith(suffix):
+            return int(parts[0]), int(parts[1]), name[: -len(suffix)], kind
+    return None
+
+
+__all__ = ["PhotoError", "Vault", "upload_photo", "list_photos", "get_photo", "photo_bytes", "reconcile"]

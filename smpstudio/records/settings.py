@@ -1,0 +1,61 @@
+"""Settings of the records service, read from the environment or a ``.env`` file.
+
+``DATABASE_URL`` selects the database (default: a SQLite file in the data folder) and ``SMP_DATA_DIR``
+the data folder (default: the platform's per-user data folder, e.g. ``~/.local/share/smpstudio``),
+which holds the encrypted photos and the clinics' key files.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder of SMP Studio on this platform."""
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return base / "smpstudio"
+
+
+class Settings(BaseSettings):
+    """Configuration of the records service and its commands."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(default_factory=default_data_dir, validation_alias=AliasChoices("SMP_DATA_DIR", "data_dir"))
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "database_url"))
+    env: Literal["dev", "production"] = Field(default="production", validation_alias=AliasChoices("SMP_ENV", "env"))
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    lockout_minutes: float = Field(default=15.0, ge=0, le=24 * 60)
+    max_upload_mb: float = Field(default=40.0, gt=0, le=500)
+
+    @property
+    def db_url(self) -> str:
+        """The database URL: ``DATABASE_URL`` or ``sqlite:///<data_dir>/records.sqlite3``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'records.sqlite3').resolve()}"
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    @property
+    def key_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env != "dev"

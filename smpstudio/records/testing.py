@@ -1,0 +1,187 @@
+"""Helpers for the records tests: fresh migrated databases on SQLite and PostgreSQL.
+
+A migrated *template* database (with two clinics and their users already in it, since argon2 hashing
+is deliberately slow) is built once per test process; each test then gets its own copy: a copied file
+for SQLite, ``CREATE DATABASE ... TEMPLATE`` for PostgreSQL (``SMP_TEST_POSTGRES_URL``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from smpstudio.records.db import make_engine, make_sessionmaker, upgrade
+from smpstudio.records.schemas import Role, UserCreate
+from smpstudio.records.services import Actor, create_clinic_with_owner, create_user
+from smpstudio.records.settings import Settings
+
+PASSWORD = "correct horse battery staple"
+POSTGRES_ENV = "SMP_TEST_POSTGRES_URL"
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    role: Role
+    clinic_id: int
+    user_id: int
+
+
+ACCOUNTS: dict[str, Account] = {}
+
+
+def _seed(url: str) -> dict[str, Account]:
+    engine = make_engine(url, pool_size=1)
+    try:
+        upgrade(engine)
+        accounts: dict[str, Account] = {}
+        with make_sessionmaker(engine)() as db:
+            for tag in ("a", "b"):
+                clinic, owner = create_clinic_with_owner(
+                    db,
+                    clinic_name=f"Clinic {tag.upper()}",
+                    owner_email=f"owner@{tag}.test",
+                    owner_name="Owner",
+                    password=PASSWORD,
+                    retention_years=5,
+                )
+                accounts[f"{tag}_owner"] = Account(owner.email, Role.owner, clinic.id, owner.id)
+                actor = Actor(owner.id, clinic.id, Role.owner)
+                for role in (Role.artist, Role.front_desk):
+                    u = create_user(
+                        db,
+                        actor,
+                        UserCreate(email=f"{role.value}@{tag}.test", name=role.value, role=role, password=PASSWORD),
+                    )
+                    accounts[f"{tag}_{role.value}"] = Account(u.email, role, clinic.id, u.id)
+        return accounts
+    finally:
+        engine.dispose()
+
+
+class SqliteTemplates:
+    def __init__(self, root: Path) -> None:
+        self.template = root / "template.sqlite3"
+        self.accounts = _seed(f"sqlite:///{self.template}")
+        eng = create_engine(f"sqlite:///{self.template}")
+        with eng.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        eng.dispose()
+
+    def fresh(self, directory: Path) -> str:
+        directory.mkdir(parents=True, exist_ok=True)
+        target = directory / "records.sqlite3"
+        shutil.copyfile(self.template, target)
+        return f"sqlite:///{target}"
+
+    def close(self) -> None:
+        pass
+
+
+class PostgresTemplates:
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
+        self.template = f"smp_tpl_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{self.template}"'))
+        self.accounts = _seed(self.url(self.template))
+        self.created: list[str] = [self.template]
+
+    def url(self, name: str) -> str:
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def fresh(self, _directory: Path | None = None) -> str:
+        name = f"smp_t_{uuid.uuid4().hex[:16]}"
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        self.created.append(name)
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        name = make_url(url).database
+        with self.admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if name in self.created:
+            self.created.remove(name)
+
+    def close(self) -> None:
+        for name in list(self.created):
+            with self.admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+# ---- pytest fixtures (imported by tests/records/conftest.py and tests/web/conftest.py) ----------------
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory):
+    return SqliteTemplates(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_templates():
+    url = postgres_url()
+    if url is None:
+        yield None
+        return
+    tpl = PostgresTemplates(url)
+    yield tpl
+    tpl.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    if request.param == "postgresql" and postgres_url() is None:
+        pytest.skip("SMP_TEST_POSTGRES_URL is not set")
+    return request.param
+
+
+@pytest.fixture
+def templates(backend, request):
+    name = "sqlite_templates" if backend == "sqlite" else "postgres_templates"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def db_url(backend, templates, tmp_path):
+    url = templates.fresh(tmp_path / "db")
+    yield url
+    if backend == "postgresql":
+        templates.drop(url)
+
+
+@pytest.fixture
+def accounts(templates):
+    return templates.accounts
+
+
+@pytest.fixture
+def settings(db_url, tmp_path):
+    return Settings(data_dir=tmp_path / "data", database_url=db_url, env="dev")
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url, pool_size=5)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db(engine):
+    with make_sessionmaker(engine)() as session:
+        yield session

@@ -1,0 +1,86 @@
+"""The FastAPI application of the clinic records service.
+
+Routes are thin: they validate input (pydantic schemas), call one service of
+:mod:`smpstudio.records` and return a schema. Errors of the services become 4xx answers with a
+one-line ``detail``; nothing a client sends can cause a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from smpstudio.errors import SMPError
+from smpstudio.records.db import check_migrated, make_engine, make_sessionmaker
+from smpstudio.records.models import ImmutableRecordError
+from smpstudio.records.security import AddressThrottle
+from smpstudio.records.services_photos import Vault, reconcile
+from smpstudio.records.settings import Settings
+from smpstudio.records.storage import KeyStore, PhotoStore
+from smpstudio.web.deps import AppState
+from smpstudio.web.routes import admin, auth, clients, photos, workflows
+
+log = logging.getLogger("smpstudio.web")
+
+
+def create_app(settings: Settings | None = None, *, pool_size: int = 20) -> FastAPI:
+    """Build the app for ``settings``; refuses (SMPError) a database that is not migrated.
+
+    At start the photo store is reconciled with the database (files left by an interrupted upload
+    are removed), so run one process per data folder.
+    """
+    settings = settings or Settings()
+    engine = make_engine(settings.db_url, pool_size=pool_size)
+    check_migrated(engine)
+    sessions = make_sessionmaker(engine)
+    vault = Vault(PhotoStore(settings.photo_dir), KeyStore(settings.key_dir))
+    with sessions() as db:
+        report = reconcile(db, vault.photos)
+    if report.orphan_files_removed or report.temp_files_removed:
+        log.warning(
+            "photo store: removed %d files of interrupted uploads and %d temporary files",
+            len(report.orphan_files_removed),
+            len(report.temp_files_removed),
+        )
+    if report.rows_missing_files:
+        log.error("photo store: photo rows without their file: %s", report.rows_missing_files)
+
+    app = FastAPI(
+        title="SMP Studio records",
+        version="1",
+        description="Clinic records of SMP Studio: clients, consents, plans, sessions, photos, lots, "
+        "reminders. Sign in with POST /api/auth/login; send the returned csrf_token as X-CSRF-Token on "
+        "every write.",
+    )
+    app.state.smp = AppState(settings, sessions, vault, AddressThrottle())
+    app.state.engine = engine
+    app.state.reconcile_report = report
+
+    @app.exception_handler(SMPError)
+    async def _smp_error(_request: Request, exc: SMPError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=getattr(exc, "status", 422))
+
+    @app.exception_handler(ImmutableRecordError)
+    async def _immutable(_request: Request, exc: ImmutableRecordError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", str(exc).splitlines()[0])
+        return JSONResponse({"detail": "the change conflicts with existing records"}, status_code=409)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", str(exc).splitlines()[0])
+        return JSONResponse({"detail": "the database is busy or unavailable; retry"}, status_code=503)
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for module in (auth, admin, clients, photos, workflows):
+        app.include_router(module.router, prefix="/api")
+    return app

@@ -1,0 +1,66 @@
+"""Photos: upload (validated, EXIF/GPS stripped, encrypted), metadata, image and thumbnail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile
+
+from smpstudio.records import schemas as s
+from smpstudio.records import services_photos
+from smpstudio.records.errors import Conflict
+from smpstudio.web.deps import CurrentUser, SessionDep, StateDep
+
+router = APIRouter(tags=["photos"], responses={401: {}, 403: {}, 404: {}})
+
+ClientId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+PhotoId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+JPEG = {200: {"content": {"image/jpeg": {}}, "description": "the JPEG (no metadata)"}}
+
+
+class PayloadTooLarge(Conflict):
+    status = 413
+
+
+@router.post("/clients/{client_id}/photos", status_code=201, responses={409: {}, 413: {}, 422: {}})
+def upload_photo(
+    client_id: ClientId,
+    file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or TIFF")],
+    view: Annotated[s.PhotoView, Form()],
+    phase: Annotated[s.PhotoPhase, Form()],
+    db: SessionDep,
+    actor: CurrentUser,
+    state: StateDep,
+    taken_at: Annotated[s.DateTime | None, Form()] = None,
+    session_id: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
+) -> s.PhotoOut:
+    limit = int(state.settings.max_upload_mb * 1_000_000)
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the photo is larger than {state.settings.max_upload_mb:g} MB")
+    row = services_photos.upload_photo(
+        db, actor, state.vault, client_id, data, view=view, phase=phase, taken_at=taken_at, session_id=session_id
+    )
+    return s.PhotoOut.model_validate(row)
+
+
+@router.get("/clients/{client_id}/photos")
+def list_photos(client_id: ClientId, db: SessionDep, actor: CurrentUser) -> list[s.PhotoOut]:
+    return [s.PhotoOut.model_validate(p) for p in services_photos.list_photos(db, actor, client_id)]
+
+
+@router.get("/photos/{photo_id}")
+def get_photo(photo_id: PhotoId, db: SessionDep, actor: CurrentUser) -> s.PhotoOut:
+    return s.PhotoOut.model_validate(services_photos.get_photo(db, actor, photo_id))
+
+
+@router.get("/photos/{photo_id}/image", response_class=Response, responses=JPEG)
+def photo_image(photo_id: PhotoId, db: SessionDep, actor: CurrentUser, state: StateDep) -> Response:
+    data = services_photos.photo_bytes(db, actor, state.vault, photo_id, thumbnail=False)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/photos/{photo_id}/thumbnail", response_class=Response, responses=JPEG)
+def photo_thumbnail(photo_id: PhotoId, db: SessionDep, actor: CurrentUser, state: StateDep) -> Response:
+    data = services_photos.photo_bytes(db, actor, state.vault, photo_id, thumbnail=True)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})

@@ -1,0 +1,94 @@
+"""Inventory lots and recall, reminders (+ iCalendar), GDPR export and erase."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from smpstudio.records import schemas as s
+from smpstudio.records import services, services_workflows
+from smpstudio.web.deps import CurrentUser, SessionDep, StateDep
+
+router = APIRouter(responses={401: {}, 403: {}, 404: {}})
+
+ObjId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+@router.get("/lots", tags=["lots"])
+def list_lots(
+    db: SessionDep,
+    actor: CurrentUser,
+    kind: s.LotKind | None = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[s.LotOut]:
+    return [s.LotOut.model_validate(x) for x in services.list_lots(db, actor, kind, s.Page(offset=offset, limit=limit))]
+
+
+@router.post("/lots", status_code=201, tags=["lots"], responses={409: {}})
+def create_lot(body: s.LotCreate, db: SessionDep, actor: CurrentUser) -> s.LotOut:
+    return s.LotOut.model_validate(services.create_lot(db, actor, body))
+
+
+@router.get("/lots/{lot_id}", tags=["lots"])
+def get_lot(lot_id: ObjId, db: SessionDep, actor: CurrentUser) -> s.LotOut:
+    return s.LotOut.model_validate(services.get_lot(db, actor, lot_id))
+
+
+@router.get("/lots/{lot_id}/recall", tags=["lots"])
+def recall(lot_id: ObjId, db: SessionDep, actor: CurrentUser) -> s.RecallOut:
+    """Every client and session that used this pigment or needle lot."""
+    return services_workflows.recall(db, actor, lot_id)
+
+
+@router.get("/reminders", tags=["reminders"])
+def reminders(
+    db: SessionDep,
+    actor: CurrentUser,
+    days: Annotated[int, Query(ge=0, le=3660, description="look this many days ahead")] = 30,
+    overdue_days: Annotated[int, Query(ge=0, le=3660, description="and this many days back")] = 14,
+) -> list[s.ReminderOut]:
+    return services_workflows.clinic_reminders(db, actor, today=_today(), days=days, overdue_days=overdue_days)
+
+
+@router.get(
+    "/clients/{client_id}/reminders.ics",
+    tags=["reminders"],
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}, "description": "iCalendar file"}},
+)
+def client_calendar(client_id: ObjId, db: SessionDep, actor: CurrentUser) -> Response:
+    data = services_workflows.client_calendar(db, actor, client_id, today=_today())
+    return Response(
+        data,
+        media_type="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="client-{client_id}-reminders.ics"'},
+    )
+
+
+@router.get(
+    "/clients/{client_id}/export",
+    tags=["gdpr"],
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "record.json and photos"}},
+)
+def export_client(client_id: ObjId, db: SessionDep, actor: CurrentUser, state: StateDep) -> Response:
+    """GDPR export of the client's complete record (owner only)."""
+    data = services_workflows.export_client(db, actor, state.vault, client_id)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="client-{client_id}.zip"', "Cache-Control": "no-store"},
+    )
+
+
+@router.post("/clients/{client_id}/erase", tags=["gdpr"])
+def erase_client(client_id: ObjId, db: SessionDep, actor: CurrentUser, state: StateDep) -> s.EraseOut:
+    """GDPR erase (owner only): crypto-shred photos, clear what the retention rule does not require."""
+    return services_workflows.erase_client(db, actor, state.vault, client_id, today=_today())

@@ -22,6 +22,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """SMP Studio: scalp micropigmentation analysis, design, preview, planning and records."""
+
+
 def _register() -> None:
     from smpstudio.commands import analyze
 

@@ -25,8 +25,9 @@ class Hairline:
         image-right: left temporal point, left frontotemporal point, (intermediate points), MFP, ...,
         right temporal point. The artist edits these.
     curve_mm : ndarray, shape (N, 2)
-        The hairline as drawn (spline through the controls plus the style's irregularity), left to
-        right, on the face frame.
+        The designed hairline: a smooth spline through the controls, left to right, on the face frame.
+    edge_mm : ndarray, shape (N, 2)
+        The edge as the pigment will draw it: ``curve_mm`` plus the style's irregularity.
     transition_mm : float
         Depth of the feathered transition zone behind the line (mm).
     mfp_height_mm : float
@@ -41,6 +42,7 @@ class Hairline:
     age: int
     control_mm: np.ndarray
     curve_mm: np.ndarray
+    edge_mm: np.ndarray
     transition_mm: float
     mfp_height_mm: float
     mfp_height_image_mm: float

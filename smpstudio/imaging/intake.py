@@ -211,7 +211,9 @@ def _decode(img: Image.Image, data: bytes, fmt: str) -> Photo:
             if img.mode not in ("RGB", "CMYK", "L"):
                 img = img.convert("RGB")
             if "srgb" not in desc.lower():
-                img = ImageCms.profileToProfile(img, src, _SRGB_PROFILE, outputMode="RGB")
+                converted = ImageCms.profileToProfile(img, src, _SRGB_PROFILE, outputMode="RGB")
+                if converted is not None:
+                    img = converted
                 notes.append(f"ICC profile '{desc}' converted to sRGB")
         except (ImageCms.PyCMSError, OSError) as exc:
             notes.append(f"embedded ICC profile ignored ({exc})")

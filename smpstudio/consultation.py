@@ -1,0 +1,106 @@
+"""The consultation step as one call: photo -> analysis -> design -> ``plan.json`` document.
+
+Pure: takes and returns objects; the CLI and the web service do the I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+
+from smpstudio import __version__
+from smpstudio.analysis import analyze
+from smpstudio.analysis.landmarks import LandmarkBackend, default_backend
+from smpstudio.analysis.types import Analysis
+from smpstudio.design import Design, propose_hairline
+from smpstudio.imaging.intake import Photo
+from smpstudio.schema import (
+    AnalysisBlock,
+    HairlineBlock,
+    HeadPoseDeg,
+    PhotoInfo,
+    PlanDocument,
+    SoftwareBlock,
+    ZoneBlock,
+)
+
+
+def _pts(a: np.ndarray) -> list[tuple[float, float]]:
+    return [(round(float(x), 2), round(float(y), 2)) for x, y in np.asarray(a).reshape(-1, 2)]
+
+
+def consult(
+    photo: Photo,
+    *,
+    age: int = 35,
+    style: str = "soft",
+    seed: int = 0,
+    mfp_height_mm: float | None = None,
+    conservative: bool = False,
+    backend: LandmarkBackend | None = None,
+) -> tuple[Analysis, Design, PlanDocument]:
+    """Analyse the photo, propose the hairline and build the plan document."""
+    backend = backend or default_backend()
+    analysis = analyze(photo, backend=backend)
+    design = propose_hairline(analysis, age=age, style=style, mfp_height_mm=mfp_height_mm,
+                              conservative=conservative, seed=seed)
+    return analysis, design, plan_document(photo, analysis, design, seed=seed, backend_name=backend.name)
+
+
+def plan_document(photo: Photo, analysis: Analysis, design: Design, *, seed: int,
+                  backend_name: str = "mediapipe-face-landmarker") -> PlanDocument:
+    """Build the ``plan.json`` document for an analysed photo and its design."""
+    frame = analysis.frame
+    hl = design.hairline
+    n = hl.curve_mm.shape[0]
+    mid = len(hl.control_mm) // 2
+    pts = analysis.points_px
+    middle_third_mm = math.dist(pts["glabella"], pts["subnasale"]) / frame.px_per_mm
+    total = float(np.prod(analysis.image_size))
+    masks = analysis.masks
+    return PlanDocument(
+        software=SoftwareBlock(version=__version__),
+        seed=seed,
+        photo=PhotoInfo(
+            width_px=photo.width,
+            height_px=photo.height,
+            source_format=photo.source_format,
+            bit_depth=photo.bit_depth,
+            intake_notes=list(photo.notes),
+            pixels_sha256=hashlib.sha256(photo.to_uint8().tobytes()).hexdigest(),
+        ),
+        analysis=AnalysisBlock(
+            scale_px_per_mm=round(analysis.scale.px_per_mm, 5),
+            scale_source=analysis.scale.source,
+            scale_uncertainty_rel=round(analysis.scale.uncertainty_rel, 4),
+            iris_diameter_px=round(analysis.iris_diameter_px, 2),
+            head_pose_deg=HeadPoseDeg(yaw=round(analysis.pose.yaw, 2), pitch=round(analysis.pose.pitch, 2),
+                                      roll=round(analysis.pose.roll, 2)),
+            landmarks_px={k: (round(v[0], 2), round(v[1], 2)) for k, v in pts.items()},
+            landmark_backend=backend_name,
+            mask_fractions={
+                "hair": round(float(masks.hair.sum()) / total, 5),
+                "skin": round(float(masks.skin.sum()) / total, 5),
+                "background": round(float(masks.background.sum()) / total, 5),
+            },
+        ),
+        hairline=HairlineBlock(
+            style=hl.style,
+            age=hl.age,
+            points_px=_pts(frame.to_px(hl.curve_mm[:: max(1, n // 60)])),
+            edge_px=_pts(frame.to_px(hl.edge_mm)),
+            control_points_mm=_pts(hl.control_mm),
+            control_points_px=_pts(frame.to_px(hl.control_mm)),
+            mfp_px=_pts(frame.to_px(hl.control_mm[mid]))[0],
+            mfp_height_mm=round(hl.mfp_height_mm, 2),
+            mfp_height_image_mm=round(hl.mfp_height_image_mm, 2),
+            transition_mm=hl.transition_mm,
+            thirds_upper_suggestion_mm=round(middle_third_mm, 1),
+        ),
+        zones=[ZoneBlock(name=z.name, area_cm2=round(z.area_cm2, 2), visible=z.visible, note=z.note)
+               for z in design.zones],
+        treatment_area_cm2=round(sum(z.area_cm2 for z in design.zones), 2),
+        warnings=list(design.warnings),
+    )

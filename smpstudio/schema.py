@@ -1,0 +1,102 @@
+"""The ``plan.json`` document: a versioned, documented schema (pydantic).
+
+Every command that writes a plan writes this document; later steps add their blocks (``sessions``,
+``pattern``, ``skin``, ...). ``SCHEMA_VERSION`` changes with every incompatible change; the JSON
+Schema is exported by ``smp schema`` and kept in ``docs/plan.schema.json``.
+
+Conventions: pixel coordinates are ``[x, y]`` on the oriented photo (x right, y down); "left" and
+"right" are image-left and image-right; millimetres on the *face frame* are image-plane mm at the
+face (origin glabella, y up), while ``*_surface`` / ``mfp_height_mm`` heights are measured along the
+head's surface (see ``smpstudio.analysis.headmodel``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+Point = tuple[float, float]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HeadPoseDeg(_Strict):
+    yaw: float = Field(description="degrees; + = face turned toward image left")
+    pitch: float = Field(description="degrees; + = chin raised")
+    roll: float = Field(description="degrees; + = head tilted clockwise on the image")
+
+
+class PhotoInfo(_Strict):
+    width_px: int
+    height_px: int
+    source_format: str
+    bit_depth: int
+    intake_notes: list[str] = Field(default_factory=list)
+    pixels_sha256: str = Field(description="sha256 of the oriented 8-bit RGB pixels (not of the file)")
+
+
+class AnalysisBlock(_Strict):
+    scale_px_per_mm: float = Field(description="pixels per millimetre at the face plane")
+    scale_source: str = Field(description="'iris', 'ipd' or 'iris+ipd'")
+    scale_uncertainty_rel: float = Field(description="relative 1-sigma uncertainty of the scale")
+    iris_diameter_px: float
+    head_pose_deg: HeadPoseDeg
+    landmarks_px: dict[str, Point] = Field(description="named anatomical points, px")
+    landmark_backend: str
+    mask_fractions: dict[str, float] = Field(description="share of the image labelled hair, skin, background")
+
+
+class HairlineBlock(_Strict):
+    style: str
+    age: int
+    points_px: list[Point] = Field(description="designed hairline (smooth spline), ordered left to right")
+    edge_px: list[Point] = Field(description="the edge with the style's irregularity, left to right")
+    control_points_mm: list[Point] = Field(description="editable control points on the face frame (mm)")
+    control_points_px: list[Point]
+    mfp_px: Point
+    mfp_height_mm: float = Field(description="MFP height above the glabella along the forehead's surface")
+    mfp_height_image_mm: float = Field(description="the same height on the image plane (foreshortened)")
+    transition_mm: float
+    thirds_upper_suggestion_mm: float | None = Field(
+        default=None, description="image-plane MFP height that makes the upper facial third equal the middle"
+    )
+
+
+class ZoneBlock(_Strict):
+    name: str
+    area_cm2: float = Field(description="surface area of the visible part, cm^2")
+    visible: bool = True
+    note: str = ""
+
+
+class SoftwareBlock(_Strict):
+    name: str = "smpstudio"
+    version: str
+
+
+class PlanDocument(BaseModel):
+    """The whole ``plan.json``. Blocks of later steps are optional."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_version: str = SCHEMA_VERSION
+    software: SoftwareBlock
+    seed: int = Field(description="seed of every random choice (edge irregularity, dots, ...)")
+    photo: PhotoInfo
+    analysis: AnalysisBlock
+    hairline: HairlineBlock
+    zones: list[ZoneBlock]
+    treatment_area_cm2: float
+    warnings: list[str] = Field(default_factory=list)
+    sessions: list[dict[str, Any]] | None = None
+    pattern: dict[str, Any] | None = None
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of :class:`PlanDocument`."""
+    return PlanDocument.model_json_schema()

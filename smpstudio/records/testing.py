@@ -7,13 +7,16 @@ for SQLite, ``CREATE DATABASE ... TEMPLATE`` for PostgreSQL (``SMP_TEST_POSTGRES
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -121,6 +124,55 @@ class PostgresTemplates:
 
 def postgres_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
+
+
+# ---- builders of test data --------------------------------------------------------------------------
+CONSENT = {"version": "v1", "text": "I agree.", "signed_at": "2026-01-05T10:00:00Z", "signature": "Ann Lee"}
+
+
+def jpeg_with_gps(width: int = 640, height: int = 480, seed: int = 0) -> bytes:
+    """A photo-like JPEG carrying EXIF with a camera make and GPS coordinates."""
+    rng = np.random.default_rng(seed)
+    base = np.linspace(40, 200, width, dtype=np.float32)[None, :, None] * np.ones((height, 1, 3), np.float32)
+    arr = np.clip(base + rng.normal(0, 12, (height, width, 3)), 0, 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (51.0, 30.0, 12.0), "W", (0.0, 7.0, 40.0)
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "JPEG", exif=exif, quality=90)
+    return buf.getvalue()
+
+
+def make_records(c) -> dict[str, int]:
+    """Create one of every record through the API with a signed-in owner/artist client ``c``."""
+    ids: dict[str, int] = {}
+    r = c.post("/api/clients", json={"first_name": "Ann", "last_name": "Lee", "email": "ann@example.com"})
+    assert r.status_code == 201, r.text
+    ids["client_id"] = r.json()["id"]
+    r = c.post(f"/api/clients/{ids['client_id']}/consents", json=CONSENT)
+    assert r.status_code == 201, r.text
+    ids["consent_id"] = r.json()["id"]
+    r = c.post(f"/api/clients/{ids['client_id']}/plans", json={"seed": 3, "plan": {"touch_up": {}}})
+    assert r.status_code == 201, r.text
+    ids["plan_id"] = r.json()["id"]
+    r = c.post("/api/lots", json={"kind": "pigment", "manufacturer": "M", "product": "Ash", "lot_number": "X1"})
+    assert r.status_code == 201, r.text
+    ids["lot_id"] = r.json()["id"]
+    r = c.post(
+        f"/api/clients/{ids['client_id']}/sessions",
+        json={"date": "2026-01-10", "status": "done", "pigment_lot_id": ids["lot_id"], "zones": [{"zone": "top"}]},
+    )
+    assert r.status_code == 201, r.text
+    ids["session_id"] = r.json()["id"]
+    r = c.post(
+        f"/api/clients/{ids['client_id']}/photos",
+        files={"file": ("p.jpg", jpeg_with_gps(), "image/jpeg")},
+        data={"view": "front", "phase": "before", "session_id": str(ids["session_id"])},
+    )
+    assert r.status_code == 201, r.text
+    ids["photo_id"] = r.json()["id"]
+    return ids
 
 
 # ---- pytest fixtures (imported by tests/records/conftest.py and tests/web/conftest.py) ----------------

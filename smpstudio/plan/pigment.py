@@ -1,0 +1,568 @@
+"""Pigment catalogue and per-session pigment + dilution recommendation.
+
+The catalogue is data (``smpstudio/plan/data/pigments.yaml``, or a clinic's own file of the same form):
+carbon-black pigments in the common "light / medium / dark skin" families, each with the water:pigment
+dilutions a clinic mixes (domain.md §1 pigment: 20:1 light ... 6:1 dark, little or no water for black
+hair or dark skin).
+
+Target. The healed dot should look like the client's stubble. A shaved scalp looks grey because the hair
+shaft runs ~4 mm under the skin (domain.md §4), so the stubble the eye sees is the hair colour seen
+through skin: the target is the linear-light mix ``skin + w * (hair - skin)`` with ``w`` =
+``stubble_visibility`` (default 0.6, a model choice). A shade chosen by the clinic (``target_lab``) is used
+as given. The predicted CIEDE2000 to the raw hair colour is reported beside it.
+
+Prediction. The healed colour of a dilution in this skin comes from the dot engine's optics
+(:mod:`smpstudio.plan.optics_bridge`), so plan and preview agree.
+
+Recommendation. Every (pigment, dilution) is scored by CIEDE2000 to the target. Dilutions outside the
+window advised for the skin's ITA class are rejected (darker: blue shift, painted-on look, domain.md §2;
+lighter: too thin to read on darker skin, "little or no water for dark skin", domain.md §1), and a
+pigment whose family is meant for this skin class is preferred (other families stay listed as
+alternatives with a penalty in their score). Among candidates within ``tie_delta_e`` (about one
+just-noticeable difference) of the best, the one closest in lightness L* to the target is taken: a
+0.1 mm dot is judged by its lightness far more than by its hue. The best candidate is the *final*
+session's; earlier sessions use the same pigment one ladder step lighter per session still to come (domain.md §1 layering: session 1 light, darker each
+time). The healed match after session ``k`` is the look of all dots laid so far (their healed colours
+averaged in linear light, weighted by each session's density share). When it is still off after the last
+session (ΔE00 above ``match_tolerance``) and a session topping the lighter dots up to the final dilution
+would bring it within tolerance (or closer by more than 2 ΔE00), that extra session is suggested
+(domain.md §1: ~20 % need a 4th).
+
+References
+----------
+.. [1] G. Sharma, W. Wu, E. N. Dalal, Color Res. Appl. 30(1):21-30, 2005 (CIEDE2000).
+.. [2] domain.md §1 (pigment, layering, number of sessions), §2 (blue/green shift), §4 (shaved scalp grey).
+
+Examples
+--------
+>>> import numpy as np
+>>> from smpstudio.plan.skin import skin_tone_from_lab
+>>> cat = load_catalogue()
+>>> skin = skin_tone_from_lab(np.array([65.0, 9.0, 18.0]))
+>>> recs = recommend_sessions(skin, cat, hair_lab=np.array([20.0, 2.0, 4.0]), n_sessions=3)
+>>> [r.index for r in recs.sessions]
+[1, 2, 3]
+>>> fr = [r.pigment_fraction for r in recs.sessions]
+>>> fr == sorted(fr)  # lighter first, darker later
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from smpstudio.errors import OptionError, SMPError
+from smpstudio.plan.colour_space import delta_e2000_many, lab_to_linear, linear_to_lab
+from smpstudio.plan.optics_bridge import DEFAULT_DEPTH_MM, healed_dot_color_linear
+from smpstudio.plan.skin import ITA_CLASSES, SkinTone
+
+ITA_CLASS_NAMES = tuple(name for name, _ in ITA_CLASSES)
+STUBBLE_VISIBILITY = 0.6  # share of the hair colour seen through the skin [model choice, domain.md §4]
+MATCH_TOLERANCE_DE = 5.0  # healed match "still off" above this CIEDE2000 [model choice]
+FAMILY_MISMATCH_PENALTY_DE = 2.0  # score penalty for a pigment family not meant for this skin [model choice]
+TIE_DELTA_E = 1.0  # candidates within ~1 JND (ΔE00 ≈ 1) of the best look the same [model choice]
+MIN_SESSIONS, MAX_SESSIONS = 2, 4  # domain.md §1 number of sessions
+# Share of the final density laid per session: session 1 sparse, session 2 most, 3+ refine
+# (domain.md §1 layering) [model choice within that rule].
+DEFAULT_DENSITY_FRACTIONS: dict[int, tuple[float, ...]] = {
+    2: (0.45, 0.55),
+    3: (0.30, 0.45, 0.25),
+    4: (0.25, 0.40, 0.20, 0.15),
+}
+DEFAULT_TARGET_HAIR_LAB = (22.0, 2.0, 4.0)  # dark brown-black hair when none is measured or chosen [assumption]
+_DILUTION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class Dilution:
+    """A water:pigment dilution (``"20:1"``); ``pigment_fraction = pigment / (water + pigment)``."""
+
+    water_parts: float
+    pigment_parts: float = 1.0
+
+    @property
+    def pigment_fraction(self) -> float:
+        return self.pigment_parts / (self.water_parts + self.pigment_parts)
+
+    @property
+    def label(self) -> str:
+        if self.water_parts == 0:
+            return "undiluted"
+        return f"{self.water_parts:g}:{self.pigment_parts:g}"
+
+
+def parse_dilution(text: str) -> Dilution:
+    """Parse ``"20:1"``, ``"6:1"`` or ``"0:1"`` / ``"undiluted"``.
+
+    Examples
+    --------
+    >>> parse_dilution("20:1").pigment_fraction == 1 / 21
+    True
+    >>> parse_dilution("undiluted").label
+    'undiluted'
+    """
+    t = str(text).strip().lower()
+    if t in ("undiluted", "neat"):
+        return Dilution(0.0, 1.0)
+    m = _DILUTION_RE.match(t)
+    if not m:
+        raise ValueError(f"dilution {text!r} is not water:pigment like '20:1'")
+    water, pig = float(m.group(1)), float(m.group(2))
+    if pig <= 0:
+        raise ValueError(f"dilution {text!r} has no pigment")
+    return Dilution(water, pig)
+
+
+class _PigmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str
+    manufacturer: str = "generic"
+    base: str = "carbon black"
+    family: str
+    rgb_linear: tuple[float, float, float]
+    for_ita_classes: list[str]
+    dilutions: list[str] = Field(min_length=1)
+    lot: str | None = None
+
+    @field_validator("rgb_linear")
+    @classmethod
+    def _rgb(cls, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        if not all(0.0 <= c <= 1.0 for c in v):
+            raise ValueError("rgb_linear values must be in [0, 1]")
+        return v
+
+    @field_validator("for_ita_classes")
+    @classmethod
+    def _classes(cls, v: list[str]) -> list[str]:
+        bad = [c for c in v if c not in ITA_CLASS_NAMES]
+        if bad:
+            raise ValueError(f"unknown ITA class {bad[0]!r} (known: {', '.join(ITA_CLASS_NAMES)})")
+        return v
+
+    @field_validator("dilutions")
+    @classmethod
+    def _dil(cls, v: list[str]) -> list[str]:
+        for d in v:
+            parse_dilution(d)
+        return v
+
+
+class _CatalogueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = 1
+    pigments: list[_PigmentIn] = Field(min_length=1)
+    darkest_water_parts_by_ita_class: dict[str, float]
+    lightest_water_parts_by_ita_class: dict[str, float]
+
+    @model_validator(mode="after")
+    def _check(self) -> _CatalogueIn:
+        ids = [p.id for p in self.pigments]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"pigment id {sorted(dup)[0]!r} appears twice")
+        for name in ("darkest_water_parts_by_ita_class", "lightest_water_parts_by_ita_class"):
+            table = getattr(self, name)
+            missing = [c for c in ITA_CLASS_NAMES if c not in table]
+            extra = [c for c in table if c not in ITA_CLASS_NAMES]
+            if extra:
+                raise ValueError(f"{name}: unknown ITA class {extra[0]!r}")
+            if missing:
+                raise ValueError(f"{name}: missing ITA class {missing[0]!r}")
+        for c in ITA_CLASS_NAMES:
+            lo, hi = self.darkest_water_parts_by_ita_class[c], self.lightest_water_parts_by_ita_class[c]
+            if lo < 0 or hi < lo:
+                raise ValueError(f"{c!r}: the lightest dilution ({hi:g}:1) must have at least as much water as "
+                                 f"the darkest ({lo:g}:1)")
+        return self
+
+
+@dataclass(frozen=True)
+class Pigment:
+    """One catalogue pigment with its dilution ladder sorted light -> dark."""
+
+    id: str
+    name: str
+    manufacturer: str
+    base: str
+    family: str
+    rgb_linear: tuple[float, float, float]
+    for_ita_classes: tuple[str, ...]
+    dilutions: tuple[Dilution, ...]
+    lot: str | None = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Pigments and the advised dilution window per ITA class (water parts of water:1)."""
+
+    pigments: tuple[Pigment, ...]
+    darkest_water_parts_by_ita_class: dict[str, float]
+    lightest_water_parts_by_ita_class: dict[str, float]
+    source: str = "built-in"
+
+    def get(self, pigment_id: str) -> Pigment:
+        """The pigment with this id; :class:`OptionError` (one line, lists the known ids) otherwise."""
+        for p in self.pigments:
+            if p.id == pigment_id:
+                return p
+        known = ", ".join(p.id for p in self.pigments)
+        raise OptionError(f"unknown pigment {pigment_id!r}; the catalogue has: {known}")
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err["loc"])
+    if err["type"] == "extra_forbidden":
+        return f"{loc}: unknown field (typo?)"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{loc}: {msg}" if loc else msg
+
+
+def catalogue_from_dict(data: Any, source: str = "catalogue") -> Catalogue:
+    """Validate a parsed catalogue; any problem raises :class:`SMPError` naming the field."""
+    if not isinstance(data, dict):
+        raise SMPError(f"{source}: expected a mapping with 'pigments' and 'darkest_water_parts_by_ita_class'")
+    try:
+        cat = _CatalogueIn.model_validate(data)
+    except ValidationError as exc:
+        raise SMPError(f"{source}: {_first_error(exc)}") from None
+    pigments = []
+    for p in cat.pigments:
+        ladder = sorted((parse_dilution(d) for d in p.dilutions), key=lambda d: d.pigment_fraction)
+        rgb = (float(p.rgb_linear[0]), float(p.rgb_linear[1]), float(p.rgb_linear[2]))
+        pigments.append(Pigment(p.id, p.name, p.manufacturer, p.base, p.family, rgb,
+                                tuple(p.for_ita_classes), tuple(ladder), p.lot))
+    return Catalogue(tuple(pigments), dict(cat.darkest_water_parts_by_ita_class),
+                     dict(cat.lightest_water_parts_by_ita_class), source)
+
+
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """Load the built-in catalogue, or a clinic's YAML/JSON file of the same form.
+
+    Raises
+    ------
+    SMPError
+        Missing or unreadable file, YAML syntax error, unknown field (typo), bad value.
+    """
+    if path is None:
+        text = resources.files("smpstudio.plan").joinpath("data/pigments.yaml").read_text(encoding="utf-8")
+        source = "built-in catalogue"
+    else:
+        p = Path(path)
+        source = str(p)
+        if not p.is_file():
+            raise SMPError(f"catalogue file not found: {p}")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SMPError(f"cannot read catalogue {p}: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise SMPError(f"{source}: YAML error{where}: {problem}") from None
+    return catalogue_from_dict(data, source)
+
+
+def stubble_target_lab(skin_lab: np.ndarray, hair_lab: np.ndarray, visibility: float = STUBBLE_VISIBILITY
+                       ) -> np.ndarray:
+    """The stubble look to match: hair seen through skin, ``skin + w (hair - skin)`` in linear light."""
+    s = np.clip(lab_to_linear(np.asarray(skin_lab, float)), 0.0, 1.0)
+    h = np.clip(lab_to_linear(np.asarray(hair_lab, float)), 0.0, 1.0)
+    return np.asarray(linear_to_lab(s + visibility * (h - s)))
+
+
+def predict_healed_lab(skin: SkinTone, pigment: Pigment, pigment_fraction: float | np.ndarray,
+                       depth_mm: float = DEFAULT_DEPTH_MM) -> np.ndarray:
+    """CIELAB of the healed dot of this pigment at this fraction (layers add) and depth in this skin."""
+    f = np.asarray(pigment_fraction, dtype=np.float64)
+    skin_lin = np.broadcast_to(np.asarray(skin.rgb_linear, float), f.shape + (3,))
+    lin = healed_dot_color_linear(skin_lin, f, depth_mm, pigment_rgb_linear=np.asarray(pigment.rgb_linear))
+    return np.asarray(linear_to_lab(lin))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One (pigment, dilution) considered, with its predicted healed colour and score."""
+
+    pigment_id: str
+    dilution: str
+    pigment_fraction: float
+    predicted_lab: tuple[float, float, float]
+    delta_e: float
+    score: float
+    allowed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SessionPigment:
+    """Pigment, dilution and predicted healed match for one session."""
+
+    index: int
+    pigment_id: str
+    pigment_name: str
+    dilution: str
+    pigment_fraction: float
+    layers: int
+    predicted_lab: tuple[float, float, float]
+    predicted_delta_e: float
+    delta_e_to_hair: float | None
+    composite_lab: tuple[float, float, float]
+    composite_delta_e: float
+    suggested: bool = False
+    note: str = ""
+
+
+@dataclass
+class PigmentPlan:
+    """Per-session pigments, the target, the alternatives and the 4th-session advice."""
+
+    sessions: list[SessionPigment]
+    target_lab: tuple[float, float, float]
+    target_source: str
+    hair_lab: tuple[float, float, float] | None
+    alternatives: list[Candidate]
+    extra_session_suggested: bool
+    extra_session_reason: str
+    depth_mm: float
+    darkest_allowed: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def _t3(v: np.ndarray) -> tuple[float, float, float]:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def recommend_sessions(
+    skin: SkinTone,
+    catalogue: Catalogue,
+    *,
+    hair_lab: np.ndarray | None = None,
+    target_lab: np.ndarray | None = None,
+    n_sessions: int = 3,
+    depth_mm: float = DEFAULT_DEPTH_MM,
+    pigment_id: str | None = None,
+    stubble_visibility: float = STUBBLE_VISIBILITY,
+    match_tolerance_de: float = MATCH_TOLERANCE_DE,
+    family_mismatch_penalty_de: float = FAMILY_MISMATCH_PENALTY_DE,
+    tie_delta_e: float = TIE_DELTA_E,
+    density_fractions: list[float] | None = None,
+    n_alternatives: int = 6,
+) -> PigmentPlan:
+    """Recommend pigment + dilution for each session (lighter first, darker later).
+
+    Parameters
+    ----------
+    skin : SkinTone
+    catalogue : Catalogue
+    hair_lab : array_like, optional
+        Measured hair colour (CIELAB). Used through :func:`stubble_target_lab`.
+    target_lab : array_like, optional
+        A clinic-chosen healed shade (CIELAB); overrides the hair.
+    n_sessions : int
+        Planned sessions (2-4).
+    depth_mm : float
+        Pigment depth (domain.md §1: upper dermis).
+    pigment_id : str, optional
+        Restrict to one catalogue pigment (:class:`OptionError` if unknown).
+    stubble_visibility, match_tolerance_de, family_mismatch_penalty_de, tie_delta_e : float
+        See the module docstring.
+    density_fractions : list of float, optional
+        Share of the final density laid in each session (default :data:`DEFAULT_DENSITY_FRACTIONS`);
+        weights of the composite "healed match after session k".
+
+    Returns
+    -------
+    PigmentPlan
+    """
+    if not MIN_SESSIONS <= n_sessions <= MAX_SESSIONS:
+        raise OptionError(f"sessions must be {MIN_SESSIONS}-{MAX_SESSIONS} (got {n_sessions})")
+    warnings: list[str] = []
+    skin_lab = np.asarray(skin.lab, dtype=np.float64)
+    hair = None if hair_lab is None else np.asarray(hair_lab, dtype=np.float64)
+    if target_lab is not None:
+        target = np.asarray(target_lab, dtype=np.float64)
+        source = "chosen shade"
+    elif hair is not None:
+        target = stubble_target_lab(skin_lab, hair, stubble_visibility)
+        source = "client's hair seen as stubble"
+    else:
+        hair = np.asarray(DEFAULT_TARGET_HAIR_LAB, dtype=np.float64)
+        target = stubble_target_lab(skin_lab, hair, stubble_visibility)
+        source = "default dark brown-black hair seen as stubble (no hair measured, no shade chosen)"
+        warnings.append("no hair pixels and no --target-shade: matched to a default dark brown-black stubble")
+    pigments = [catalogue.get(pigment_id)] if pigment_id else list(catalogue.pigments)
+    darkest_water = float(catalogue.darkest_water_parts_by_ita_class[skin.ita_class])
+    max_fraction = 1.0 / (darkest_water + 1.0)
+    lightest_water = float(catalogue.lightest_water_parts_by_ita_class[skin.ita_class])
+    min_fraction = 1.0 / (lightest_water + 1.0)
+    fractions = _density_fractions(n_sessions, density_fractions)
+
+    cands: list[Candidate] = []
+    for p in pigments:
+        fr = np.array([d.pigment_fraction for d in p.dilutions])
+        labs = predict_healed_lab(skin, p, fr, depth_mm)
+        des = delta_e2000_many(labs, target[None, :])
+        fam_ok = skin.ita_class in p.for_ita_classes
+        for d, lab, de in zip(p.dilutions, labs, des, strict=True):
+            too_dark = d.pigment_fraction > max_fraction + 1e-12
+            too_light = d.pigment_fraction < min_fraction - 1e-12
+            allowed = not (too_dark or too_light)
+            notes = []
+            if too_dark:
+                notes.append(f"darker than {_water_label(darkest_water)} advised for {skin.ita_class} skin "
+                             "(blue shift, painted-on look: domain.md §2)")
+            if too_light:
+                notes.append(f"lighter than {_water_label(lightest_water)}: too thin to read on {skin.ita_class} "
+                             "skin (domain.md §1)")
+            if not fam_ok:
+                notes.append(f"family '{p.family}' is not meant for {skin.ita_class} skin")
+            score = float(de) + (0.0 if fam_ok or pigment_id else family_mismatch_penalty_de)
+            cands.append(Candidate(p.id, d.label, d.pigment_fraction, _t3(lab), float(de), score, allowed,
+                                   "; ".join(notes)))
+    allowed_c = [c for c in cands if c.allowed]
+    fitting = [c for c in allowed_c if pigment_id or skin.ita_class in catalogue.get(c.pigment_id).for_ita_classes]
+    if fitting:  # a family meant for this skin wins; the others stay listed as alternatives
+        allowed_c = fitting
+    if not allowed_c:
+        mid = 0.5 * (min_fraction + max_fraction)
+        closest = min(cands, key=lambda c: abs(np.log(c.pigment_fraction / mid)))
+        allowed_c = [closest]
+        warnings.append(f"no dilution of {pigment_id or 'the catalogue'} is in the window advised for "
+                        f"{skin.ita_class} skin ({_water_label(lightest_water)} to {_water_label(darkest_water)}); "
+                        f"using {closest.dilution}")
+    best_score = min(c.score for c in allowed_c)
+    # Candidates within tie_delta_e of the best look alike; among them take the one whose lightness is
+    # closest to the target's: for a 0.1 mm dot the eye resolves lightness far better than hue (and on
+    # dark skin, where every dilution scores alike, this is the usual "little or no water", domain.md §1).
+    near = [c for c in allowed_c if c.score <= best_score + tie_delta_e]
+    # Exact ties (a pigment no darker than very dark skin changes nothing) go to the darker dilution.
+    best = min(near, key=lambda c: (round(abs(c.predicted_lab[0] - float(target[0])), 2), round(c.score, 2),
+                                    -c.pigment_fraction))
+    pig = catalogue.get(best.pigment_id)
+    ladder = list(pig.dilutions)
+    i_best = next(i for i, d in enumerate(ladder) if d.label == best.dilution)
+
+    skin_lin = np.asarray(skin.rgb_linear, dtype=np.float64)
+    sessions: list[SessionPigment] = []
+    dot_fracs: list[float] = []  # pigment fraction of each session's dots (grows when re-layered)
+    for k in range(1, n_sessions + 1):
+        i = max(0, i_best - (n_sessions - k))
+        d = ladder[i]
+        lab = predict_healed_lab(skin, pig, d.pigment_fraction, depth_mm)
+        dot_fracs.append(d.pigment_fraction)
+        comp = _composite_lab(skin_lin, pig, dot_fracs, fractions[:k], depth_mm)
+        sessions.append(SessionPigment(
+            index=k, pigment_id=pig.id, pigment_name=pig.name, dilution=d.label,
+            pigment_fraction=d.pigment_fraction, layers=1, predicted_lab=_t3(lab),
+            predicted_delta_e=float(delta_e2000_many(lab, target)),
+            delta_e_to_hair=None if hair is None else float(delta_e2000_many(lab, hair)),
+            composite_lab=_t3(comp), composite_delta_e=float(delta_e2000_many(comp, target)),
+            note="lighter first (domain.md §1 layering)" if i < i_best else "final shade",
+        ))
+
+    final = sessions[-1]
+    extra, reason = False, ""
+    if final.composite_delta_e > match_tolerance_de and n_sessions < MAX_SESSIONS:
+        # A refining session tops the earlier, lighter dots up to the final shade: domain.md §1
+        # "3+ refine, darker each time"; ~20% need a 4th.
+        f_final = final.pigment_fraction
+        relayered = [max(f, f_final) for f in dot_fracs]  # topped up to the final shade, not beyond
+        comp2 = _composite_lab(skin_lin, pig, relayered, fractions, depth_mm)
+        de2 = float(delta_e2000_many(comp2, target))
+        if de2 <= match_tolerance_de or de2 < final.composite_delta_e - 2.0:
+            extra = True
+            reason = (f"healed match after {n_sessions} sessions is ΔE00 {final.composite_delta_e:.1f} "
+                      f"(> {match_tolerance_de:g}); session {n_sessions + 1} re-layering the lighter dots with "
+                      f"{final.dilution} is predicted at ΔE00 {de2:.1f}")
+            lab4 = predict_healed_lab(skin, pig, f_final, depth_mm)
+            sessions.append(SessionPigment(
+                index=n_sessions + 1, pigment_id=pig.id, pigment_name=pig.name, dilution=final.dilution,
+                pigment_fraction=f_final, layers=2, predicted_lab=_t3(lab4),
+                predicted_delta_e=float(delta_e2000_many(lab4, target)),
+                delta_e_to_hair=None if hair is None else float(delta_e2000_many(lab4, hair)),
+                composite_lab=_t3(comp2), composite_delta_e=de2, suggested=True,
+                note="suggested: re-layer the lighter dots (domain.md §1: ~20% need a 4th session)",
+            ))
+    if not extra and final.composite_delta_e > match_tolerance_de:
+        too_light = final.composite_lab[0] > target[0]
+        why = ("a closer match needs pigment darker than advised for this skin" if too_light
+               else "the target is lighter than the lightest healed dilution on this skin")
+        reason = f"healed match after {n_sessions} sessions is ΔE00 {final.composite_delta_e:.1f}: {why}"
+        warnings.append(reason)
+    alts = sorted(cands, key=lambda c: (not c.allowed, c.score))[:n_alternatives]
+    return PigmentPlan(
+        sessions=sessions, target_lab=_t3(target), target_source=source,
+        hair_lab=None if hair is None else _t3(hair),
+        alternatives=alts, extra_session_suggested=extra, extra_session_reason=reason, depth_mm=depth_mm,
+        darkest_allowed=_water_label(darkest_water), warnings=warnings,
+    )
+
+
+def _density_fractions(n_sessions: int, given: list[float] | None) -> list[float]:
+    if given is not None:
+        if len(given) != n_sessions:
+            raise OptionError(f"{len(given)} density fractions for {n_sessions} sessions")
+        return list(given)
+    return list(DEFAULT_DENSITY_FRACTIONS[n_sessions])
+
+
+def _composite_lab(skin_lin: np.ndarray, pig: Pigment, dot_fracs: list[float], weights: list[float],
+                   depth_mm: float) -> np.ndarray:
+    """Look of the dots laid so far: their healed colours averaged in linear light, weighted by density."""
+    cols = healed_dot_color_linear(np.broadcast_to(skin_lin, (len(dot_fracs), 3)), np.asarray(dot_fracs),
+                                   depth_mm, pigment_rgb_linear=np.asarray(pig.rgb_linear))
+    w = np.asarray(weights, dtype=np.float64)
+    mean = (cols * w[:, None]).sum(axis=0) / w.sum()
+    return np.asarray(linear_to_lab(mean))
+
+
+def _water_label(water: float) -> str:
+    return "undiluted" if water == 0 else f"{water:g}:1"
+
+
+def parse_target_shade(text: str) -> np.ndarray:
+    """``"L,a,b"`` (e.g. ``"30,2,5"``) or a hex colour (``"#3a312a"``) -> CIELAB.
+
+    Raises
+    ------
+    OptionError
+        Anything else, or L* outside [0, 100].
+
+    Examples
+    --------
+    >>> parse_target_shade("30, 2, 5").tolist()
+    [30.0, 2.0, 5.0]
+    >>> [round(float(v)) for v in parse_target_shade("#3a312a")]
+    [21, 3, 6]
+    """
+    from smpstudio.plan.colour_space import hex_to_srgb, srgb_to_lab
+
+    t = text.strip()
+    if t.startswith("#") or re.fullmatch(r"[0-9a-fA-F]{6}", t):
+        try:
+            return np.asarray(srgb_to_lab(hex_to_srgb(t)))
+        except ValueError:
+            raise OptionError(f"--target-shade {text!r} is not a hex colour like #3a312a") from None
+    parts = [x for x in re.split(r"[,\s]+", t) if x]
+    try:
+        vals = [float(x) for x in parts]
+    except ValueError:
+        vals = []
+    if len(vals) != 3 or not all(np.isfinite(vals)):
+        raise OptionError(f"--target-shade {text!r} is neither 'L,a,b' nor a hex colour like #3a312a")
+    if not 0.0 <= vals[0] <= 100.0 or abs(vals[1]) > 128 or abs(vals[2]) > 128:
+        raise OptionError(f"--target-shade {text!r}: L* must be 0-100 and a*, b* within ±128")
+    return np.asarray(vals, dtype=np.float64)

@@ -14,19 +14,18 @@ as given. The predicted CIEDE2000 to the raw hair colour is reported beside it.
 Prediction. The healed colour of a dilution in this skin comes from the dot engine's optics
 (:mod:`smpstudio.plan.optics_bridge`), so plan and preview agree.
 
-Recommendation. Every (pigment, dilution) is scored by CIEDE2000 to the target. Dilutions outside the
-window advised for the skin's ITA class are rejected (darker: blue shift, painted-on look, domain.md §2;
-lighter: too thin to read on darker skin, "little or no water for dark skin", domain.md §1), and a
-pigment whose family is meant for this skin class is preferred (other families stay listed as
-alternatives with a penalty in their score). Among candidates within ``tie_delta_e`` (about one
-just-noticeable difference) of the best, the one closest in lightness L* to the target is taken: a
-0.1 mm dot is judged by its lightness far more than by its hue. The best candidate is the *final*
-session's; earlier sessions use the same pigment one ladder step lighter per session still to come (domain.md §1 layering: session 1 light, darker each
-time). The healed match after session ``k`` is the look of all dots laid so far (their healed colours
-averaged in linear light, weighted by each session's density share). When it is still off after the last
-session (ΔE00 above ``match_tolerance``) and a session topping the lighter dots up to the final dilution
-would bring it within tolerance (or closer by more than 2 ΔE00), that extra session is suggested
-(domain.md §1: ~20 % need a 4th).
+Recommendation. Every (pigment, dilution) is scored by CIEDE2000 to the target. Dilutions outside the window
+advised for the skin's ITA class are rejected (darker: blue shift, painted-on look, domain.md §2; lighter: too
+thin to read on darker skin, "little or no water for dark skin", domain.md §1), and a pigment whose family is
+meant for this skin class is preferred (other families stay listed as alternatives with a penalty in their
+score). Among candidates within ``tie_delta_e`` (about one just-noticeable difference) of the best, the one
+closest in lightness L* to the target is taken: a 0.1 mm dot is judged by its lightness far more than by its
+hue. The best candidate is the *final* session's; earlier sessions use the same pigment one ladder step
+lighter per session still to come (domain.md §1 layering: session 1 light, darker each time). The healed match
+after session ``k`` is the look of all dots laid so far (their healed colours averaged in linear light,
+weighted by each session's density share). When it is still off after the last session (ΔE00 above
+``match_tolerance``) and a session topping the lighter dots up to the final dilution would bring it within
+tolerance (or closer by more than 2 ΔE00), that extra session is suggested (domain.md §1: ~20 % need a 4th).
 
 References
 ----------

@@ -17,9 +17,13 @@ References
 from __future__ import annotations
 
 import atexit
+import contextlib
+import os
+import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -73,12 +77,32 @@ class LandmarkBackend(Protocol):
         ...
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence the C++ logging (glog / TFLite INFO lines) that MediaPipe prints on start-up."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stderr.flush()
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 class MediaPipeBackend:
     """MediaPipe Face Landmarker (Tasks API), model from the pinned PyPI wheel (see ``model_files``)."""
 
     name = "mediapipe-face-landmarker"
 
     def __init__(self, model_bytes: bytes | None = None) -> None:
+        os.environ.setdefault("GLOG_minloglevel", "2")
         from mediapipe.tasks.python import BaseOptions, vision
 
         from smpstudio.analysis.model_files import load_model_bytes
@@ -92,7 +116,10 @@ class MediaPipeBackend:
             output_facial_transformation_matrixes=True,
             running_mode=vision.RunningMode.IMAGE,
         )
-        self._landmarker = vision.FaceLandmarker.create_from_options(options)
+        with _quiet_native_stderr():
+            self._landmarker = vision.FaceLandmarker.create_from_options(options)
+            # the first inference initialises the TFLite delegate, which logs too
+            self._landmarker.detect(mp_image(np.zeros((64, 64, 3), np.uint8)))
         self._lock = threading.Lock()
         # MediaPipe closes through a thread pool that Python shuts down before ordinary atexit hooks
         # run; threading's own exit hooks run in reverse order of registration, so ours comes first.
@@ -108,10 +135,8 @@ class MediaPipeBackend:
                 lm._handle = None
 
     def detect(self, rgb_uint8: np.ndarray, max_faces: int = 2) -> list[FaceLandmarks]:
-        import mediapipe as mp
-
         h, w = rgb_uint8.shape[:2]
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb_uint8))
+        image = mp_image(rgb_uint8)
         with self._lock:
             if self._landmarker is None:
                 raise RuntimeError("landmark backend is closed")
@@ -127,6 +152,12 @@ class MediaPipeBackend:
                 rot = flip @ (u @ vt) @ flip
             faces.append(FaceLandmarks(pts, rot))
         return faces
+
+
+def mp_image(rgb_uint8: np.ndarray) -> Any:
+    import mediapipe as mp
+
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb_uint8))
 
 
 _default: LandmarkBackend | None = None

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from scipy.interpolate import CubicSpline
+from scipy.interpolate import PchipInterpolator
 
 from smpstudio.analysis.headmodel import HeadModel
 from smpstudio.analysis.types import FaceFrame
@@ -66,12 +66,28 @@ def mfp_height_for(age: int, conservative: bool = False, base_mm: float = MFP_DE
 
 
 def smooth_curve(control_mm: np.ndarray, n: int = CURVE_SAMPLES) -> np.ndarray:
-    """Cubic spline through the control points, parametrised by chord length, ``n`` samples."""
+    """Smooth curve through the control points, ``n`` points evenly spaced along it.
+
+    A shape-preserving piecewise-cubic (PCHIP) spline of height over width: it passes through every
+    control point and never overshoots them, so the line never dips below the MFP or above the
+    frontotemporal points between controls (a natural cubic spline does both).
+
+    Examples
+    --------
+    >>> c = np.array([[-50.0, 70.0], [-40.0, 78.0], [0.0, 60.0], [40.0, 78.0], [50.0, 70.0]])
+    >>> curve = smooth_curve(c)
+    >>> bool(curve[:, 1].min() >= 60.0)
+    True
+    """
     c = np.asarray(control_mm, dtype=np.float64)
-    seg = np.linalg.norm(np.diff(c, axis=0), axis=1)
-    t = np.concatenate([[0.0], np.cumsum(np.maximum(seg, 1e-6))])
-    spline = CubicSpline(t, c, bc_type="natural")
-    return np.asarray(spline(np.linspace(0.0, t[-1], n)))
+    if np.any(np.diff(c[:, 0]) <= 0):
+        raise ValueError("control points must be ordered left to right with increasing x")
+    f = PchipInterpolator(c[:, 0], c[:, 1])
+    xs = np.linspace(c[0, 0], c[-1, 0], 4 * n)
+    dense = np.stack([xs, f(xs)], axis=1)
+    s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(dense, axis=0), axis=1))])
+    t = np.linspace(0.0, s[-1], n)
+    return np.stack([np.interp(t, s, dense[:, 0]), np.interp(t, s, dense[:, 1])], axis=1)
 
 
 def irregular_edge(curve_mm: np.ndarray, style: str, seed: int) -> np.ndarray:

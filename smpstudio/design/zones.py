@@ -17,15 +17,18 @@ surface areas (image area divided by the foreshortening of each pixel).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
-from smpstudio.analysis.types import Analysis
+from smpstudio.analysis.types import Analysis, FaceFrame
 from smpstudio.design.types import Design, Hairline, Zone
 
 HAIRLINE_BAND_MM = 30.0  # domain.md §3: hairline region 2-4 cm (Shapiro)
 FRONTAL_DEPTH_MM = 50.0  # [derived] frontal scalp up to ~8 cm behind the hairline
 MIN_FORESHORTENING = 0.2  # grazing pixels count at most 5x their image area
+WORK_PX_PER_MM = 3.0  # geometry resolution (1/3 mm cells)
 
 
 def _above_edge_mask(edge_px: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -57,63 +60,83 @@ def build_design(
     hairline_band_mm: float = HAIRLINE_BAND_MM,
     frontal_depth_mm: float = FRONTAL_DEPTH_MM,
 ) -> Design:
-    """Zones, treatment region and the distance/foreshortening maps for a hairline on a photo."""
+    """Zones, treatment region and the distance/foreshortening maps for a hairline on a photo.
+
+    The geometry is computed at no more than ``WORK_PX_PER_MM`` (1/3 mm cells) and scaled up to the
+    photo: zone borders are then exact to a third of a millimetre, whatever the photo's resolution.
+    """
     w, h = analysis.image_size
     frame = analysis.frame
     head = analysis.head
     assert head is not None, "analysis without a head model"
     ppm = frame.px_per_mm
-    edge_px = frame.to_px(hairline.edge_mm)
-    above = _above_edge_mask(edge_px, w, h)
-    behind_mm = signed_distance_px(above) / np.float32(ppm)
+    k = min(1.0, WORK_PX_PER_MM / ppm)
+    ww, wh = max(1, round(w * k)), max(1, round(h * k))
+    kx, ky = ww / w, wh / h
+    frame_w = FaceFrame((frame.origin_px[0] * kx, frame.origin_px[1] * ky), ppm * kx, frame.roll_deg)
+    head_w = replace(head, origin_px=head.origin_px * np.array([kx, ky, kx]), px_per_mm=head.px_per_mm * kx)
+    head_mask = analysis.masks.head
+    if k < 1.0:
+        head_mask = cv2.resize(head_mask.astype(np.uint8), (ww, wh), interpolation=cv2.INTER_AREA) > 0
 
-    arc, fs = head.surface_maps(w, h)
-    on_skull = fs > 0.05
-    treatment = above & analysis.masks.head & on_skull
+    edge_px = frame_w.to_px(hairline.edge_mm)
+    above = _above_edge_mask(edge_px, ww, wh)
+    behind_mm = signed_distance_px(above) / np.float32(frame_w.px_per_mm)
+    arc, fs = head_w.surface_maps(ww, wh, step=max(4, min(ww, wh) // 200))
+    treatment = above & head_mask & (fs > 0.05)
 
-    # surface distance behind the edge: arc of the pixel minus the arc of the edge in its column
-    yy, xx = np.mgrid[0:h, 0:w]
-    xy_mm = frame.to_mm(np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float64))
-    x_mm = xy_mm[:, 0].reshape(h, w)
-    edge_q, _ = head.surface_at_px(edge_px)
-    edge_arc = head.surface_arc_mm(edge_q)
+    # x on the face frame (affine in the pixel position) and the surface distance behind the edge:
+    # the pixel's sagittal arc minus the arc of the edge at the same x
+    a = np.deg2rad(frame_w.roll_deg)
+    xs = (np.arange(ww, dtype=np.float32) + np.float32(0.5) - np.float32(frame_w.origin_px[0]))
+    ys = (np.arange(wh, dtype=np.float32) + np.float32(0.5) - np.float32(frame_w.origin_px[1]))
+    x_mm = (xs[None, :] * np.float32(np.cos(a)) + ys[:, None] * np.float32(np.sin(a))) / np.float32(frame_w.px_per_mm)
+    edge_q, _ = head_w.surface_at_px(edge_px)
+    edge_arc = head_w.surface_arc_mm(edge_q)
     ok = np.isfinite(edge_arc)
     if ok.sum() >= 2:
-        arc_edge = np.interp(x_mm, hairline.edge_mm[ok, 0], edge_arc[ok])
+        arc_edge = np.interp(x_mm, hairline.edge_mm[ok, 0], edge_arc[ok]).astype(np.float32)
         behind_surface = np.where(np.isfinite(arc), arc - arc_edge, behind_mm)
     else:
         behind_surface = behind_mm
     half_width = float(abs(hairline.control_mm[1, 0]))
 
+    names = ["hairline", "frontal", "mid_scalp", "temples"]
+    labels = np.zeros((wh, ww), np.uint8)  # 0 = not treated, i + 1 = names[i]
     temples = treatment & (np.abs(x_mm) > half_width)
     central = treatment & ~temples
-    band = central & (behind_surface < hairline_band_mm)
-    frontal = central & ~band & (behind_surface < hairline_band_mm + frontal_depth_mm)
-    mid = central & ~band & ~frontal
+    labels[central] = 3
+    labels[central & (behind_surface < hairline_band_mm + frontal_depth_mm)] = 2
+    labels[central & (behind_surface < hairline_band_mm)] = 1
+    labels[temples] = 4
 
-    px_area_mm2 = 1.0 / (ppm * ppm) / np.maximum(fs, MIN_FORESHORTENING)
-
-    def area_cm2(mask: np.ndarray) -> float:
-        return float(px_area_mm2[mask].sum() / 100.0)
-
+    if k < 1.0:
+        labels = np.asarray(cv2.resize(labels, (w, h), interpolation=cv2.INTER_NEAREST), dtype=np.uint8)
+        behind_mm = np.asarray(cv2.resize(behind_mm, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32)
+        fs = np.asarray(cv2.resize(fs, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32)
+    px_area_mm2 = (np.float32(1.0 / (ppm * ppm)) / np.maximum(fs, np.float32(MIN_FORESHORTENING)))
+    areas_cm2 = np.bincount(labels.ravel(), weights=px_area_mm2.ravel(), minlength=len(names) + 1) / 100.0
+    masks = {n: labels == i + 1 for i, n in enumerate(names)}
+    mid = masks["mid_scalp"]
     zones = [
-        Zone("hairline", band, area_cm2(band)),
-        Zone("frontal", frontal, area_cm2(frontal)),
-        Zone("mid_scalp", mid, area_cm2(mid), visible=bool(mid.any()),
+        Zone("hairline", masks["hairline"], float(areas_cm2[1])),
+        Zone("frontal", masks["frontal"], float(areas_cm2[2])),
+        Zone("mid_scalp", mid, float(areas_cm2[3]), visible=bool(mid.any()),
              note="partly visible in a frontal photo: only the part facing the camera is measured"),
         Zone("crown", np.zeros((h, w), bool), 0.0, visible=False,
              note="not visible in a frontal photo; add a top or back photo to plan it"),
-        Zone("temples", temples, area_cm2(temples)),
+        Zone("temples", masks["temples"], float(areas_cm2[4])),
     ]
+    treatment_full = labels > 0
     warnings = ["the crown is not visible in a frontal photo: it is not planned from this photo"]
-    if not treatment.any():
+    if not treatment_full.any():
         warnings.append("no scalp above the designed hairline is visible in this photo")
     return Design(
         frame=frame,
         hairline=hairline,
         zones=zones,
-        treatment_mask=treatment,
+        treatment_mask=treatment_full,
         behind_hairline_mm=behind_mm.astype(np.float32),
-        foreshortening=fs,
+        foreshortening=fs.astype(np.float32),
         warnings=warnings,
     )

@@ -1,0 +1,31 @@
+"""Fixtures shared across the test suite (the sample portrait and its analysis, computed once)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def astronaut_rgb() -> np.ndarray:
+    from skimage import data
+
+    return data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def astronaut_photo(astronaut_rgb):
+    from smpstudio.imaging.intake import Photo
+
+    return Photo.from_array(astronaut_rgb)
+
+
+@pytest.fixture(scope="session")
+def astronaut_analysis(astronaut_photo):
+    from smpstudio import analyze
+
+    return analyze(astronaut_photo)

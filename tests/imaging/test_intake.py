@@ -137,3 +137,20 @@ def test_thumbnail_is_area_average():
     t = Photo.from_array(a).thumbnail(2)
     assert t.rgb.shape == (2, 2, 3)
     np.testing.assert_allclose(t.rgb[..., 0], [[1, 0], [1, 0]], atol=1e-6)
+
+
+def test_embedded_icc_profile_is_converted_to_srgb():
+    """A profile whose red and green primaries are swapped: pure 'red' pixels are really green."""
+    from tests.imaging.iccmaker import SRGB_BLUE, SRGB_GREEN, SRGB_RED, matrix_profile
+
+    icc = matrix_profile("Swapped RG test", SRGB_GREEN, SRGB_RED, SRGB_BLUE)
+    img = np.zeros((4, 4, 3), np.uint8)
+    img[..., 0] = 200  # red channel only
+    p = load_photo(_encode(Image.fromarray(img), "PNG", icc_profile=icc))
+    rgb = p.to_uint8()[0, 0].astype(int)
+    assert rgb[1] > 150 and rgb[0] < 40, rgb  # became green
+    assert any("ICC profile" in n for n in p.notes)
+    # an sRGB-tagged image is left as it is
+    srgb = matrix_profile("sRGB IEC61966-2.1", SRGB_RED, SRGB_GREEN, SRGB_BLUE)
+    q = load_photo(_encode(Image.fromarray(img), "PNG", icc_profile=srgb))
+    np.testing.assert_array_equal(q.to_uint8(), img)

@@ -228,7 +228,7 @@ def update_client(db: Session, actor: Actor, client_id: int, data: s.ClientUpdat
     if client.erased_at is not None:
         raise Conflict(f"client {client_id} was erased; the record can no longer be changed")
     changes = _plain(data.model_dump(exclude_unset=True))
-    for key in ("first_name", "last_name"):
+    for key in ("first_name", "last_name", "medical_intake"):
         if key in changes and changes[key] is None:
             del changes[key]
     for key, value in changes.items():

@@ -1,0 +1,119 @@
+"""Ranked blue-noise sampler: density, spacing, layering and determinism, measured on the output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.spatial import cKDTree
+
+from smpstudio.pattern.sampling import (
+    DensityGrid,
+    local_min_distance_mm,
+    nn_distances_mm,
+    nn_ratio,
+    ranked_blue_noise,
+    select,
+    triangular_spacing_mm,
+)
+
+
+def _interior(xy: np.ndarray, w: float, h: float, m: float = 3.0) -> np.ndarray:
+    return (xy[:, 0] > m) & (xy[:, 0] < w - m) & (xy[:, 1] > m) & (xy[:, 1] < h - m)
+
+
+def _earlier_violations(xy: np.ndarray, order: np.ndarray, dmin: np.ndarray) -> int:
+    """Count points closer than their own minimum distance to a point inserted before them."""
+    tree = cKDTree(xy)
+    bad = 0
+    for i, nbrs in enumerate(tree.query_ball_point(xy, dmin * (1 - 1e-9))):
+        bad += sum(1 for j in nbrs if j != i and order[j] < order[i])
+    return bad
+
+
+def test_uniform_density_spacing_and_quality() -> None:
+    w = h = 120.0
+    pts = ranked_blue_noise(DensityGrid.uniform(80.0, w, h, cell_mm=5.0), seed=11)
+    density = len(pts) / (w * h) * 100.0
+    assert density == pytest.approx(80.0, rel=0.05)
+    nn = nn_distances_mm(pts.xy_mm)
+    assert nn.min() >= pts.r_min_mm * (1 - 1e-9)
+    # domain.md §1: "dots about 1 mm apart"; a blue-noise set's mean nearest-neighbour distance lies below
+    # the triangular lattice spacing L = 10.7/sqrt(n) of the same density (a lattice is the densest packing)
+    assert 0.75 * triangular_spacing_mm(80.0) < nn.mean() < triangular_spacing_mm(80.0)
+    assert 0.9 < nn.mean() < 1.1
+    assert nn_ratio(pts.xy_mm, interior=_interior(pts.xy_mm, w, h)) >= 0.88
+
+
+def test_selection_density_tracks_request() -> None:
+    w = h = 100.0
+    pts = ranked_blue_noise(DensityGrid.uniform(80.0, w, h, cell_mm=5.0), seed=5)
+    for n in (15.0, 35.0, 60.0):
+        keep = select(pts, np.full(len(pts), n))
+        assert keep.sum() / (w * h) * 100.0 == pytest.approx(n, rel=0.08)
+        assert nn_distances_mm(pts.xy_mm[keep]).min() >= local_min_distance_mm(pts, np.array([n]))[0] * (1 - 1e-9)
+
+
+def test_deterministic_from_seed() -> None:
+    g = DensityGrid.uniform(70.0, 40.0, 30.0)
+    a, b, c = (ranked_blue_noise(g, seed=s) for s in (3, 3, 4))
+    assert np.array_equal(a.xy_mm, b.xy_mm) and np.array_equal(a.level, b.level)
+    assert not np.array_equal(a.xy_mm[: min(len(a), len(c))], c.xy_mm[: min(len(a), len(c))])
+
+
+def test_gradient_field_follows_density() -> None:
+    # density ramps from 0 to 80 dots/cm^2 along x: dots per 10 mm strip follow the ramp
+    x = np.linspace(0.0, 100.0, 101)
+    vals = np.tile(np.clip(x * 0.8, 0, 80.0), (61, 1))
+    g = DensityGrid(vals, 0.0, 0.0, 1.0)
+    pts = ranked_blue_noise(g, seed=2)
+    keep = select(pts, g.at(pts.xy_mm))
+    xs = pts.xy_mm[keep, 0]
+    for lo in range(20, 100, 20):
+        strip = ((xs >= lo) & (xs < lo + 20)).sum() / (20 * 60) * 100
+        expected = 0.8 * (lo + 10)
+        assert strip == pytest.approx(expected, rel=0.12), (lo, strip, expected)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    coarse=st.lists(st.floats(0.0, 1.0), min_size=16, max_size=16),
+    fractions=st.lists(st.floats(0.15, 1.0), min_size=1, max_size=4),
+    d_max=st.floats(40.0, 110.0),
+)
+def test_layered_sessions_nest_and_keep_distance(seed: int, coarse: list[float], fractions: list[float],
+                                                 d_max: float) -> None:
+    # a smooth random density field on 40 x 40 mm (bilinear from a 4 x 4 lattice)
+    lat = np.array(coarse).reshape(4, 4)
+    yy, xx = np.mgrid[0:41, 0:41] / 40.0 * 3.0
+    i0 = np.minimum(yy.astype(int), 2)
+    j0 = np.minimum(xx.astype(int), 2)
+    ty, tx = yy - i0, xx - j0
+    field = ((1 - ty) * ((1 - tx) * lat[i0, j0] + tx * lat[i0, j0 + 1])
+             + ty * ((1 - tx) * lat[i0 + 1, j0] + tx * lat[i0 + 1, j0 + 1]))
+    g = DensityGrid(field * d_max, 0.0, 0.0, 1.0)
+    pts = ranked_blue_noise(g, seed=seed, max_density_per_cm2=d_max)
+    if len(pts) == 0:
+        return
+    base = g.at(pts.xy_mm)
+    order = np.arange(len(pts))
+    prev = np.zeros(len(pts), dtype=bool)
+    for f in sorted(fractions):
+        keep = select(pts, base * f)
+        assert np.all(keep[prev]), "a dot of an earlier session disappeared"
+        dmin = local_min_distance_mm(pts, base[keep] * f)
+        assert _earlier_violations(pts.xy_mm[keep], order[keep], dmin) == 0
+        # new dots of this session keep the minimum distance from every earlier session's dot (the smaller
+        # of the two dots' local minimum distances, which differ only where the density changes)
+        new = keep & ~prev
+        if prev.any() and new.any():
+            r_new = local_min_distance_mm(pts, base[new] * f)
+            r_old = local_min_distance_mm(pts, base[prev] * f)
+            old_tree = cKDTree(pts.xy_mm[prev])
+            for p, r, near in zip(pts.xy_mm[new], r_new, old_tree.query_ball_point(pts.xy_mm[new], r_new),
+                                  strict=True):
+                for j in near:
+                    assert np.hypot(*(pts.xy_mm[prev][j] - p)) >= min(r, r_old[j]) * (1 - 1e-9)
+        prev = keep

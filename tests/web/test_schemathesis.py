@@ -31,6 +31,25 @@ def _fresh_login(app, email):
     return {"X-CSRF-Token": result.csrf_token}, {"smp_session": result.token}
 
 
+def _fuzz(operation, headers, cookies, ids, ok_answers, name):
+    @given(case=operation.as_strategy(), real_ids=st.booleans())
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case, real_ids):
+        if real_ids and case.path_parameters:  # half the cases address existing records of the clinic
+            case.path_parameters = {k: ids.get(k, v) for k, v in case.path_parameters.items()}
+        response = case.call_and_validate(headers=headers, cookies=cookies, checks=CHECKS)
+        if response.status_code < 300:
+            ok_answers[name] += 1
+
+    run()
+
+
 def test_schemathesis_finds_no_server_error_or_schema_violation(app, login, accounts):
     ids = make_records(login("a_owner"))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
@@ -43,23 +62,8 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(app, login, acco
         # a new session per operation: the logout operation ends its own session only
         headers, cookies = _fresh_login(app, accounts["a_owner"].email)
 
-        @given(case=operation.as_strategy(), real_ids=st.booleans())
-        @settings(
-            max_examples=MAX_EXAMPLES,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def run(case, real_ids):
-            if real_ids and case.path_parameters:  # half the cases address existing records of the clinic
-                case.path_parameters = {k: ids.get(k, v) for k, v in case.path_parameters.items()}
-            response = case.call_and_validate(headers=headers, cookies=cookies, checks=CHECKS)
-            if response.status_code < 300:
-                ok_answers[name] += 1  # noqa: B023 - run() is called right away
-
         try:
-            run()
+            _fuzz(operation, headers, cookies, ids, ok_answers, name)
         except Exception as exc:  # collect every failing operation, then report them all
             failures.append(f"{name}: {str(exc)[:1500]}")
     assert not failures, "\n\n".join(failures)

@@ -50,9 +50,8 @@ def analyze(photo: Photo | np.ndarray, *, backend: LandmarkBackend | None = None
     rgb = photo.rgb
     h, w = rgb.shape[:2]
     k = min(1.0, DETECT_MAX_SIDE_PX / max(w, h))
-    img8 = to_uint8(rgb)
-    if k < 1.0:
-        img8 = cv2.resize(img8, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(rgb, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA) if k < 1.0 else rgb
+    img8 = to_uint8(small)
     faces = (backend or default_backend()).detect(img8, max_faces=2)
     if not faces:
         raise PhotoError("no face found in the photo; use a frontal portrait with the whole face visible")

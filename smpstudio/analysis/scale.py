@@ -66,7 +66,7 @@ def estimate_scale(points: np.ndarray, yaw_deg: float = 0.0) -> tuple[Scale, flo
     >>> pts[474] = (182, 0); pts[476] = (170, 0); pts[468] = (104, 0); pts[473] = (176, 0)
     >>> s, iris, _ = estimate_scale(pts)
     >>> round(iris, 1), s.source
-    (12.0, 'iris')
+    (12.0, 'iris+ipd')
     """
     warnings: list[str] = []
     left, right = iris_diameters_px(points, yaw_deg)

@@ -28,9 +28,9 @@ def _root() -> None:
 
 
 def _register() -> None:
-    from smpstudio.commands import analyze
+    from smpstudio.commands import analyze, schema
 
-    for module in (analyze,):
+    for module in (analyze, schema):
         module.register(app)
 
 

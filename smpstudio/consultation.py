@@ -14,7 +14,7 @@ from smpstudio import __version__
 from smpstudio.analysis import analyze
 from smpstudio.analysis.landmarks import LandmarkBackend, default_backend
 from smpstudio.analysis.types import Analysis
-from smpstudio.design import Design, propose_hairline
+from smpstudio.design import Design, edit_design, propose_hairline
 from smpstudio.imaging.intake import Photo
 from smpstudio.schema import (
     AnalysisBlock,
@@ -39,13 +39,17 @@ def consult(
     seed: int = 0,
     mfp_height_mm: float | None = None,
     conservative: bool = False,
+    moves: list[tuple[int, tuple[float, float]]] | None = None,
+    mirror: bool = True,
     backend: LandmarkBackend | None = None,
 ) -> tuple[Analysis, Design, PlanDocument]:
-    """Analyse the photo, propose the hairline and build the plan document."""
+    """Analyse the photo, propose the hairline, apply the artist's control-point moves, build the plan."""
     backend = backend or default_backend()
     analysis = analyze(photo, backend=backend)
     design = propose_hairline(analysis, age=age, style=style, mfp_height_mm=mfp_height_mm,
                               conservative=conservative, seed=seed)
+    for index, xy in moves or []:
+        design = edit_design(analysis, design, index, xy, mirror=mirror)
     return analysis, design, plan_document(photo, analysis, design, seed=seed, backend_name=backend.name)
 
 

@@ -21,6 +21,8 @@ def analyze_command(
     mfp_mm: Annotated[float | None, typer.Option("--mfp-mm", help="MFP height above the glabella along the forehead, 70-100 mm")] = None,
     conservative: Annotated[bool, typer.Option(help="Raise the hairline 10 mm")] = False,
     seed: Annotated[int, typer.Option(help="Seed of every random choice (recorded in plan.json)")] = 0,
+    move: Annotated[list[str] | None, typer.Option(help="Move a hairline control point: INDEX:X,Y in face-frame mm (0-6, left to right; 3 = MFP). Repeatable")] = None,
+    mirror: Annotated[bool, typer.Option(help="Mirror moved control points to the other side")] = True,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("out"),
     json_out: Annotated[bool, typer.Option("--json", help="Also print plan.json to stdout")] = False,
 ) -> None:
@@ -35,9 +37,10 @@ def analyze_command(
         check_range("--mfp-mm", mfp_mm, 70, 100, "mm")
     if seed < 0:
         raise OptionError("--seed must be a non-negative integer")
+    moves = [parse_move(m) for m in (move or [])]
     img = read_photo(photo)
     analysis, design, doc = consult(img, age=age, style=style, seed=seed, mfp_height_mm=mfp_mm,
-                                    conservative=conservative)
+                                    conservative=conservative, moves=moves, mirror=mirror)
     text = doc.model_dump(mode="json", exclude_none=True)
     with staged_output(out) as stage:
         write_json(stage / "plan.json", text)
@@ -55,6 +58,16 @@ def analyze_command(
         for wmsg in doc.warnings:
             typer.echo(f"warning: {wmsg}")
         typer.echo(f"wrote {out / 'plan.json'} and {out / 'analysis.png'}")
+
+
+def parse_move(text: str) -> tuple[int, tuple[float, float]]:
+    """``"1:-50,75"`` -> ``(1, (-50.0, 75.0))``."""
+    try:
+        idx, xy = text.split(":", 1)
+        x, y = xy.split(",", 1)
+        return int(idx), (float(x), float(y))
+    except ValueError:
+        raise OptionError(f"--move {text!r} is not INDEX:X,Y (e.g. 1:-48,92)") from None
 
 
 def register(app: typer.Typer) -> None:

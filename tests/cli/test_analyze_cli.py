@@ -139,3 +139,31 @@ def test_real_process_prints_no_traceback(tmp_path):
     lines = [ln for ln in r.stderr.splitlines() if ln.startswith("smp:") or "Traceback" in ln]
     assert lines and all("Traceback" not in ln for ln in lines)
     assert not (tmp_path / "o").exists()
+
+
+def test_moved_control_point_is_mirrored(tmp_path, sample_out):
+    doc0 = json.loads((sample_out / "plan.json").read_text())
+    x, y = doc0["hairline"]["control_points_mm"][1]
+    out = tmp_path / "moved"
+    args = ["analyze", "--out", str(out), "--age", "45", "--style", "broken", "--seed", "7",
+            "--move", f"1:{x - 4},{y + 5}"]
+    assert run(args) == 0
+    doc = json.loads((out / "plan.json").read_text())
+    c = doc["hairline"]["control_points_mm"]
+    assert c[1] == pytest.approx([x - 4, y + 5], abs=0.01)
+    assert c[5] == pytest.approx([-(x - 4), y + 5], abs=0.01)
+    assert doc["treatment_area_cm2"] < doc0["treatment_area_cm2"]
+
+
+def test_bad_move_is_refused(tmp_path, capsys):
+    assert run(["analyze", "--out", str(tmp_path / "o"), "--move", "one:two"]) == 2
+    assert "INDEX:X,Y" in capsys.readouterr().err
+    assert run(["analyze", "--out", str(tmp_path / "o"), "--move", "9:0,80"]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_published_schema_is_current(capsys):
+    assert run(["schema"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    published = json.loads((Path(__file__).parents[2] / "docs" / "plan.schema.json").read_text())
+    assert printed == published, "run `smp schema > docs/plan.schema.json`"

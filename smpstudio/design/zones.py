@@ -28,7 +28,7 @@ from smpstudio.design.types import Design, Hairline, Zone
 HAIRLINE_BAND_MM = 30.0  # domain.md §3: hairline region 2-4 cm (Shapiro)
 FRONTAL_DEPTH_MM = 50.0  # [derived] frontal scalp up to ~8 cm behind the hairline
 MIN_FORESHORTENING = 0.2  # grazing pixels count at most 5x their image area
-WORK_PX_PER_MM = 3.0  # geometry resolution (1/3 mm cells)
+WORK_PX_PER_MM = 2.0  # geometry resolution (0.5 mm cells)
 
 
 def _above_edge_mask(edge_px: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -62,8 +62,9 @@ def build_design(
 ) -> Design:
     """Zones, treatment region and the distance/foreshortening maps for a hairline on a photo.
 
-    The geometry is computed at no more than ``WORK_PX_PER_MM`` (1/3 mm cells) and scaled up to the
-    photo: zone borders are then exact to a third of a millimetre, whatever the photo's resolution.
+    The geometry is computed at no more than ``WORK_PX_PER_MM`` (0.5 mm cells) and scaled up to the
+    photo: zone borders are exact to half a millimetre whatever the photo's resolution (the distance
+    behind the line is interpolated, not stepped).
     """
     w, h = analysis.image_size
     frame = analysis.frame

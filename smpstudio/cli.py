@@ -28,9 +28,9 @@ def _root() -> None:
 
 
 def _register() -> None:
-    from smpstudio.commands import analyze, schema
+    from smpstudio.commands import analyze, plan, schema
 
-    for module in (analyze, schema):
+    for module in (analyze, schema, plan):
         module.register(app)
 
 

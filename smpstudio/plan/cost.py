@@ -71,7 +71,7 @@ def load_prices(path: str | Path | None = None) -> Prices:
     try:
         return Prices.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = next((e for e in exc.errors() if e["type"] == "extra_forbidden"), exc.errors()[0])
         loc = ".".join(str(x) for x in err["loc"])
         msg = "unknown field (typo?)" if err["type"] == "extra_forbidden" else err["msg"]
         raise SMPError(f"{source}: {loc}: {msg}") from None
@@ -79,7 +79,7 @@ def load_prices(path: str | Path | None = None) -> Prices:
 
 @dataclass(frozen=True)
 class CostResult:
-    """Cumulative cost per option at whole years ``0 .. years`` and the events behind it."""
+    """Cumulative cost per option, month by month over ``0 .. years`` (``years`` in fractional years)."""
 
     years: np.ndarray
     cumulative: dict[str, np.ndarray]
@@ -113,7 +113,7 @@ def cost_of_ownership(*, n_sessions: int, touch_up_years: float | None, area_cm2
         raise OptionError(f"cost horizon must be 1-40 years (got {years})")
     if area_cm2 <= 0:
         raise OptionError("treated area must be positive")
-    t = np.arange(years + 1, dtype=np.float64)
+    t = np.arange(years * 12 + 1, dtype=np.float64) / 12.0  # monthly
     notes: list[str] = []
 
     smp = np.full(t.shape, p.smp_consultation + n_sessions * p.smp_session, dtype=np.float64)
@@ -133,9 +133,10 @@ def cost_of_ownership(*, n_sessions: int, touch_up_years: float | None, area_cm2
         tx[t >= i] += per_session * p.transplant_price_per_graft
     if n_tx > 1:
         notes.append(f"{grafts} grafts need {n_tx} transplant sessions a year apart; donor hair may not suffice")
+    months = np.floor(t * 12.0 + 1e-9)  # medication is paid month by month: 120 payments in 10 years
     if p.transplant_with_finasteride:
-        tx += 12.0 * p.finasteride_per_month * t
-    med = 12.0 * (p.finasteride_per_month + p.minoxidil_per_month) * t
+        tx = tx + p.finasteride_per_month * months
+    med = (p.finasteride_per_month + p.minoxidil_per_month) * months
     cum = {"smp": smp, "transplant": tx, "medication": med}
     return CostResult(
         years=t, cumulative=cum, totals={k: float(v[-1]) for k, v in cum.items()}, currency=p.currency,

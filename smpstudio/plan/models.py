@@ -130,7 +130,7 @@ class FadingCurveBlock(_Strict):
 
 class CostBlock(_Strict):
     currency: str
-    years: list[int]
+    years: list[float] = Field(description="monthly grid, years")
     smp: list[float]
     transplant: list[float]
     medication: list[float]

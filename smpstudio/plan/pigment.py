@@ -218,7 +218,9 @@ class Catalogue:
 
 
 def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
+    errs = exc.errors()
+    # a misspelt key shows up twice (unknown field + required field missing): name the typo
+    err = next((e for e in errs if e["type"] == "extra_forbidden"), errs[0])
     loc = ".".join(str(x) for x in err["loc"])
     if err["type"] == "extra_forbidden":
         return f"{loc}: unknown field (typo?)"

@@ -247,7 +247,7 @@ def build_plan(
             factors={"uv": factors.uv, "fitzpatrick": factors.fitzpatrick, "oily_scalp": factors.oily_scalp,
                      "flaky_scalp": factors.flaky_scalp, "exfoliation": factors.exfoliation,
                      "smoking": factors.smoking, "alcohol_products": factors.alcohol_products}),
-        cost=CostBlock(currency=cost.currency, years=[int(y) for y in cost.years],
+        cost=CostBlock(currency=cost.currency, years=[_r(y, 4) for y in cost.years],
                        smp=[_r(v, 2) for v in cost.cumulative["smp"]],
                        transplant=[_r(v, 2) for v in cost.cumulative["transplant"]],
                        medication=[_r(v, 2) for v in cost.cumulative["medication"]],

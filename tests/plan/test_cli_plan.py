@@ -1,0 +1,92 @@
+"""`smp plan` end to end on the embedded sample; bad input exits 2 with one line and writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from smpstudio.cli import main
+
+
+def run(argv: list[str]) -> int:
+    try:
+        main(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+START = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plan") / "out"
+    code = run(["plan", "--out", str(out), "--start", START, "--uv", "high", "--skin-oily", "--seed", "3"])
+    assert code == 0
+    return out
+
+
+def test_outputs_read_back(planned):
+    doc = json.loads((planned / "plan.json").read_text())
+    for key in ("skin", "hair", "sessions", "touch_up", "fading_curve", "cost", "warnings", "checks", "pigment"):
+        assert key in doc
+    assert set(doc["skin"]) >= {"lab", "ita_deg", "ita_class", "ita_class_fine", "monk", "fitzpatrick_estimate",
+                                "undertone", "spread"}
+    assert doc["seed"] == 3 and "hairline" in doc  # the analysis document is kept
+    s = doc["sessions"]
+    assert s[0]["date"] == START
+    for a, b in zip(s, s[1:], strict=False):
+        assert dt.date.fromisoformat(b["date"]) > dt.date.fromisoformat(a["date"])
+        assert b["pigment_fraction"] >= a["pigment_fraction"]
+    tu = doc["touch_up"]
+    last = dt.date.fromisoformat(s[-1]["visits"][-1]["date"])
+    assert dt.date.fromisoformat(tu["due_date"]) == last + dt.timedelta(days=round(tu["due_years"] * 365.25))
+    assert doc["fading_curve"]["factors"]["uv"] == "high" and doc["fading_curve"]["factors"]["oily_scalp"]
+    assert tu["due_years"] < 3.6  # high UV + oily scalp: sooner than the ~3.5 y reference
+    for name in ("fading.png", "cost.png"):
+        im = Image.open(io.BytesIO((planned / name).read_bytes()))
+        assert im.format == "PNG" and im.size[0] > 400
+        assert np.asarray(im.convert("L")).std() > 5  # not blank
+
+
+@pytest.mark.parametrize("argv", [
+    ["--start", "2001-02-03"],
+    ["--start", "03/04/2030"],
+    ["--interval-days", "3"],
+    ["--interval-days", "45"],
+    ["--sessions", "6"],
+    ["--uv", "extreme"],
+    ["--pigment", "carbon-blak"],
+    ["--target-shade", "grey"],
+    ["--target-shade", "#12345"],
+])
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, argv):
+    out = tmp_path / "out"
+    assert run(["plan", "--out", str(out), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("smp: error: ") and "\n" not in err
+    assert not out.exists()
+    assert not list(tmp_path.iterdir())  # no staging folder left behind either
+
+
+def test_catalogue_typo_is_one_line(tmp_path, capsys):
+    from importlib import resources
+
+    text = resources.files("smpstudio.plan").joinpath("data/pigments.yaml").read_text()
+    bad = tmp_path / "cat.yaml"
+    bad.write_text(text.replace("dilutions:", "dilutons:", 1))
+    out = tmp_path / "out"
+    assert run(["plan", "--out", str(out), "--catalogue", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "dilutons" in err and "\n" not in err and not out.exists()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("pigments: [\n")
+    assert run(["plan", "--out", str(out), "--catalogue", str(broken)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "YAML" in err and "\n" not in err and not out.exists()

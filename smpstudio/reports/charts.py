@@ -45,7 +45,8 @@ def _png(fig: plt.Figure) -> bytes:
 
 
 def fading_png(years: Sequence[float] | np.ndarray, contrast_relative: Sequence[float] | np.ndarray, *,
-               threshold: float, touch_up_years: float | None, pigment_remaining: Sequence[float] | None = None,
+               threshold: float, touch_up_years: float | None,
+               pigment_remaining: Sequence[float] | np.ndarray | None = None,
                title: str = "Healed contrast over the years") -> bytes:
     """Relative contrast (dot vs skin) over years, the touch-up threshold and the due year.
 

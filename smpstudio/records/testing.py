@@ -84,6 +84,10 @@ class SqliteTemplates:
         shutil.copyfile(self.template, target)
         return f"sqlite:///{target}"
 
+    def empty(self, directory: Path) -> str:
+        directory.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{directory / 'empty.sqlite3'}"
+
     def close(self) -> None:
         pass
 
@@ -105,6 +109,14 @@ class PostgresTemplates:
         name = f"smp_t_{uuid.uuid4().hex[:16]}"
         with self.admin.connect() as c:
             c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        self.created.append(name)
+        return self.url(name)
+
+    def empty(self, _directory: Path | None = None) -> str:
+        """A new database with no schema at all."""
+        name = f"smp_e_{uuid.uuid4().hex[:16]}"
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
         self.created.append(name)
         return self.url(name)
 

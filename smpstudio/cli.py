@@ -29,8 +29,9 @@ def _root() -> None:
 
 def _register() -> None:
     from smpstudio.commands import analyze, plan, schema
+    from smpstudio.commands import records_admin, serve
 
-    for module in (analyze, schema, plan):
+    for module in (analyze, schema, plan, serve, records_admin):
         module.register(app)
 
 

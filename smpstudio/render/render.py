@@ -1,0 +1,398 @@
+"""Anti-aliased anisotropic Gaussian splats into a float32 image, and the compositing of dots onto a photo.
+
+A *splat* is a Gaussian spot ``amp * exp(-0.5 * d^T C^-1 d)`` (peak opacity ``amp`` per channel,
+covariance ``C`` in px^2). :func:`render_opacity` writes, for every pixel, the **mean** opacity of all
+splats over the pixel's area, so the same plan renders honestly at any resolution: a dot smaller than a
+pixel adds exactly its integrated mass, and a low-resolution render equals the high-resolution render
+box-downsampled (up to the 3.5-sigma truncation).
+
+Pixel integration:
+
+* axis-aligned splats (and any splat narrower than ``0.7`` px) use the exact box integral of the
+  Gaussian's marginals, a product of error-function differences per column and row;
+* wider correlated (rotated) splats are point-sampled after convolving ``C`` with the pixel box's
+  variance ``1/12 px^2`` (mass-preserving), which is exact to ~1e-5 at that width.
+
+Parallelism: the image is cut into fixed bands of ``BAND_ROWS`` rows; each band draws, in the splats'
+order, the part of every splat that falls into it. The partition and the order do not depend on the
+number of threads, so the output is bit-identical for any ``NUMBA_NUM_THREADS``.
+
+Compositing (:func:`composite`) multiplies the photo in linear light by the transmittance
+``1 - opacity`` (per channel), so the photo's shading, highlights and shadows stay on top of the dots.
+
+References
+----------
+.. [1] P. S. Heckbert, "Fundamentals of texture mapping and image warping", MSc thesis, UC Berkeley
+   1989 (elliptical Gaussian filters, pixel prefiltering).
+.. [2] IEC 61966-2-1:1999 (sRGB transfer function).
+
+Examples
+--------
+>>> import numpy as np
+>>> s = Splats.isotropic(np.array([10.3]), np.array([7.6]), sigma_px=0.3, amp_rgb=np.array([[0.5, 0.5, 0.5]]))
+>>> img = render_opacity(s, 16, 20)
+>>> round(float(img[..., 0].sum()), 4) == round(0.5 * 2 * np.pi * 0.3**2, 4)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+BAND_ROWS = 32
+TRUNCATE_SIGMA = 3.5
+POINT_SAMPLE_MIN_SIGMA_PX = 0.7
+
+
+@dataclass(frozen=True)
+class Splats:
+    """Gaussian spots in image pixels (origin at the top-left pixel's corner, y down).
+
+    Attributes
+    ----------
+    x_px, y_px : ndarray (N,) float64
+        Centres.
+    cxx, cxy, cyy : ndarray (N,) float64
+        Covariance (px^2).
+    amp : ndarray (N, 3) float32
+        Peak opacity per linear-RGB channel (the fraction of light removed at the centre).
+    """
+
+    x_px: np.ndarray
+    y_px: np.ndarray
+    cxx: np.ndarray
+    cxy: np.ndarray
+    cyy: np.ndarray
+    amp: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.x_px.shape[0])
+
+    @classmethod
+    def isotropic(cls, x_px: np.ndarray, y_px: np.ndarray, sigma_px: float | np.ndarray, amp_rgb: np.ndarray) -> Splats:
+        n = len(x_px)
+        s2 = np.broadcast_to(np.asarray(sigma_px, dtype=np.float64) ** 2, (n,)).copy()
+        return cls(np.asarray(x_px, np.float64), np.asarray(y_px, np.float64), s2, np.zeros(n), s2.copy(),
+                   np.broadcast_to(np.asarray(amp_rgb, np.float32), (n, 3)).copy())
+
+    @classmethod
+    def elliptical(cls, x_px: np.ndarray, y_px: np.ndarray, sigma_major_px: np.ndarray, sigma_minor_px: np.ndarray,
+                   angle_rad: np.ndarray, amp_rgb: np.ndarray) -> Splats:
+        """Splats from axes and the major axis' angle (radians from the image x axis, y down)."""
+        c, s = np.cos(angle_rad), np.sin(angle_rad)
+        a2, b2 = np.asarray(sigma_major_px) ** 2, np.asarray(sigma_minor_px) ** 2
+        return cls(np.asarray(x_px, np.float64), np.asarray(y_px, np.float64), a2 * c * c + b2 * s * s,
+                   (a2 - b2) * c * s, a2 * s * s + b2 * c * c, np.asarray(amp_rgb, np.float32).reshape(-1, 3))
+
+    @staticmethod
+    def concat(parts: list[Splats]) -> Splats:
+        return Splats(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                        ("x_px", "y_px", "cxx", "cxy", "cyy", "amp")))
+
+    def transformed(self, scale: float, dx: float = 0.0, dy: float = 0.0) -> Splats:
+        """The same splats on an image scaled by ``scale`` and shifted by ``(dx, dy)`` px (after scaling)."""
+        s2 = scale * scale
+        return Splats(self.x_px * scale + dx, self.y_px * scale + dy, self.cxx * s2, self.cxy * s2, self.cyy * s2,
+                      self.amp)
+
+
+@numba.njit(cache=True, parallel=True)
+def _footprints(x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cyy: np.ndarray, h: int, w: int) -> np.ndarray:
+    n = x.shape[0]
+    fp = np.empty((n, 4), dtype=np.int64)
+    for i in numba.prange(n):
+        sx = math.sqrt(max(cxx[i], 0.0) + 1.0 / 12.0)
+        sy = math.sqrt(max(cyy[i], 0.0) + 1.0 / 12.0)
+        fp[i, 0] = max(int(math.floor(x[i] - TRUNCATE_SIGMA * sx)), 0)
+        fp[i, 1] = min(int(math.floor(x[i] + TRUNCATE_SIGMA * sx)) + 1, w)
+        fp[i, 2] = max(int(math.floor(y[i] - TRUNCATE_SIGMA * sy)), 0)
+        fp[i, 3] = min(int(math.floor(y[i] + TRUNCATE_SIGMA * sy)) + 1, h)
+    return fp
+
+
+@numba.njit(cache=True)
+def _bands(fp: np.ndarray, x: np.ndarray, h: int, w: int, band_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Band -> splat lists (CSR). Within a band, splats are ordered by (x tile of 64 px, index): a fixed
+    order, cache-friendly, independent of the thread count."""
+    n = fp.shape[0]
+    n_bands = (h + band_rows - 1) // band_rows
+    n_tiles = w // 64 + 1
+    # counting sort of the splats by x tile (stable)
+    tcount = np.zeros(n_tiles + 1, dtype=np.int64)
+    for i in range(n):
+        t = min(max(int(x[i]) // 64, 0), n_tiles - 1)
+        tcount[t + 1] += 1
+    for t in range(n_tiles):
+        tcount[t + 1] += tcount[t]
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        t = min(max(int(x[i]) // 64, 0), n_tiles - 1)
+        order[tcount[t]] = i
+        tcount[t] += 1
+    counts = np.zeros(n_bands + 1, dtype=np.int64)
+    for i in range(n):
+        if fp[i, 0] >= fp[i, 1] or fp[i, 2] >= fp[i, 3]:
+            continue
+        for b in range(fp[i, 2] // band_rows, (fp[i, 3] - 1) // band_rows + 1):
+            counts[b + 1] += 1
+    for b in range(n_bands):
+        counts[b + 1] += counts[b]
+    lists = np.empty(counts[n_bands], dtype=np.int64)
+    fill = counts[:-1].copy()
+    for k in range(n):
+        i = order[k]
+        if fp[i, 0] >= fp[i, 1] or fp[i, 2] >= fp[i, 3]:
+            continue
+        for b in range(fp[i, 2] // band_rows, (fp[i, 3] - 1) // band_rows + 1):
+            lists[fill[b]] = i
+            fill[b] += 1
+    return counts, lists
+
+
+_PHI_N = 8192
+_PHI_LO = -7.0
+_PHI_HI = 7.0
+
+
+def _make_phi_lut() -> np.ndarray:
+    from scipy.special import ndtr
+
+    return ndtr(np.linspace(_PHI_LO, _PHI_HI, _PHI_N + 1)).astype(np.float64)
+
+
+_PHI_LUT = _make_phi_lut()
+
+
+@numba.njit(cache=True, inline="always")
+def _phi_lut(lut: np.ndarray, z: float) -> float:
+    """Standard normal CDF by linear interpolation in a table (|error| < 3e-7)."""
+    f = (z - _PHI_LO) * (_PHI_N / (_PHI_HI - _PHI_LO))
+    if f <= 0.0:
+        return 0.0
+    if f >= _PHI_N:
+        return 1.0
+    k = int(f)
+    t = f - k
+    return lut[k] + t * (lut[k + 1] - lut[k])
+
+
+@numba.njit(cache=True, parallel=True)
+def _render(out: np.ndarray, x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy: np.ndarray, cyy: np.ndarray,
+            amp: np.ndarray, fp: np.ndarray, counts: np.ndarray, lists: np.ndarray, band_rows: int,
+            lut: np.ndarray) -> None:
+    h = out.shape[0]
+    n_bands = counts.shape[0] - 1
+    for b in numba.prange(n_bands):
+        r0 = b * band_rows
+        r1 = min(r0 + band_rows, h)
+        px = np.empty(64)
+        py = np.empty(64)
+        for k in range(counts[b], counts[b + 1]):
+            i = lists[k]
+            x0 = fp[i, 0]
+            x1 = fp[i, 1]
+            y0 = max(fp[i, 2], r0)
+            y1 = min(fp[i, 3], r1)
+            if y0 >= y1:
+                continue
+            a = cxx[i]
+            c = cyy[i]
+            bb = cxy[i]
+            det = a * c - bb * bb
+            if det <= 0.0:
+                continue
+            a0 = amp[i, 0]
+            a1 = amp[i, 1]
+            a2 = amp[i, 2]
+            # smallest eigenvalue of the covariance
+            tr = 0.5 * (a + c)
+            lam_min = tr - math.sqrt(max(tr * tr - det, 0.0))
+            axis_aligned = abs(bb) <= 1e-3 * math.sqrt(a * c)
+            if axis_aligned or lam_min < POINT_SAMPLE_MIN_SIGMA_PX * POINT_SAMPLE_MIN_SIGMA_PX:
+                # exact box integral of the marginals (separable)
+                mass = 2.0 * math.pi * math.sqrt(det)
+                sx = math.sqrt(a)
+                sy = math.sqrt(c)
+                nx = x1 - x0
+                ny = y1 - y0
+                if nx > px.shape[0]:
+                    px = np.empty(2 * nx)
+                if ny > py.shape[0]:
+                    py = np.empty(2 * ny)
+                prev = _phi_lut(lut, (x0 - x[i]) / sx)
+                for u in range(nx):
+                    cur = _phi_lut(lut, (x0 + u + 1 - x[i]) / sx)
+                    px[u] = cur - prev
+                    prev = cur
+                prev = _phi_lut(lut, (y0 - y[i]) / sy)
+                for v in range(ny):
+                    cur = _phi_lut(lut, (y0 + v + 1 - y[i]) / sy)
+                    py[v] = (cur - prev) * mass
+                    prev = cur
+                for v in range(ny):
+                    wy = py[v]
+                    if wy == 0.0:
+                        continue
+                    yy = y0 + v
+                    w0 = np.float32(wy * a0)
+                    w1 = np.float32(wy * a1)
+                    w2 = np.float32(wy * a2)
+                    for u in range(nx):
+                        pu = np.float32(px[u])
+                        out[yy, x0 + u, 0] += w0 * pu
+                        out[yy, x0 + u, 1] += w1 * pu
+                        out[yy, x0 + u, 2] += w2 * pu
+            else:
+                # point-sample the Gaussian convolved with the pixel box (variance 1/12 px^2 per axis)
+                ap = a + 1.0 / 12.0
+                cp = c + 1.0 / 12.0
+                detp = ap * cp - bb * bb
+                norm = math.sqrt(det / detp)
+                ia = cp / detp
+                ic = ap / detp
+                ib = -bb / detp
+                for yy in range(y0, y1):
+                    dy = yy + 0.5 - y[i]
+                    for xx in range(x0, x1):
+                        dx = xx + 0.5 - x[i]
+                        q = ia * dx * dx + 2.0 * ib * dx * dy + ic * dy * dy
+                        if q > 2.0 * TRUNCATE_SIGMA * TRUNCATE_SIGMA:
+                            continue
+                        wgt = norm * math.exp(-0.5 * q)
+                        out[yy, xx, 0] += np.float32(wgt * a0)
+                        out[yy, xx, 1] += np.float32(wgt * a1)
+                        out[yy, xx, 2] += np.float32(wgt * a2)
+
+
+def render_opacity(splats: Splats, height: int, width: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Pixel-mean opacity of all splats, float32 (H, W, 3) (added to ``out`` if given).
+
+    Parameters
+    ----------
+    splats : Splats
+    height, width : int
+        Image size in pixels.
+    out : ndarray (H, W, 3) float32, optional
+        Accumulate into this array.
+
+    Returns
+    -------
+    ndarray (H, W, 3) float32
+    """
+    if out is None:
+        out = np.zeros((height, width, 3), dtype=np.float32)
+    if out.shape != (height, width, 3) or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError("out must be a C-contiguous float32 (H, W, 3) array")
+    if len(splats) == 0:
+        return out
+    x = np.ascontiguousarray(splats.x_px, dtype=np.float64)
+    y = np.ascontiguousarray(splats.y_px, dtype=np.float64)
+    cxx = np.ascontiguousarray(splats.cxx, dtype=np.float64)
+    cxy = np.ascontiguousarray(splats.cxy, dtype=np.float64)
+    cyy = np.ascontiguousarray(splats.cyy, dtype=np.float64)
+    amp = np.ascontiguousarray(splats.amp, dtype=np.float32)
+    fp = _footprints(x, y, cxx, cyy, height, width)
+    counts, lists = _bands(fp, x, height, width, BAND_ROWS)
+    _render(out, x, y, cxx, cxy, cyy, amp, fp, counts, lists, BAND_ROWS, _PHI_LUT)
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def _srgb_to_linear(img: np.ndarray, out: np.ndarray) -> None:
+    flat = img.reshape(-1)
+    o = out.reshape(-1)
+    for k in numba.prange(flat.shape[0]):
+        v = flat[k]
+        if v <= 0.04045:
+            o[k] = v / 12.92
+        else:
+            o[k] = ((v + 0.055) / 1.055) ** 2.4
+
+
+def srgb_to_linear(img: np.ndarray) -> np.ndarray:
+    """sRGB-encoded float32 in [0, 1] -> linear float32 (IEC 61966-2-1)."""
+    src = np.ascontiguousarray(img, dtype=np.float32)
+    out = np.empty_like(src)
+    _srgb_to_linear(src, out)
+    return out
+
+
+_ENC_LUT_SIZE = 1 << 16
+
+
+def _make_encode_lut() -> np.ndarray:
+    v = np.linspace(0.0, 1.0, _ENC_LUT_SIZE)
+    enc = np.where(v <= 0.0031308, v * 12.92, 1.055 * np.power(v, 1 / 2.4) - 0.055)
+    return np.clip(np.round(enc * 255.0), 0, 255).astype(np.uint8)
+
+
+_ENC_LUT = _make_encode_lut()
+
+
+@numba.njit(cache=True, parallel=True)
+def _composite_u8(photo_lin: np.ndarray, opacity: np.ndarray, visibility: np.ndarray, lut: np.ndarray,
+                  out: np.ndarray) -> None:
+    h, w = photo_lin.shape[0], photo_lin.shape[1]
+    top = lut.shape[0] - 1
+    for yy in numba.prange(h):
+        for xx in range(w):
+            vis = visibility[yy, xx]
+            for c in range(3):
+                t = 1.0 - opacity[yy, xx, c] * vis
+                if t < 0.0:
+                    t = 0.0
+                v = photo_lin[yy, xx, c] * t
+                if v < 0.0:
+                    v = 0.0
+                elif v > 1.0:
+                    v = 1.0
+                out[yy, xx, c] = lut[int(v * top + 0.5)]
+
+
+@numba.njit(cache=True, parallel=True)
+def _composite_f32(photo_lin: np.ndarray, opacity: np.ndarray, visibility: np.ndarray, out: np.ndarray) -> None:
+    h, w = photo_lin.shape[0], photo_lin.shape[1]
+    for yy in numba.prange(h):
+        for xx in range(w):
+            vis = visibility[yy, xx]
+            for c in range(3):
+                t = 1.0 - opacity[yy, xx, c] * vis
+                out[yy, xx, c] = photo_lin[yy, xx, c] * max(t, 0.0)
+
+
+def composite(photo_linear: np.ndarray, opacity: np.ndarray, visibility: np.ndarray | None = None,
+              to_srgb8: bool = False) -> np.ndarray:
+    """Multiply a linear photo by the dots' transmittance ``1 - opacity * visibility``.
+
+    Parameters
+    ----------
+    photo_linear : ndarray (H, W, 3) float32
+        The photo in linear light.
+    opacity : ndarray (H, W, 3) float32
+        From :func:`render_opacity`.
+    visibility : ndarray (H, W) float32, optional
+        How much of the skin shows (1 on bare skin, lower under existing hair).
+    to_srgb8 : bool
+        Return sRGB-encoded uint8 (for writing) instead of linear float32.
+    """
+    h, w = photo_linear.shape[:2]
+    vis = np.ones((h, w), np.float32) if visibility is None else np.ascontiguousarray(visibility, np.float32)
+    p = np.ascontiguousarray(photo_linear, np.float32)
+    o = np.ascontiguousarray(opacity, np.float32)
+    if to_srgb8:
+        out8 = np.empty((h, w, 3), np.uint8)
+        _composite_u8(p, o, vis, _ENC_LUT, out8)
+        return out8
+    out = np.empty((h, w, 3), np.float32)
+    _composite_f32(p, o, vis, out)
+    return out
+
+
+def linear_to_srgb8(img_linear: np.ndarray) -> np.ndarray:
+    """Linear float32 -> sRGB uint8."""
+    h, w = img_linear.shape[:2]
+    return composite(img_linear, np.zeros((h, w, 3), np.float32), to_srgb8=True)

@@ -54,7 +54,9 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -237,3 +239,39 @@ def fading_curve(skin_rgb_linear: np.ndarray, pigment_fraction: float, factors: 
         due = hi
     return FadingResult(years, np.asarray(pigment_remaining(years, factors, params)), c, np.asarray(rel), due,
                         fading_rate_per_year(factors, params), params.touch_up_threshold, by_contrast)
+
+
+HEALING_YEARS = 28 / 365.25  # domain.md §2: the shade settles at ~4 weeks; fading counts from then
+
+
+def factors_from_plan(fading_curve_block: Mapping[str, Any]) -> FadingFactors:
+    """The client's :class:`FadingFactors` from the ``fading_curve`` block of ``plan.json``."""
+    f = dict(fading_curve_block.get("factors", {}))
+    return FadingFactors(uv=str(f.get("uv", "med")), fitzpatrick=int(f.get("fitzpatrick", 3)),
+                         oily_scalp=bool(f.get("oily_scalp", False)), flaky_scalp=bool(f.get("flaky_scalp", False)),
+                         exfoliation=bool(f.get("exfoliation", False)), smoking=bool(f.get("smoking", False)),
+                         alcohol_products=bool(f.get("alcohol_products", False)))
+
+
+def plan_pigment_fraction_at(plan: Mapping[str, Any], session_index: int, years_after_last_session: float,
+                             params: FadingParams = FadingParams()) -> float:
+    """Pigment fraction to render session ``session_index``'s dots ``years_after_last_session`` later.
+
+    For the dot engine's ``years-1.png``, ``years-3.png`` and ``touch-up-due.png`` (use
+    ``plan["touch_up"]["due_years"]``): the session's ``pigment_fraction`` faded by this client's rate.
+    Before the dots have healed (~4 weeks) the healed fraction is returned unchanged.
+
+    Examples
+    --------
+    >>> plan = {"sessions": [{"index": 1, "pigment_fraction": 0.125}], "fading_curve": {"factors": {"uv": "high"}}}
+    >>> plan_pigment_fraction_at(plan, 1, 0.0)
+    0.125
+    >>> 0.0 < plan_pigment_fraction_at(plan, 1, 3.0) < 0.125
+    True
+    """
+    sessions = [s for s in plan["sessions"] if int(s["index"]) == int(session_index)]
+    if not sessions:
+        raise OptionError(f"plan has no session {session_index}")
+    f0 = float(sessions[0]["pigment_fraction"])
+    t = max(0.0, float(years_after_last_session) - HEALING_YEARS)
+    return float(faded_pigment_fraction(f0, t, factors_from_plan(plan.get("fading_curve", {})), params))

@@ -65,6 +65,7 @@ class PigmentRef(_Strict):
     name: str
     manufacturer: str
     family: str
+    rgb_linear: tuple[float, float, float] = Field(description="the dry pigment's reflectance, linear sRGB")
     lot: str | None = None
 
 
@@ -74,6 +75,7 @@ class SessionBlock(_Strict):
     day: int = Field(description="days after session 1")
     pigment: PigmentRef
     dilution: str = Field(description="water:pigment")
+    water_parts: float = Field(description="water parts of water:1 (0 = undiluted); the dot engine's input")
     pigment_fraction: float = Field(description="1 / (water + 1)")
     layers: int = Field(description="2 when the session tops up earlier dots")
     predicted_lab: Lab = Field(description="healed colour of this session's dots")

@@ -27,7 +27,7 @@ import numpy as np
 from smpstudio.errors import OptionError
 from smpstudio.plan import checks as ck
 from smpstudio.plan.cost import CostResult, Prices, cost_of_ownership
-from smpstudio.plan.fading import FadingFactors, FadingParams, FadingResult, fading_curve
+from smpstudio.plan.fading import HEALING_YEARS, FadingFactors, FadingParams, FadingResult, fading_curve
 from smpstudio.plan.models import (
     AftercareBlock,
     AlternativeBlock,
@@ -55,8 +55,6 @@ from smpstudio.plan.sessions import (
     plan_sessions,
 )
 from smpstudio.plan.skin import MONK_HEX, HairTone, SkinTone, measure_hair, measure_skin, white_balance
-
-HEALING_DAYS = 28  # domain.md §2: settled at ~4 weeks; fading years count from then
 
 
 @dataclass(frozen=True)
@@ -176,7 +174,7 @@ def build_plan(
                             alcohol_products=o.alcohol_products)
     fade = fading_curve(np.asarray(skin.rgb_linear), final.pigment_fraction, factors, o.fading,
                         depth_mm=o.depth_mm, pigment_rgb_linear=pigment.rgb_linear)
-    due_years = None if fade.touch_up_years is None else _r(fade.touch_up_years + HEALING_DAYS / 365.25, 2)
+    due_years = None if fade.touch_up_years is None else _r(fade.touch_up_years + HEALING_YEARS, 2)
     due_date = None
     if due_years is not None and sp.last_date is not None:
         due_date = sp.last_date + dt.timedelta(days=round(due_years * 365.25))
@@ -207,8 +205,9 @@ def build_plan(
         sessions_out.append(SessionBlock(
             index=s.index, date=s.date, day=s.day,
             pigment=PigmentRef(id=pigment.id, name=pigment.name, manufacturer=pigment.manufacturer,
-                               family=pigment.family, lot=pigment.lot),
-            dilution=ps.dilution, pigment_fraction=_r(ps.pigment_fraction, 5), layers=ps.layers,
+                               family=pigment.family, rgb_linear=pigment.rgb_linear, lot=pigment.lot),
+            dilution=ps.dilution, water_parts=_r(1.0 / ps.pigment_fraction - 1.0, 4),
+            pigment_fraction=_r(ps.pigment_fraction, 5), layers=ps.layers,
             predicted_lab=_lab(ps.predicted_lab), predicted_delta_e=_r(ps.predicted_delta_e, 2),
             healed_match_delta_e=_r(ps.composite_delta_e, 2),
             delta_e_to_hair=None if ps.delta_e_to_hair is None else _r(ps.delta_e_to_hair, 2),

@@ -90,3 +90,30 @@ def test_catalogue_typo_is_one_line(tmp_path, capsys):
     assert run(["plan", "--out", str(out), "--catalogue", str(broken)]) == 2
     err = capsys.readouterr().err.strip()
     assert "YAML" in err and "\n" not in err and not out.exists()
+
+
+def test_plan_json_validates_against_the_project_schema_and_plan_blocks(planned):
+    from smpstudio.plan.models import TreatmentPlanBlock
+    from smpstudio.schema import PlanDocument
+
+    doc = json.loads((planned / "plan.json").read_text())
+    PlanDocument.model_validate(doc)
+    block = {k: doc[k] for k in TreatmentPlanBlock.model_fields if k in doc}
+    block["inputs"] = doc["plan_inputs"]
+    block["warnings"] = [w for w in doc["warnings"]]
+    TreatmentPlanBlock.model_validate(block)
+
+
+def test_dot_engine_helper_reaches_the_threshold_at_the_touch_up(planned):
+    from smpstudio.plan.fading import plan_pigment_fraction_at
+
+    doc = json.loads((planned / "plan.json").read_text())
+    last = [s for s in doc["sessions"] if not s["suggested"]][-1]
+    due = doc["touch_up"]["due_years"]
+    f_due = plan_pigment_fraction_at(doc, last["index"], due)
+    # the plan's own fading curve at the same time (years after healing) gives the same pigment share
+    curve = doc["fading_curve"]
+    t = due - 28 / 365.25
+    share = float(np.interp(t, curve["years"], curve["pigment_remaining"]))
+    assert f_due / last["pigment_fraction"] == pytest.approx(share, rel=2e-3)
+    assert plan_pigment_fraction_at(doc, last["index"], 1.0) > plan_pigment_fraction_at(doc, last["index"], 3.0)

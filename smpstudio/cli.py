@@ -29,9 +29,9 @@ def _root() -> None:
 
 def _register() -> None:
     from smpstudio.commands import analyze, plan, schema
-    from smpstudio.commands import records_admin, serve
+    from smpstudio.commands import preview, records_admin, serve
 
-    for module in (analyze, schema, plan, serve, records_admin):
+    for module in (analyze, schema, plan, serve, records_admin, preview):
         module.register(app)
 
 

@@ -97,6 +97,41 @@ class PlanDocument(BaseModel):
     pattern: dict[str, Any] | None = None
 
 
+# ---- dot engine (issue 3: smp preview) ----------------------------------------------------------------
+# Blocks that ``smp preview`` writes under ``sessions`` and ``pattern``. Owned by the dot engine.
+
+
+class PreviewSessionBlock(_Strict):
+    index: int
+    day: int = Field(description="days after session 1")
+    dots: int = Field(description="impressions placed in this session")
+    total_dots: int = Field(description="dots present after this session")
+    density_per_cm2: float = Field(description="dots per cm^2 of scalp surface behind the transition zone, measured")
+    needle: dict[str, str] = Field(description="needle per use (hairline / density), e.g. '1RL 0.20 mm'")
+    dot_diameter_mm: float = Field(description="mean impression (needle) diameter of this session's dots")
+    healed_dot_diameter_mm: float = Field(description="mean visible diameter (FWHM) of those dots once healed")
+    shade: str = Field(description="dilution water:pigment (carbon black)")
+    pigment_fraction: float = Field(description="1 / (water + 1)")
+    min_distance_mm: float = Field(description="smallest face-plane distance between two dots after this session")
+
+
+class PatternBlock(_Strict):
+    min_distance_mm: float = Field(description="smallest nearest-neighbour distance of the final pattern (face plane)")
+    mean_nn_distance_mm: float = Field(description="mean nearest-neighbour distance of the final pattern (face plane)")
+    dots: int
+    full_density_per_cm2: float
+    seed: int
+    sampler: str
+    skin_ita_deg: float
+    closeup_center_mm: Point
+    closeup_px_per_mm: float
+    healed_after_days: int
+    interval_days: int
+
+
+# ---- end dot engine -----------------------------------------------------------------------------------
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema of :class:`PlanDocument`."""
     return PlanDocument.model_json_schema()

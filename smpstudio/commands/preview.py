@@ -1,0 +1,223 @@
+"""``smp preview``: the client's photo after each session, fresh and healed, with a close-up of the dots.
+
+Writes to OUT (all or nothing): ``before.png``, ``session-K-fresh.png`` and ``session-K-healed.png`` for
+every session, ``side-by-side.png`` (before | final healed), ``closeup.png`` (a patch of scalp at
+>= 15 px/mm: session 1 fresh, session 1 healed, final healed) and ``plan.json`` (the analysis document
+with ``sessions`` and ``pattern``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from smpstudio.commands.common import check_range, read_photo
+from smpstudio.errors import OptionError
+
+HEALED_AFTER_DAYS = 28  # domain.md §2: settled at ~4 weeks
+
+
+def _parse_xy(text: str) -> tuple[float, float]:
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise OptionError(f"--closeup-at {text!r} is not X,Y in face-frame mm (e.g. 0,95)") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise OptionError("--closeup-at needs finite numbers")
+    return x, y
+
+
+def _write_png(path: Path, rgb8: np.ndarray) -> None:
+    import cv2
+
+    if not cv2.imwrite(str(path), np.ascontiguousarray(rgb8[..., ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+        raise OSError(f"could not write {path}")
+
+
+def _label(img: np.ndarray, text: str) -> np.ndarray:
+    import cv2
+
+    out = img.copy()
+    scale = max(out.shape[1] / 900.0, 0.45)
+    th = max(int(round(scale * 2)), 1)
+    cv2.putText(out, text, (int(10 * scale), int(28 * scale)), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), th + 2,
+                cv2.LINE_AA)
+    cv2.putText(out, text, (int(10 * scale), int(28 * scale)), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), th,
+                cv2.LINE_AA)
+    return out
+
+
+def _scale_bar(img: np.ndarray, px_per_mm: float, mm: float = 5.0) -> np.ndarray:
+    import cv2
+
+    out = img.copy()
+    h = out.shape[0]
+    x0, y0 = 12, h - 16
+    x1 = int(round(x0 + mm * px_per_mm))
+    cv2.rectangle(out, (x0, y0 - 4), (x1, y0), (20, 20, 20), -1)
+    cv2.putText(out, f"{mm:g} mm", (x0, y0 - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (20, 20, 20), 1, cv2.LINE_AA)
+    return out
+
+
+def _skin_tone(lin: np.ndarray, skin_mask: np.ndarray, frame: Any, mfp_mm: np.ndarray) -> tuple[np.ndarray, float]:
+    """Median linear skin colour on the forehead (below the designed line) and its ITA (domain.md §5)."""
+    import colour
+
+    ys, xs = np.nonzero(skin_mask)
+    step = max(1, len(xs) // 200_000)
+    xs, ys = xs[::step], ys[::step]
+    if len(xs) == 0:
+        rgb = np.array([0.45, 0.33, 0.26])
+    else:
+        mm = frame.to_mm(np.stack([xs + 0.5, ys + 0.5], axis=1))
+        band = (mm[:, 1] > mfp_mm[1] - 35) & (mm[:, 1] < mfp_mm[1] - 5) & (np.abs(mm[:, 0] - mfp_mm[0]) < 40)
+        pick = band if band.sum() > 50 else np.ones(len(xs), bool)
+        rgb = np.median(lin[ys[pick], xs[pick]], axis=0).astype(np.float64)
+    lab = colour.XYZ_to_Lab(colour.RGB_to_XYZ(np.clip(rgb, 1e-5, 1), colour.RGB_COLOURSPACES["sRGB"],
+                                              apply_cctf_decoding=False))
+    ita = float(np.degrees(np.arctan2(lab[0] - 50.0, lab[2])))
+    return rgb, ita
+
+
+def preview_command(
+    photo: Annotated[Path | None, typer.Argument(help="Client photo (JPEG, PNG, WebP, TIFF); the embedded sample if omitted")] = None,
+    sessions: Annotated[int, typer.Option(help="Number of sessions, 1-6 (most need 3)")] = 3,
+    interval_days: Annotated[int, typer.Option("--interval-days", help="Days between sessions, 1-60")] = 14,
+    age: Annotated[int, typer.Option(help="Client's age in years")] = 35,
+    style: Annotated[str, typer.Option(help="Hairline style: soft, broken or defined")] = "soft",
+    seed: Annotated[int, typer.Option(help="Seed of every random choice (recorded in plan.json)")] = 0,
+    density: Annotated[float, typer.Option(help="Final density behind the transition zone, dots/cm² (domain: 65-100)")] = 80.0,
+    closeup_px_per_mm: Annotated[float, typer.Option("--closeup-px-per-mm", help="Close-up resolution, >= 15 px/mm")] = 24.0,
+    closeup_at: Annotated[str | None, typer.Option("--closeup-at", help="Close-up centre X,Y in face-frame mm (default: 6 mm behind the MFP)")] = None,
+    out: Annotated[Path, typer.Option(help="Output folder")] = Path("out"),
+    json_out: Annotated[bool, typer.Option("--json", help="Print plan.json to stdout instead of the summary")] = False,
+) -> None:
+    """Preview the dots on the client's photo after every session, fresh and healed, with a close-up."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from smpstudio.design.types import STYLES
+    from smpstudio.outputs import staged_output
+    from smpstudio.pattern.density import MAX_DENSITY_PER_CM2, DensityParams
+
+    # every option is checked before any work
+    if style not in STYLES:
+        raise OptionError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
+    check_range("--sessions", sessions, 1, 6)
+    if interval_days < 0:
+        raise OptionError(f"--interval-days must not be negative (got {interval_days})")
+    check_range("--interval-days", interval_days, 1, 60, "days")
+    check_range("--age", age, 16, 100, "years")
+    if seed < 0:
+        raise OptionError("--seed must be a non-negative integer")
+    if not math.isfinite(density) or density <= 0:
+        raise OptionError("--density must be a positive number of dots/cm²")
+    if density > MAX_DENSITY_PER_CM2:
+        raise OptionError(f"--density {density:g} dots/cm² is beyond what the needles can place "
+                          f"(at most {MAX_DENSITY_PER_CM2:g} dots/cm², ~0.87 mm apart)")
+    check_range("--closeup-px-per-mm", closeup_px_per_mm, 15, 100, "px/mm")
+    centre = _parse_xy(closeup_at) if closeup_at else None
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console,
+                  transient=True, disable=json_out or not console.is_terminal) as progress:
+        task = progress.add_task("analysing the photo", total=4 + 2 * sessions)
+        doc_text, images, pattern_info, summary = _run(
+            photo, sessions, interval_days, age, style, seed, DensityParams(full_density_per_cm2=density),
+            closeup_px_per_mm, centre, lambda msg: progress.update(task, advance=1, description=msg))
+        progress.update(task, description="writing")
+        with staged_output(out) as stage, ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [pool.submit(_write_png, stage / name, img) for name, img in images.items()]
+            (stage / "plan.json").write_text(json.dumps(doc_text, indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+            for f in futures:
+                f.result()
+        progress.update(task, advance=1)
+    if json_out:
+        sys.stdout.write(json.dumps(doc_text, indent=2, ensure_ascii=False) + "\n")
+        return
+    for line in summary:
+        typer.echo(line)
+    typer.echo(f"pattern: {pattern_info['dots']:,} dots, min distance {pattern_info['min_distance_mm']} mm, "
+               f"mean nearest neighbour {pattern_info['mean_nn_distance_mm']} mm")
+    typer.echo(f"wrote {len(images)} images and plan.json to {out}")
+
+
+def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int, style: str, seed: int,
+         density: Any, closeup_px_per_mm: float, centre: tuple[float, float] | None, step: Any
+         ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, Any], list[str]]:
+    from smpstudio.consultation import consult
+    from smpstudio.pattern.layout import layout_pattern
+    from smpstudio.render import preview as pv
+    from smpstudio.render.render import composite, linear_to_srgb8
+    from smpstudio.schema import PatternBlock, PreviewSessionBlock
+
+    img = read_photo(photo_path)
+    analysis, design, doc = consult(img, age=age, style=style, seed=seed)
+    step("placing the dots")
+    lin = pv.photo_linear(img.rgb)
+    hl = design.hairline
+    mfp = np.asarray(hl.control_mm[len(hl.control_mm) // 2], dtype=np.float64)
+    skin_rgb, ita = _skin_tone(lin, analysis.masks.skin, design.frame, mfp)
+    zones = {z.name: z.mask for z in design.zones}
+    pattern = layout_pattern(
+        design.frame, design.treatment_mask, design.behind_hairline_mm, design.foreshortening, style=hl.style,
+        transition_mm=hl.transition_mm, n_sessions=n_sessions, interval_days=interval_days, seed=seed,
+        hair_mask=analysis.masks.hair, hairline_zone=zones.get("hairline"), temples=zones.get("temples"),
+        ita_deg=ita, density=density)
+    step("rendering")
+    px_per_mm = design.frame.px_per_mm
+    skin_at_dots = pv.skin_at(lin, pattern.xy_px, max(2.0 * px_per_mm, 1.0))
+    vis = pv.hair_visibility(analysis.masks.hair, lin.shape[:2], feather_px=max(0.5 * px_per_mm, 1.0))
+    images: dict[str, np.ndarray] = {"before.png": linear_to_srgb8(lin)}
+    for k in range(1, n_sessions + 1):
+        day = (k - 1) * interval_days
+        images[f"session-{k}-fresh.png"] = pv.render_on_photo(lin, pattern, day, interval_days, skin_at_dots, vis,
+                                                              max_session=k)
+        step(f"session {k} fresh")
+        images[f"session-{k}-healed.png"] = pv.render_on_photo(lin, pattern, day + HEALED_AFTER_DAYS, interval_days,
+                                                               skin_at_dots, vis, max_session=k)
+        step(f"session {k} healed")
+    images["side-by-side.png"] = np.hstack([images["before.png"], images[f"session-{n_sessions}-healed.png"]])
+    c = centre if centre is not None else (float(mfp[0]), float(mfp[1]) + 6.0)
+    size = (24.0, 16.0)
+    last_day = (n_sessions - 1) * interval_days + HEALED_AFTER_DAYS
+    panels = []
+    for title, day, upto in (("session 1 fresh", 0, 1), ("session 1 healed", HEALED_AFTER_DAYS, 1),
+                             (f"session {n_sessions} healed", last_day, n_sessions)):
+        lin_patch = pv.render_closeup(pattern, c, size, closeup_px_per_mm, day, interval_days, skin_rgb,
+                                      max_session=upto)
+        u8 = composite(lin_patch, np.zeros_like(lin_patch), to_srgb8=True)
+        panels.append(_label(_scale_bar(u8, closeup_px_per_mm), title))
+    gap = np.full((panels[0].shape[0], 6, 3), 255, np.uint8)
+    images["closeup.png"] = np.hstack([panels[0], gap, panels[1], gap, panels[2]])
+    step("close-up")
+
+    stats = pattern.stats()
+    sessions_block = [PreviewSessionBlock(**s.as_dict()).model_dump() for s in pattern.sessions]
+    pattern_block = PatternBlock(
+        min_distance_mm=stats["min_distance_mm"], mean_nn_distance_mm=stats["mean_nn_distance_mm"],
+        dots=len(pattern), full_density_per_cm2=density.full_density_per_cm2, seed=seed,
+        sampler="ranked blue noise (dart throwing with decreasing radius; sessions by rank)",
+        skin_ita_deg=round(ita, 2), closeup_center_mm=(round(c[0], 2), round(c[1], 2)),
+        closeup_px_per_mm=closeup_px_per_mm, healed_after_days=HEALED_AFTER_DAYS,
+        interval_days=interval_days).model_dump()
+    text = doc.model_dump(mode="json", exclude_none=True)
+    text["sessions"] = sessions_block
+    text["pattern"] = pattern_block
+    summary = [f"session {s.index} (day {s.day}): {s.dots:,} new dots, {s.total_dots:,} in all, "
+               f"{s.density_per_cm2:g} dots/cm² behind the transition zone, shade {s.shade}"
+               for s in pattern.sessions]
+    info = {"dots": len(pattern), **stats}
+    return text, images, info, summary
+
+
+def register(app: typer.Typer) -> None:
+    app.command("preview")(preview_command)

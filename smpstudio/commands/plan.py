@@ -191,8 +191,13 @@ def print_summary(text: dict[str, Any], out: Path) -> None:
     con.print(f"[bold]Cost over {n:g} years[/bold] ({c['currency']}): SMP {c['totals']['smp']:,.0f}  "
               f"transplant {c['totals']['transplant']:,.0f} ({c['grafts']:,} grafts)  "
               f"medication {c['totals']['medication']:,.0f}")
+    for chk in text.get("checks", []):
+        if chk["severity"] == "stop":
+            con.print(f"[bold red]STOP:[/bold red] {chk['message']} ({chk['reason']}; {chk['source']})")
+    stops = {f"{c['message']} ({c['reason']}; {c['source']})" for c in text.get("checks", []) if c["severity"] == "stop"}
     for w in text["warnings"]:
-        con.print(f"[yellow]warning:[/yellow] {w}")
+        if w not in stops:
+            con.print(f"[yellow]warning:[/yellow] {w}")
     con.print(f"wrote {out / 'plan.json'}, {out / 'fading.png'} and {out / 'cost.png'}")
 
 

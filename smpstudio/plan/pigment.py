@@ -453,6 +453,8 @@ def recommend_sessions(
     best = min(near, key=lambda c: (round(abs(c.predicted_lab[0] - float(target[0])), 2), round(c.score, 2),
                                     -c.pigment_fraction))
     pig = catalogue.get(best.pigment_id)
+    if skin.ita_class not in pig.for_ita_classes:
+        warnings.append(f"pigment {pig.id} ({pig.family}) is not meant for {skin.ita_class} skin")
     ladder = list(pig.dilutions)
     i_best = next(i for i, d in enumerate(ladder) if d.label == best.dilution)
 

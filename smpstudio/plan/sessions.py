@@ -218,7 +218,4 @@ def plan_sessions(
             density_fraction=float(f), impressions=n_imp, duration_h=hours, visits=tuple(visits),
             needles=needles, aftercare=aftercare, suggested=suggested_extra and k == n_sessions))
         day = last.day + interval_days
-    if interval_days < 10:
-        warnings.append(f"sessions {interval_days} days apart: the scalp is still healing (10-14 days is the usual "
-                        "spacing, domain.md §1)")
     return SessionPlan(sessions, interval_days, impressions_per_hour, dots_per_cm2, area_cm2, warnings)

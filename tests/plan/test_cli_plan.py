@@ -117,3 +117,19 @@ def test_dot_engine_helper_reaches_the_threshold_at_the_touch_up(planned):
     share = float(np.interp(t, curve["years"], curve["pigment_remaining"]))
     assert f_due / last["pigment_fraction"] == pytest.approx(share, rel=2e-3)
     assert plan_pigment_fraction_at(doc, last["index"], 1.0) > plan_pigment_fraction_at(doc, last["index"], 3.0)
+
+
+def test_summary_and_json_modes(tmp_path, capsys):
+    intake = tmp_path / "intake.yaml"
+    intake.write_text("pregnancy: false\nisotretinoin_6_months: true\n")
+    out = tmp_path / "a"
+    assert run(["plan", "--out", str(out), "--intake", str(intake), "--sessions", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "STOP: contraindication: isotretinoin" in text and "Sessions" in text and "Touch-up" in text
+    assert (out / "plan.json").is_file()
+    out2 = tmp_path / "b"
+    assert run(["plan", "--out", str(out2), "--json", "--target-shade", "30,2,5"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc == json.loads((out2 / "plan.json").read_text())
+    assert doc["pigment"]["target_lab"] == [30.0, 2.0, 5.0] and doc["pigment"]["target_source"] == "chosen shade"
+    assert all(s["date"] is None for s in doc["sessions"]) and doc["touch_up"]["due_date"] is None

@@ -29,6 +29,16 @@ def _parse_box(text: str) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
+def _parse_counts(text: str, n_sessions: int) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise OptionError(f"--impressions {text!r} is not a comma-separated list of whole numbers") from None
+    if len(counts) != n_sessions or any(c < 1 or c > 200_000 for c in counts):
+        raise OptionError(f"--impressions needs {n_sessions} counts between 1 and 200,000 (got {text!r})")
+    return counts
+
+
 def _load_intake(path: Path) -> dict[str, bool]:
     import yaml
 
@@ -61,6 +71,8 @@ def plan_command(
     intake: Annotated[Path | None, typer.Option(help="Intake answers (YAML: pregnancy: false, ...)")] = None,
     neutral_patch: Annotated[str | None, typer.Option("--neutral-patch",
                                                       help="Grey card box X,Y,W,H (px) for white balance")] = None,
+    impressions: Annotated[str | None, typer.Option(
+        help="Impressions per session from the dot engine, e.g. 9000,15000,6000 (else area x density)")] = None,
     impressions_per_hour: Annotated[float, typer.Option("--impressions-per-hour", help="Artist's rate")] = 4000.0,
     cost_years: Annotated[int, typer.Option("--cost-years", help="Cost horizon, years")] = 10,
     age: Annotated[int, typer.Option(help="Client's age in years")] = 35,
@@ -103,11 +115,13 @@ def plan_command(
 
     check_contraindications(answers)  # unknown questions fail here
     box = _parse_box(neutral_patch) if neutral_patch is not None else None
+    counts = _parse_counts(impressions, sessions) if impressions is not None else None
     opts = PlanOptions(
         n_sessions=sessions, interval_days=interval_days, start=start_date, today=today, uv=uv,
         oily_scalp=skin_oily, flaky_scalp=skin_flaky, exfoliation=exfoliation, smoking=smoking,
         target_lab=None if target is None else (float(target[0]), float(target[1]), float(target[2])),
-        pigment_id=pigment, impressions_per_hour=impressions_per_hour, cost_years=cost_years, intake=answers)
+        pigment_id=pigment, impressions_per_hour=impressions_per_hour, cost_years=cost_years, intake=answers,
+        impressions_per_session=counts)
 
     from smpstudio.commands.common import read_photo, write_json
     from smpstudio.consultation import consult

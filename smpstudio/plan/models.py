@@ -69,7 +69,11 @@ class PigmentRef(_Strict):
     lot: str | None = None
 
 
-class SessionBlock(_Strict):
+class SessionBlock(BaseModel):
+    """One session. Extra keys are allowed so the dot engine can add what it measured on the pattern
+    (``dots``, ``total_dots``, ``density_per_cm2``, ``healed_dot_diameter_mm``, ...) to the same entry."""
+
+    model_config = ConfigDict(extra="allow")
     index: int
     date: dt.date | None = Field(description="first day of the session (null without --start)")
     day: int = Field(description="days after session 1")

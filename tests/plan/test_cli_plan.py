@@ -27,7 +27,8 @@ START = (dt.date.today() + dt.timedelta(days=10)).isoformat()
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory):
     out = tmp_path_factory.mktemp("plan") / "out"
-    code = run(["plan", "--out", str(out), "--start", START, "--uv", "high", "--skin-oily", "--seed", "3"])
+    code = run(["plan", "--out", str(out), "--start", START, "--uv", "high", "--skin-oily", "--seed", "3",
+                "--impressions", "9000,15000,6000"])
     assert code == 0
     return out
 
@@ -41,6 +42,7 @@ def test_outputs_read_back(planned):
     assert doc["seed"] == 3 and "hairline" in doc  # the analysis document is kept
     s = doc["sessions"]
     assert s[0]["date"] == START
+    assert [x["impressions"] for x in s if not x["suggested"]] == [9000, 15000, 6000]
     for a, b in zip(s, s[1:], strict=False):
         assert dt.date.fromisoformat(b["date"]) > dt.date.fromisoformat(a["date"])
         assert b["pigment_fraction"] >= a["pigment_fraction"]
@@ -65,6 +67,10 @@ def test_outputs_read_back(planned):
     ["--pigment", "carbon-blak"],
     ["--target-shade", "grey"],
     ["--target-shade", "#12345"],
+    ["--impressions", "9000,15000"],
+    ["--impressions", "9000,x,6000"],
+    ["--neutral-patch", "500,500,40,40"],
+    ["--cost-years", "0"],
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, argv):
     out = tmp_path / "out"
@@ -73,6 +79,15 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, ar
     assert err.startswith("smp: error: ") and "\n" not in err
     assert not out.exists()
     assert not list(tmp_path.iterdir())  # no staging folder left behind either
+
+
+def test_intake_typo_is_one_line(tmp_path, capsys):
+    intake = tmp_path / "intake.yaml"
+    intake.write_text("pregnant: false\n")
+    out = tmp_path / "out"
+    assert run(["plan", "--out", str(out), "--intake", str(intake)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "pregnant" in err and "\n" not in err and not out.exists()
 
 
 def test_catalogue_typo_is_one_line(tmp_path, capsys):

@@ -8,8 +8,10 @@ box-downsampled (up to the 3.5-sigma truncation).
 
 Pixel integration:
 
-* axis-aligned splats (and any splat narrower than ``0.7`` px) use the exact box integral of the
-  Gaussian's marginals, a product of error-function differences per column and row;
+* axis-aligned splats use the exact box integral (a product of error-function differences per
+  column and row); rotated splats narrower than ``0.7`` px integrate the y marginal exactly per row
+  and, within each row, the x distribution conditioned on y lying in that row (a Gaussian with the
+  truncated row's conditional mean and variance);
 * wider correlated (rotated) splats are point-sampled after convolving ``C`` with the pixel box's
   variance ``1/12 px^2`` (mass-preserving), which is exact to ~1e-5 at that width.
 
@@ -213,7 +215,8 @@ def _render(out: np.ndarray, x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy:
             lam_min = tr - math.sqrt(max(tr * tr - det, 0.0))
             axis_aligned = abs(bb) <= 1e-3 * math.sqrt(a * c)
             if axis_aligned or lam_min < POINT_SAMPLE_MIN_SIGMA_PX * POINT_SAMPLE_MIN_SIGMA_PX:
-                # exact box integral of the marginals (separable)
+                # exact box integral of the y marginal per row; within a row, the x distribution
+                # conditioned on y lying in that row (exact for axis-aligned splats)
                 mass = 2.0 * math.pi * math.sqrt(det)
                 sx = math.sqrt(a)
                 sy = math.sqrt(c)
@@ -223,21 +226,40 @@ def _render(out: np.ndarray, x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy:
                     px = np.empty(2 * nx)
                 if ny > py.shape[0]:
                     py = np.empty(2 * ny)
-                prev = _phi_lut(lut, (x0 - x[i]) / sx)
-                for u in range(nx):
-                    cur = _phi_lut(lut, (x0 + u + 1 - x[i]) / sx)
-                    px[u] = cur - prev
-                    prev = cur
                 prev = _phi_lut(lut, (y0 - y[i]) / sy)
                 for v in range(ny):
                     cur = _phi_lut(lut, (y0 + v + 1 - y[i]) / sy)
                     py[v] = (cur - prev) * mass
                     prev = cur
+                if axis_aligned:
+                    prev = _phi_lut(lut, (x0 - x[i]) / sx)
+                    for u in range(nx):
+                        cur = _phi_lut(lut, (x0 + u + 1 - x[i]) / sx)
+                        px[u] = cur - prev
+                        prev = cur
+                beta = bb / c
+                cond_var = max(a - bb * beta, 1e-12)
                 for v in range(ny):
                     wy = py[v]
-                    if wy == 0.0:
+                    if wy <= 1e-12 * mass:
                         continue
                     yy = y0 + v
+                    if not axis_aligned:
+                        za = (yy - y[i]) / sy
+                        zb = (yy + 1 - y[i]) / sy
+                        pr = wy / mass
+                        fa = math.exp(-0.5 * za * za) * 0.3989422804014327
+                        fb = math.exp(-0.5 * zb * zb) * 0.3989422804014327
+                        dm = (fa - fb) / pr
+                        m_y = y[i] + sy * dm
+                        var_y = c * max(1.0 + (za * fa - zb * fb) / pr - dm * dm, 0.0)
+                        mx = x[i] + beta * (m_y - y[i])
+                        sxr = math.sqrt(cond_var + beta * beta * var_y)
+                        prev = _phi_lut(lut, (x0 - mx) / sxr)
+                        for u in range(nx):
+                            cur = _phi_lut(lut, (x0 + u + 1 - mx) / sxr)
+                            px[u] = cur - prev
+                            prev = cur
                     w0 = np.float32(wy * a0)
                     w1 = np.float32(wy * a1)
                     w2 = np.float32(wy * a2)

@@ -229,7 +229,8 @@ def _robust_sigma(x: np.ndarray) -> float:
 
 def measure_skin(rgb: np.ndarray, skin_mask: np.ndarray, *, hair_mask: np.ndarray | None = None,
                  hair_margin_px: int = 3, k_sigma: float = 2.5, redness_k_sigma: float = 2.0,
-                 clip_low: float = 0.02, clip_high: float = 0.98, min_pixels: int = 50) -> SkinTone:
+                 clip_low: float = 0.004, clip_high: float = 0.996, min_pixels: int = 50,
+                 max_clipped_share: float = 0.5) -> SkinTone:
     """Measure the skin tone of a photo robustly.
 
     Parameters
@@ -249,6 +250,8 @@ def measure_skin(rgb: np.ndarray, skin_mask: np.ndarray, *, hair_mask: np.ndarra
         Redness: a* above the median by more than this many robust sigmas is excluded.
     clip_low, clip_high : float
         Pixels with any channel outside ``[clip_low, clip_high]`` are clipped and excluded.
+    max_clipped_share : float
+        More clipped skin than this share means an over- or under-exposed photo: :class:`SMPError`.
     min_pixels : int
         Fewer usable pixels than this raise :class:`SMPError`.
 
@@ -259,7 +262,7 @@ def measure_skin(rgb: np.ndarray, skin_mask: np.ndarray, *, hair_mask: np.ndarra
     Raises
     ------
     SMPError
-        Not enough usable skin pixels.
+        Not enough usable skin pixels, or most of them clipped.
     """
     rgb = np.asarray(rgb)
     skin = np.asarray(skin_mask, dtype=bool)
@@ -275,6 +278,9 @@ def measure_skin(rgb: np.ndarray, skin_mask: np.ndarray, *, hair_mask: np.ndarra
     px = rgb[keep].astype(np.float64)
     clipped = np.any((px < clip_low) | (px > clip_high), axis=1)
     reasons["excluded_clipped"] = float(clipped.sum())
+    if len(px) and clipped.mean() > max_clipped_share:
+        raise SMPError(f"{clipped.mean():.0%} of the skin pixels are clipped (over- or under-exposed); "
+                       "retake the photo with even, softer light")
     px = px[~clipped]
     if len(px) < min_pixels:
         raise SMPError(f"only {len(px)} usable skin pixels (need {min_pixels}); use a better-lit photo")

@@ -103,6 +103,13 @@ def test_fair_and_dark_synthetic_skins_classify_apart(make_scalp):
     assert fair.fitzpatrick_is_heuristic and dark.fitzpatrick_is_heuristic
 
 
+def test_overexposed_skin_is_refused_not_mismeasured():
+    rgb = np.full((40, 40, 3), 1.0, np.float32)
+    rgb[:5] = (0.8, 0.6, 0.5)  # the only unclipped pixels are not representative
+    with pytest.raises(SMPError, match="clipped"):
+        measure_skin(rgb, np.ones((40, 40), bool))
+
+
 def test_measure_skin_needs_pixels():
     rgb = np.full((10, 10, 3), 0.5, np.float32)
     with pytest.raises(SMPError):
@@ -150,3 +157,35 @@ def test_lighter_skin_never_gets_a_darker_class(L, a, b):
     lighter = skin_tone_from_lab(np.array([min(L + 8.0, 99.0), a, b]))
     assert lighter.ita_deg > darker.ita_deg
     assert SIX.index(lighter.ita_class) <= SIX.index(darker.ita_class)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.tuples(st.floats(30, 88), st.floats(3, 16), st.floats(8, 26)),
+    st.floats(0.0, 0.12),  # share of specular highlight pixels
+    st.floats(0.0, 0.12),  # share of shadow / brow pixels
+    st.floats(0.0, 0.08),  # share of red (irritated) pixels
+    st.integers(0, 2**16),
+)
+def test_robust_skin_lab_survives_contamination(skin_lab, hi, lo, red, seed):
+    from smpstudio.plan.colour_space import lab_to_srgb
+
+    from hypothesis import assume
+
+    from smpstudio.plan.colour_space import lab_to_linear
+
+    lin = lab_to_linear(np.array(skin_lab))
+    assume(np.all(lin > 0.01) and np.all(lin < 0.95))  # a skin colour a camera records without clipping
+    rng = np.random.default_rng(seed)
+    n = 4000
+    base = lab_to_srgb(np.array(skin_lab))
+    px = np.clip(base + rng.normal(0, 0.008, (n, 3)), 0, 1)
+    kinds = rng.random(n)
+    px[kinds < hi] = np.clip(base * 1.35 + 0.1, 0, 0.97)
+    shadow = (kinds >= hi) & (kinds < hi + lo)
+    px[shadow] = base * 0.35
+    reds = (kinds >= hi + lo) & (kinds < hi + lo + red)
+    px[reds] = lab_to_srgb(np.array([skin_lab[0] - 4, skin_lab[1] + 22, skin_lab[2]]))
+    img = px.reshape(40, 100, 3).astype(np.float32)
+    tone = measure_skin(img, np.ones((40, 100), bool))
+    assert delta_e2000(np.array(tone.lab), np.array(skin_lab)) < 1.0

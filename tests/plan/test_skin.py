@@ -168,11 +168,9 @@ def test_lighter_skin_never_gets_a_darker_class(L, a, b):
     st.integers(0, 2**16),
 )
 def test_robust_skin_lab_survives_contamination(skin_lab, hi, lo, red, seed):
-    from smpstudio.plan.colour_space import lab_to_srgb
-
     from hypothesis import assume
 
-    from smpstudio.plan.colour_space import lab_to_linear
+    from smpstudio.plan.colour_space import lab_to_linear, lab_to_srgb
 
     lin = lab_to_linear(np.array(skin_lab))
     assume(np.all(lin > 0.01) and np.all(lin < 0.95))  # a skin colour a camera records without clipping

@@ -112,9 +112,17 @@ class Pattern:
     seed: int
     local_min_distance_mm: np.ndarray = field(default_factory=lambda: np.empty(0))
     grids: list[DensityGrid] = field(default_factory=list)
+    ranked: RankedPoints | None = None
 
     def __len__(self) -> int:
         return int(self.session.shape[0])
+
+    def session_min_distance_mm(self, k: int, xy_mm: np.ndarray | None = None) -> np.ndarray:
+        """The minimum distance (mm) the sampler keeps around each dot (or point) after session ``k``."""
+        if self.ranked is None:
+            raise ValueError("pattern without its ranked point set")
+        pts = self.xy_mm if xy_mm is None else np.asarray(xy_mm, dtype=np.float64).reshape(-1, 2)
+        return local_min_distance_mm(self.ranked, self.grids[k - 1].at(pts))
 
     def stats(self) -> dict[str, float]:
         """Spacing of the final pattern on the face plane: min and mean nearest-neighbour distance (mm)."""
@@ -203,7 +211,7 @@ def layout_pattern(
     fore = np.clip(_sample_grid(grid, grid.foreshortening, pts.xy_mm), 0.2, 1.0)
     summaries = _summaries(pts, session, attrs, grid, transition_mm, n_sessions, interval_days, water, dots)
     return Pattern(pts.xy_mm, xy_px, session, attrs, fore, tuple(water), summaries, frame, seed,
-                   local_min_distance_mm(pts, n_at[-1]), grids)
+                   local_min_distance_mm(pts, n_at[-1]), grids, pts)
 
 
 def _sample_grid(grid: FaceGrid, values: np.ndarray, xy_mm: np.ndarray) -> np.ndarray:

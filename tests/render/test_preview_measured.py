@@ -1,0 +1,147 @@
+"""Rendered previews measured like a photo: detect the dots (blob detection) on synthetic flat skin with
+a known scale and check counts, spacing, layering, healing and the depth colour shift (issue 3)."""
+
+from __future__ import annotations
+
+import colour
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+from skimage.feature import blob_log
+
+from smpstudio.pattern.dots import DotParams
+from smpstudio.render import preview as pv
+
+from .synthetic import FAIR_SKIN_LINEAR, HAIRLINE_Y_MM, flat_pattern, flat_photo_linear
+
+PPM = 16.0  # px/mm: a close phone photo
+INTERVAL = 14
+
+
+def _render(pattern, day: float, max_session: int | None = None, ppm: float = PPM, scale: float = 1.0):
+    lin = flat_photo_linear(ppm * scale)
+    return pv.render_on_photo(lin, pattern, day, INTERVAL, FAIR_SKIN_LINEAR, scale=scale, to_srgb8=False,
+                              max_session=max_session)
+
+
+def _opacity(img: np.ndarray, channel: int | None = None) -> np.ndarray:
+    if channel is None:
+        return 1.0 - img.mean(axis=2) / FAIR_SKIN_LINEAR.mean()
+    return 1.0 - img[..., channel] / FAIR_SKIN_LINEAR[channel]
+
+
+def _detect(img: np.ndarray, channel: int | None = None) -> np.ndarray:
+    """Dots found in the image: (N, 3) rows of (y px, x px, sigma px)."""
+    return blob_log(_opacity(img, channel), min_sigma=0.8, max_sigma=5, num_sigma=10, threshold=0.04)
+
+
+def _px_to_mm(pattern, yx: np.ndarray) -> np.ndarray:
+    # pixel centres: blob coordinates index pixels, whose centres are at +0.5
+    return pattern.frame.to_mm(np.stack([yx[:, 1] + 0.5, yx[:, 0] + 0.5], axis=1))
+
+
+@pytest.fixture(scope="module")
+def pattern():
+    return flat_pattern(PPM, n_sessions=3, style="soft", seed=3)
+
+
+@pytest.fixture(scope="module")
+def healed(pattern):
+    return {k: _render(pattern, (k - 1) * INTERVAL + 28, max_session=k) for k in (1, 2, 3)}
+
+
+def test_count_per_zone_matches_plan(pattern, healed) -> None:
+    found = _px_to_mm(pattern, _detect(healed[3]))
+    behind_found = found[:, 1] - HAIRLINE_Y_MM
+    behind_plan = pattern.xy_mm[:, 1] - HAIRLINE_Y_MM
+    for lo, hi in ((-10.0, 8.0), (8.0, 100.0)):  # hairline/transition band, full-density area
+        plan = int(((behind_plan >= lo) & (behind_plan < hi)).sum())
+        seen = int(((behind_found >= lo) & (behind_found < hi)).sum())
+        assert plan > 150
+        assert abs(seen - plan) <= 0.05 * plan, (lo, hi, seen, plan)
+
+
+def test_spacing_of_detected_dots(pattern, healed) -> None:
+    found = _px_to_mm(pattern, _detect(healed[3]))
+    d, nn = cKDTree(found).query(found, k=2)
+    _, nearest = cKDTree(pattern.xy_mm).query(found)
+    local = pattern.session_min_distance_mm(3)[nearest]
+    # where the density changes (edges, transition zone) two neighbours have different targets: the pair
+    # keeps the smaller one (the later-placed dot's)
+    target = np.minimum(local, local[nn[:, 1]])
+    assert np.min(d[:, 1] / target) >= 0.85
+    # and it is blue noise, not a grid or random: nearest-neighbour distances are tightly spread
+    full = found[:, 1] > HAIRLINE_Y_MM + 10
+    dn = d[full, 1]
+    assert dn.min() / dn.mean() > 0.8
+
+
+def test_layering_keeps_old_dots_and_spaces_new_ones(pattern, healed) -> None:
+    for k in (1, 2):
+        old = _px_to_mm(pattern, _detect(healed[k]))
+        new_all = _px_to_mm(pattern, _detect(healed[k + 1]))
+        d_old, _ = cKDTree(new_all).query(old)
+        assert np.all(d_old < 0.25), "a dot of an earlier session is missing later"
+        d_new, _ = cKDTree(old).query(new_all)
+        added = new_all[d_new >= 0.25]
+        assert len(added) > 100
+        gap, _ = cKDTree(old).query(added)
+        target = np.minimum(pattern.session_min_distance_mm(k + 1, added),
+                            pattern.session_min_distance_mm(k + 1, old[cKDTree(old).query(added)[1]]))
+        assert np.all(gap >= 0.85 * target)
+
+
+def test_healed_dots_are_smaller_and_lighter_than_fresh(pattern) -> None:
+    fresh = _render(pattern, 0, max_session=1)
+    healed = _render(pattern, 28, max_session=1)
+    # red channel: the fresh redness (absorbs green and blue) does not blur the dot's own size there
+    bf, bh = _detect(fresh, channel=0), _detect(healed, channel=0)
+    assert abs(len(bf) - len(bh)) <= 0.02 * len(bh)
+    assert np.median(bh[:, 2]) < np.median(bf[:, 2])
+    centres = bh[:, :2].astype(int)
+    op_f = _opacity(fresh)[centres[:, 0], centres[:, 1]]
+    op_h = _opacity(healed)[centres[:, 0], centres[:, 1]]
+    assert np.median(op_h) < np.median(op_f)
+    # fresh skin between the dots is redder (erythema), healed skin is not
+    h = fresh.shape[0]
+    dense = np.zeros(fresh.shape[:2], bool)
+    dense[: int(h - (HAIRLINE_Y_MM + 12) * PPM)] = True  # rows well behind the transition zone
+    redder = _opacity(fresh, 1) - _opacity(fresh, 0)
+    assert np.median(redder[dense & (_opacity(healed) < 0.03)]) > 0.01
+    assert np.abs(np.median((_opacity(healed, 1) - _opacity(healed, 0))[dense])) < np.median(redder[dense]) / 3
+
+
+def _lab(rgb_linear: np.ndarray) -> np.ndarray:
+    xyz = colour.RGB_to_XYZ(np.clip(rgb_linear, 1e-6, 1), colour.RGB_COLOURSPACES["sRGB"], apply_cctf_decoding=False)
+    return colour.XYZ_to_Lab(xyz)
+
+
+def test_deeper_dots_are_larger_lighter_and_cooler() -> None:
+    skin = _lab(FAIR_SKIN_LINEAR)
+    res = {}
+    for depth in (0.12, 0.30):
+        pat = flat_pattern(PPM, n_sessions=1, seed=5, dots=DotParams(depth_mm=depth, depth_sd_mm=0.0))
+        img = _render(pat, 28)
+        blobs = _detect(img)
+        c = blobs[:, :2].astype(int)
+        res[depth] = (_lab(np.median(img[c[:, 0], c[:, 1]], axis=0)), np.median(blobs[:, 2]))
+    (shallow, s_sig), (deep, d_sig) = res[0.12], res[0.30]
+    assert d_sig > s_sig  # larger / softer
+    assert deep[0] > shallow[0]  # lighter
+    # cooler: per unit of darkening against the skin, the deep dot loses more yellow (b*)
+    assert (skin[2] - deep[2]) / (skin[0] - deep[0]) > (skin[2] - shallow[2]) / (skin[0] - shallow[0])
+
+
+@pytest.mark.parametrize("factor", [4, 8])
+def test_low_resolution_render_equals_downsampled_high_resolution(pattern, factor: int) -> None:
+    hi = _render(pattern, 56)
+    lo = _render(pattern, 56, scale=1.0 / factor)
+    h, w = lo.shape[:2]
+    down = hi[: h * factor, : w * factor].reshape(h, factor, w, factor, 3).mean(axis=(1, 3))
+    de = colour.delta_E(_lab(down), _lab(lo), method="CIE 2000")
+    inner = de[2:-2, 2:-2]
+    assert inner.max() <= 1.0, inner.max()
+    # and the dots are not lost at low resolution: the full-density area is measurably darker
+    rows = slice(int(h * 0.1), int(h * 0.5))  # well behind the transition zone, away from the top edge
+    assert colour.delta_E(_lab(lo[rows, 4:-4].reshape(-1, 3).mean(0)), _lab(FAIR_SKIN_LINEAR),
+                          method="CIE 2000") > 1.0

@@ -1,0 +1,118 @@
+"""`smp preview` end to end on the embedded sample: files read back, plan.json blocks, bad options."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from smpstudio.cli import main
+
+
+def run(argv: list[str]) -> int:
+    try:
+        main(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+@pytest.fixture(scope="module")
+def preview_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("preview") / "out"
+    assert run(["preview", "--out", str(out), "--sessions", "2", "--interval-days", "10", "--seed", "4",
+                "--style", "broken", "--closeup-px-per-mm", "20"]) == 0
+    return out
+
+
+def _img(path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def test_writes_every_image(preview_out) -> None:
+    names = {p.name for p in preview_out.iterdir()}
+    assert names == {"before.png", "session-1-fresh.png", "session-1-healed.png", "session-2-fresh.png",
+                     "session-2-healed.png", "side-by-side.png", "closeup.png", "plan.json"}
+    before = _img(preview_out / "before.png")
+    assert before.shape == (512, 512, 3)
+    for k in (1, 2):
+        for stage in ("fresh", "healed"):
+            assert _img(preview_out / f"session-{k}-{stage}.png").shape == before.shape
+    sbs = _img(preview_out / "side-by-side.png")
+    assert sbs.shape == (512, 1024, 3)
+    assert np.array_equal(sbs[:, :512], before)
+    assert np.array_equal(sbs[:, 512:], _img(preview_out / "session-2-healed.png"))
+    # the close-up shows a 24 x 16 mm patch at 20 px/mm, three panels
+    close = _img(preview_out / "closeup.png")
+    assert close.shape == (320, 3 * 480 + 12, 3)
+
+
+def test_dots_change_the_treated_area_and_only_it(preview_out) -> None:
+    before = _img(preview_out / "before.png").astype(int)
+    healed = _img(preview_out / "session-2-healed.png").astype(int)
+    diff = np.abs(healed - before).sum(axis=2)
+    changed = diff > 0
+    assert changed.any()
+    # nothing changes in the lower half of the photo (face, body): dots stay on the scalp
+    assert not changed[300:].any()
+    # dots darken, never lighten
+    assert (healed.sum(axis=2)[changed] <= before.sum(axis=2)[changed]).all()
+
+
+def test_closeup_shows_individual_dots(preview_out) -> None:
+    from skimage.feature import blob_log
+
+    close = _img(preview_out / "closeup.png").astype(np.float32) / 255
+    final = close[:, -480:].mean(axis=2)
+    first = close[:, :480].mean(axis=2)
+    bg = np.median(final)
+    n_final = len(blob_log(np.clip(bg - final, 0, 1), min_sigma=1, max_sigma=5, threshold=0.03))
+    n_first = len(blob_log(np.clip(np.median(first) - first, 0, 1), min_sigma=1, max_sigma=5, threshold=0.03))
+    assert n_final > 30
+    assert n_final > n_first  # the final session is denser than session 1
+
+
+def test_plan_json_sessions_and_pattern(preview_out) -> None:
+    from smpstudio.schema import PatternBlock, PlanDocument, PreviewSessionBlock
+
+    doc = json.loads((preview_out / "plan.json").read_text())
+    PlanDocument.model_validate(doc)
+    sessions = [PreviewSessionBlock.model_validate(s) for s in doc["sessions"]]
+    pattern = PatternBlock.model_validate(doc["pattern"])
+    assert [s.index for s in sessions] == [1, 2]
+    assert [s.day for s in sessions] == [0, 10]
+    assert sum(s.dots for s in sessions) == pattern.dots == sessions[-1].total_dots
+    assert sessions[0].density_per_cm2 < sessions[1].density_per_cm2
+    assert sessions[1].min_distance_mm <= sessions[0].min_distance_mm
+    assert pattern.min_distance_mm <= pattern.mean_nn_distance_mm
+    assert doc["seed"] == pattern.seed == 4
+    # darker each session (domain.md §1 layering): less water
+    water = [float(s.shade.split(":")[0]) for s in sessions]
+    assert water[1] < water[0]
+
+
+def test_same_seed_same_output(preview_out, tmp_path) -> None:
+    out = tmp_path / "again"
+    assert run(["preview", "--out", str(out), "--sessions", "2", "--interval-days", "10", "--seed", "4",
+                "--style", "broken", "--closeup-px-per-mm", "20"]) == 0
+    assert (out / "plan.json").read_text() == (preview_out / "plan.json").read_text()
+    assert np.array_equal(_img(out / "session-2-healed.png"), _img(preview_out / "session-2-healed.png"))
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--sessions", "0"], "--sessions"),
+    (["--interval-days", "-3"], "--interval-days"),
+    (["--density", "400"], "needles"),
+    (["--style", "mohawk"], "style"),
+    (["--closeup-px-per-mm", "5"], "--closeup-px-per-mm"),
+    (["--closeup-at", "a,b"], "--closeup-at"),
+])
+def test_bad_options_are_refused_with_one_line(tmp_path, capsys, args, needle) -> None:
+    out = tmp_path / "out"
+    assert run(["preview", "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("smp: error:") and needle in err[0]
+    assert not out.exists()

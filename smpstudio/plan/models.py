@@ -53,6 +53,15 @@ class AftercareBlock(_Strict):
     source: str
 
 
+class HealingBlock(_Strict):
+    stage: str
+    from_day: int = Field(description="days after the session's last visit")
+    to_day: int | None
+    from_date: dt.date | None
+    to_date: dt.date | None
+    source: str
+
+
 class VisitBlock(_Strict):
     day: int
     date: dt.date | None
@@ -92,6 +101,7 @@ class SessionBlock(BaseModel):
     needle: list[NeedleBlock]
     visits: list[VisitBlock]
     aftercare: list[AftercareBlock]
+    healing: list[HealingBlock] = Field(default_factory=list, description="what the client will see, when")
     suggested: bool = Field(default=False, description="an extra session the plan suggests (match still off)")
     note: str = ""
 

@@ -35,6 +35,7 @@ from smpstudio.plan.models import (
     CostBlock,
     FadingCurveBlock,
     HairBlock,
+    HealingBlock,
     NeedleBlock,
     PigmentBlock,
     PigmentRef,
@@ -217,6 +218,8 @@ def build_plan(
             visits=[VisitBlock(day=v.day, date=v.date, impressions=v.impressions, duration_h=_r(v.duration_h, 2))
                     for v in s.visits],
             aftercare=[AftercareBlock(rule=a.rule, days=a.days, until=a.until, source=a.source) for a in s.aftercare],
+            healing=[HealingBlock(stage=h.stage, from_day=h.from_day, to_day=h.to_day, from_date=h.from_date,
+                                  to_date=h.to_date, source=h.source) for h in s.healing],
             suggested=s.suggested, note=ps.note))
 
     block = TreatmentPlanBlock(

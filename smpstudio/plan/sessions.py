@@ -59,6 +59,26 @@ AFTERCARE_RULES: tuple[tuple[str, int | None], ...] = (
 )
 
 
+# domain.md §2 healing: what the client will see after each session (days after its last visit). Clients
+# read the between-session fading as failure, so the plan shows it in advance.
+HEALING_STAGES: tuple[tuple[str, int, int | None], ...] = (
+    ("redness around the dots (2-5 days)", 0, 5),
+    ("dots look darker than they will heal (up to 7 days)", 0, 7),
+    ("scabs flake; most of the fading happens (days 3-10)", 3, 10),
+    ("shade settled: judge the result from here (~4 weeks)", 28, None),
+)
+
+
+@dataclass(frozen=True)
+class HealingStage:
+    stage: str
+    from_day: int
+    to_day: int | None
+    from_date: dt.date | None
+    to_date: dt.date | None
+    source: str = "domain.md §2"
+
+
 @dataclass(frozen=True)
 class AftercareRule:
     rule: str
@@ -88,6 +108,7 @@ class Session:
     visits: tuple[Visit, ...]
     needles: tuple[Needle, ...]
     aftercare: tuple[AftercareRule, ...]
+    healing: tuple[HealingStage, ...] = ()
     suggested: bool = False
 
 
@@ -212,10 +233,14 @@ def plan_sessions(
             AftercareRule(rule, days, None if (days is None or last.date is None)
                           else last.date + dt.timedelta(days=days))
             for rule, days in AFTERCARE_RULES)
+        healing = tuple(
+            HealingStage(stage, a, b, None if last.date is None else last.date + dt.timedelta(days=a),
+                         None if (last.date is None or b is None) else last.date + dt.timedelta(days=b))
+            for stage, a, b in HEALING_STAGES)
         needles = (HAIRLINE_NEEDLE, FILL_NEEDLE)
         sessions.append(Session(
             index=k, day=day, date=None if start is None else start + dt.timedelta(days=day),
             density_fraction=float(f), impressions=n_imp, duration_h=hours, visits=tuple(visits),
-            needles=needles, aftercare=aftercare, suggested=suggested_extra and k == n_sessions))
+            needles=needles, aftercare=aftercare, healing=healing, suggested=suggested_extra and k == n_sessions))
         day = last.day + interval_days
     return SessionPlan(sessions, interval_days, impressions_per_hour, dots_per_cm2, area_cm2, warnings)

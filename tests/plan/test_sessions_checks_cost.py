@@ -44,6 +44,12 @@ def test_durations_dates_and_impressions_are_consistent(area, n, interval, offse
         for v in s.visits:
             assert v.date == start + dt.timedelta(days=v.day)
         last = s.visits[-1].date
+        for h in s.healing:
+            assert h.from_date == last + dt.timedelta(days=h.from_day)
+            assert (h.to_date is None) == (h.to_day is None)
+            if h.to_day is not None:
+                assert h.to_date == last + dt.timedelta(days=h.to_day) and h.to_day >= h.from_day
+        assert s.healing[-1].from_day == 28  # settled at ~4 weeks (domain.md §2)
         for a in s.aftercare:
             assert (a.until is None) == (a.days is None)
             if a.days is not None:

@@ -195,6 +195,14 @@ def print_summary(text: dict[str, Any], out: Path) -> None:
                   f"{x['healed_match_delta_e']:.1f}", f"{x['impressions']:,}", f"{x['duration_h']:.1f}")
     con.print(t)
     con.print("ΔE dot: CIEDE2000 of the session's healed dots to the target; ΔE all: of all dots laid so far")
+    alts = [a for a in p["alternatives"] if a["allowed"]][:4]
+    if alts:
+        con.print("Alternatives considered: " + ", ".join(
+            f"{a['pigment']} {a['dilution']} (ΔE {a['predicted_delta_e']:.1f})" for a in alts)
+            + f"; advised for this skin: {p['advised_window']}")
+    first = text["sessions"][0]
+    care = "; ".join(f"{a['rule']}" + (f" until {a['until']}" if a.get("until") else "") for a in first["aftercare"])
+    con.print(f"[bold]Aftercare[/bold] (after session 1, the same after each): {care}")
     if any(x["suggested"] for x in text["sessions"]):
         con.print("* suggested extra session: " + p["extra_session_reason"])
     tu = text["touch_up"]

@@ -28,17 +28,28 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=15000")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.close()
+def _sqlite_pragmas(synchronous: str) -> Any:
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ValueError(f"synchronous must be NORMAL or FULL, not {synchronous!r}")
+
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.close()
+
+    return on_connect
 
 
-def make_engine(url: str, *, pool_size: int = 20) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout on every connection."""
+def make_engine(url: str, *, pool_size: int = 20, sqlite_synchronous: str = "NORMAL") -> Engine:
+    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout on every connection.
+
+    ``sqlite_synchronous``: ``NORMAL`` (default; in WAL mode a commit survives a crash of the process,
+    the last commits may be lost on power failure, the file is never corrupted) or ``FULL`` (an fsync
+    per commit, also durable across power failure, about 3x slower per write on this machine).
+    """
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         db = sa_url.database
@@ -50,7 +61,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
             pool_size=pool_size,
             max_overflow=20,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(sqlite_synchronous))
         return engine
     return create_engine(sa_url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias=AliasChoices("SMP_DATA_DIR", "data_dir"))
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "database_url"))
     env: Literal["dev", "production"] = Field(default="production", validation_alias=AliasChoices("SMP_ENV", "env"))
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="NORMAL", validation_alias=AliasChoices("SMP_SQLITE_SYNCHRONOUS", "sqlite_synchronous")
+    )
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     lockout_minutes: float = Field(default=15.0, ge=0, le=24 * 60)

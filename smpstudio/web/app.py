@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20) -> Fast
     are removed), so run one process per data folder.
     """
     settings = settings or Settings()
-    engine = make_engine(settings.db_url, pool_size=pool_size)
+    engine = make_engine(settings.db_url, pool_size=pool_size, sqlite_synchronous=settings.sqlite_synchronous)
     check_migrated(engine)
     sessions = make_sessionmaker(engine)
     vault = Vault(PhotoStore(settings.photo_dir), KeyStore(settings.key_dir))

@@ -34,7 +34,7 @@ class AppState:
     throttle: AddressThrottle
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:  # async: no thread-pool hop for a dict look-up
     return request.app.state.smp  # type: ignore[no-any-return]
 
 

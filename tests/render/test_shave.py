@@ -1,0 +1,58 @@
+"""The shaved-head simulation: hair on the skull becomes scalp skin lit like the face; nothing else moves."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from smpstudio.render.shave import simulate_shaved
+
+
+@pytest.fixture(scope="module")
+def shaved(astronaut_photo, astronaut_analysis):
+    return simulate_shaved(astronaut_photo.rgb, astronaut_analysis, seed=3)
+
+
+def test_hair_on_the_skull_becomes_skin_coloured(astronaut_photo, astronaut_analysis, shaved):
+    out, masks, changed = shaved
+    assert changed
+    before = astronaut_analysis.masks
+    removed = before.hair & ~masks.hair
+    assert removed.sum() > 0.8 * before.hair.sum()
+    lab_out = cv2.cvtColor(out, cv2.COLOR_RGB2Lab)
+    lab_in = cv2.cvtColor(astronaut_photo.rgb, cv2.COLOR_RGB2Lab)
+    cheeks = before.skin & before.face
+    skin = np.median(lab_in[cheeks], axis=0)
+    scalp = removed & masks.skin
+    d_after = np.linalg.norm(np.median(lab_out[scalp], axis=0) - skin)
+    d_before = np.linalg.norm(np.median(lab_in[scalp], axis=0) - skin)
+    assert d_after < 10 < d_before  # was hair-coloured, is now skin-coloured
+
+
+def test_face_and_far_background_untouched(astronaut_photo, astronaut_analysis, shaved):
+    out = shaved[0]
+    pts = astronaut_analysis.points_px
+    y0 = int(pts["nasion"][1])
+    m = astronaut_analysis.masks
+    face = cv2.erode((m.face & m.skin).astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    face[:y0] = False  # the face's skin below the eyes (hair at its sides may go)
+    np.testing.assert_array_equal(out[face], astronaut_photo.rgb[face])
+    np.testing.assert_array_equal(out[300:], astronaut_photo.rgb[300:])  # body and below
+
+
+def test_masks_stay_a_partition_and_output_is_deterministic(astronaut_photo, astronaut_analysis, shaved):
+    out, m, _ = shaved
+    assert ((m.hair.astype(int) + m.skin + m.background) == 1).all()
+    again, _, _ = simulate_shaved(astronaut_photo.rgb, astronaut_analysis, seed=3)
+    np.testing.assert_array_equal(out, again)
+    assert out.dtype == np.float32 and out.min() >= 0 and out.max() <= 1
+
+
+def test_no_hair_no_change(astronaut_photo, astronaut_analysis):
+    from dataclasses import replace
+
+    bald = replace(astronaut_analysis, masks=replace(astronaut_analysis.masks,
+                                                      hair=np.zeros_like(astronaut_analysis.masks.hair)))
+    out, _, changed = simulate_shaved(astronaut_photo.rgb, bald)
+    assert not changed and out is astronaut_photo.rgb

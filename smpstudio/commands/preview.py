@@ -1,7 +1,7 @@
 """``smp preview``: the client's photo after each session, fresh and healed, with a close-up of the dots.
 
 Writes to OUT (all or nothing): ``before.png``, ``session-K-fresh.png`` and ``session-K-healed.png`` for
-every session, ``side-by-side.png`` (before | final healed), ``closeup.png`` (a patch of scalp at
+every session, ``side-by-side.png`` (before | final healed, at most 4096 px wide), ``closeup.png`` (a patch of scalp at
 >= 15 px/mm: session 1 fresh, session 1 healed, final healed) and ``plan.json`` (the analysis document
 with ``sessions`` and ``pattern``).
 """
@@ -37,8 +37,28 @@ def _parse_xy(text: str) -> tuple[float, float]:
 def _write_png(path: Path, rgb8: np.ndarray) -> None:
     import cv2
 
-    if not cv2.imwrite(str(path), np.ascontiguousarray(rgb8[..., ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+    # fast settings (sub filter, Huffman only): ~3x faster than the default at ~15 % larger files
+    params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB,
+              cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY]
+    if not cv2.imwrite(str(path), np.ascontiguousarray(rgb8[..., ::-1]), params):
         raise OSError(f"could not write {path}")
+
+
+SIDE_BY_SIDE_MAX_WIDTH = 4096
+
+
+def _side_by_side(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """before | after, reduced (area-averaged) to at most SIDE_BY_SIDE_MAX_WIDTH px wide."""
+    import cv2
+
+    pair = np.hstack([before, after])
+    if pair.shape[1] > SIDE_BY_SIDE_MAX_WIDTH:
+        k = SIDE_BY_SIDE_MAX_WIDTH / pair.shape[1]
+        half = int(round(before.shape[1] * k))
+        size = (half, int(round(before.shape[0] * k)))
+        pair = np.hstack([cv2.resize(before, size, interpolation=cv2.INTER_AREA),
+                          cv2.resize(after, size, interpolation=cv2.INTER_AREA)])
+    return pair
 
 
 def _label(img: np.ndarray, text: str) -> np.ndarray:
@@ -176,16 +196,17 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
     px_per_mm = design.frame.px_per_mm
     skin_at_dots = pv.skin_at(lin, pattern.xy_px, max(2.0 * px_per_mm, 1.0))
     vis = pv.hair_visibility(analysis.masks.hair, lin.shape[:2], feather_px=max(0.5 * px_per_mm, 1.0))
-    images: dict[str, np.ndarray] = {"before.png": linear_to_srgb8(lin)}
+    base = linear_to_srgb8(lin)
+    images: dict[str, np.ndarray] = {"before.png": base}
     for k in range(1, n_sessions + 1):
         day = (k - 1) * interval_days
         images[f"session-{k}-fresh.png"] = pv.render_on_photo(lin, pattern, day, interval_days, skin_at_dots, vis,
-                                                              max_session=k)
+                                                              max_session=k, base_srgb8=base)
         step(f"session {k} fresh")
         images[f"session-{k}-healed.png"] = pv.render_on_photo(lin, pattern, day + HEALED_AFTER_DAYS, interval_days,
-                                                               skin_at_dots, vis, max_session=k)
+                                                               skin_at_dots, vis, max_session=k, base_srgb8=base)
         step(f"session {k} healed")
-    images["side-by-side.png"] = np.hstack([images["before.png"], images[f"session-{n_sessions}-healed.png"]])
+    images["side-by-side.png"] = _side_by_side(base, images[f"session-{n_sessions}-healed.png"])
     c = centre if centre is not None else (float(mfp[0]), float(mfp[1]) + 6.0)
     size = (24.0, 16.0)
     last_day = (n_sessions - 1) * interval_days + HEALED_AFTER_DAYS

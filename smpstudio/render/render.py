@@ -323,23 +323,25 @@ def render_opacity(splats: Splats, height: int, width: int, out: np.ndarray | No
     return out
 
 
+_DEC_LUT = np.where(np.arange(65536) / 65535.0 <= 0.04045, np.arange(65536) / 65535.0 / 12.92,
+                    ((np.arange(65536) / 65535.0 + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
 @numba.njit(cache=True, parallel=True)
-def _srgb_to_linear(img: np.ndarray, out: np.ndarray) -> None:
+def _srgb_to_linear(img: np.ndarray, out: np.ndarray, lut: np.ndarray) -> None:
     flat = img.reshape(-1)
     o = out.reshape(-1)
     for k in numba.prange(flat.shape[0]):
         v = flat[k]
-        if v <= 0.04045:
-            o[k] = v / 12.92
-        else:
-            o[k] = ((v + 0.055) / 1.055) ** 2.4
+        v = min(max(v, np.float32(0.0)), np.float32(1.0))
+        o[k] = lut[int(v * np.float32(65535.0) + np.float32(0.5))]
 
 
 def srgb_to_linear(img: np.ndarray) -> np.ndarray:
-    """sRGB-encoded float32 in [0, 1] -> linear float32 (IEC 61966-2-1)."""
+    """sRGB-encoded float32 in [0, 1] -> linear float32 (IEC 61966-2-1), through a 16-bit table."""
     src = np.ascontiguousarray(img, dtype=np.float32)
     out = np.empty_like(src)
-    _srgb_to_linear(src, out)
+    _srgb_to_linear(src, out, _DEC_LUT)
     return out
 
 

@@ -145,3 +145,14 @@ def test_low_resolution_render_equals_downsampled_high_resolution(pattern, facto
     rows = slice(int(h * 0.1), int(h * 0.5))  # well behind the transition zone, away from the top edge
     assert colour.delta_E(_lab(lo[rows, 4:-4].reshape(-1, 3).mean(0)), _lab(FAIR_SKIN_LINEAR),
                           method="CIE 2000") > 1.0
+
+
+def test_cropped_composite_equals_full_frame(pattern) -> None:
+    from smpstudio.render.render import linear_to_srgb8
+
+    lin = flat_photo_linear(PPM, height_mm=60.0)  # taller than the pattern: rows without dots
+    base = linear_to_srgb8(lin)
+    full = pv.render_on_photo(lin, pattern, 20, INTERVAL, FAIR_SKIN_LINEAR)
+    fast = pv.render_on_photo(lin, pattern, 20, INTERVAL, FAIR_SKIN_LINEAR, base_srgb8=base)
+    assert np.array_equal(full, fast)
+    assert not np.array_equal(full, base)

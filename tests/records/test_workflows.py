@@ -233,3 +233,21 @@ def test_reconcile_removes_orphans_and_temp_files(db, accounts, vault):
     )
     vault.photos.paths(p.clinic_id, c.id, p.storage_key)[1].unlink()
     assert reconcile(db, vault.photos).rows_missing_files == [p.id]
+
+
+def test_touch_up_reminder_from_a_real_engine_plan(db, accounts):
+    """The plan engine's own plan.json block (``touch_up.due_date``) drives the touch-up reminder."""
+    from smpstudio.plan.plan import PlanOptions, build_plan
+
+    rgb = np.full((48, 48, 3), (0.78, 0.60, 0.50), np.float32)
+    result = build_plan(
+        rgb, np.ones((48, 48), bool), None, area_cm2=120.0, options=PlanOptions(start=dt.date(2026, 1, 5))
+    )
+    plan_json = result.block.model_dump(mode="json")
+    due = dt.date.fromisoformat(plan_json["touch_up"]["due_date"])
+    a = actor(accounts, "a_owner")
+    c = client(db, a)
+    stored = services.create_plan(db, a, c.id, s.PlanCreate(seed=11, plan=plan_json))
+    got = wf.reminders(db, a, start=dt.date(2026, 1, 1), end=dt.date(2040, 1, 1))
+    assert [(r.kind.value, r.due_on, r.plan_id) for r in got] == [("touch_up", due, stored.id)]
+    assert due > dt.date(2026, 2, 1)

@@ -107,7 +107,7 @@ class DotParams:
     depth_sd_mm: float = 0.02
     blowout_share: float = 0.0
     blowout_depth_mm: tuple[float, float] = (0.45, 0.65)
-    load_sd: float = 0.12
+    load_sd: float = 0.2
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,10 @@ class SkinOptics:
     Attributes
     ----------
     penetration_mm_rgb : tuple of float
-        Penetration depth of remitted light per linear-RGB channel (mm), red > green > blue [1]_.
+        Effective depth (mm) from which remitted light returns, per linear-RGB channel, red > green > blue
+        [1]_. Scaled well below the optical penetration depths so that a healed carbon dot at the target
+        depth reads grey, slightly cool, on fair skin (a wider spread tinted dots teal, which healed SMP
+        is not); the shift grows with depth.
     absorption_k : float
         Optical thickness of a layer of undiluted pigment at load 1 (``P = 1 - exp(-k * fraction)``).
         With 10: 6:1 -> P = 0.63, 8:1 -> 0.54, 20:1 -> 0.28 (healed, after 70 % retention).
@@ -110,7 +113,7 @@ class SkinOptics:
         and blue.
     """
 
-    penetration_mm_rgb: tuple[float, float, float] = (0.75, 0.36, 0.20)
+    penetration_mm_rgb: tuple[float, float, float] = (0.60, 0.38, 0.25)
     absorption_k: float = 10.0
     retention_healed: float = 0.70
     retention_healing_range: tuple[float, float] = (0.40, 0.95)

@@ -183,35 +183,28 @@ def _mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@numba.njit(cache=True, inline="always")
-def _u01(key: np.uint64, k: int) -> float:
-    z = _mix(key ^ _mix(np.uint64(k)))
-    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+# neighbour offsets within 2 cells, nearest first (most conflicts are found in the inner ring)
+_OFFSETS = np.array([(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1),
+                     (-2, 0), (2, 0), (0, -2), (0, 2), (-2, -1), (2, -1), (-2, 1), (2, 1),
+                     (-1, -2), (1, -2), (-1, 2), (1, 2), (-2, -2), (2, -2), (-2, 2), (2, 2)], dtype=np.int64)
 
 
 @numba.njit(cache=True, inline="always")
 def _free(cell_x: np.ndarray, cell_y: np.ndarray, ncx: int, ncy: int, cx: int, cy: int,
-          px: float, py: float, rr: float) -> bool:
-    # inner 3x3 first (most conflicts), then the ring of 16
-    for ring in range(2):
-        for dy in range(-2, 3):
-            yy = cy + dy
-            if yy < 0 or yy >= ncy:
-                continue
-            base = yy * ncx
-            for dx in range(-2, 3):
-                inner = dx >= -1 and dx <= 1 and dy >= -1 and dy <= 1
-                if inner != (ring == 0):
-                    continue
-                xx = cx + dx
-                if xx < 0 or xx >= ncx:
-                    continue
-                qx = cell_x[base + xx]
-                if qx == qx:  # not NaN: occupied
-                    ex = qx - px
-                    ey = cell_y[base + xx] - py
-                    if ex * ex + ey * ey < rr:
-                        return False
+          px: float, py: float, rr: float, offsets: np.ndarray) -> bool:
+    interior = cx >= 2 and cy >= 2 and cx < ncx - 2 and cy < ncy - 2
+    for k in range(offsets.shape[0]):
+        xx = cx + offsets[k, 0]
+        yy = cy + offsets[k, 1]
+        if not interior and (xx < 0 or xx >= ncx or yy < 0 or yy >= ncy):
+            continue
+        c = yy * ncx + xx
+        qx = cell_x[c]
+        if qx == qx:  # not NaN: occupied
+            ex = qx - px
+            ey = cell_y[c] - py
+            if ex * ex + ey * ey < rr:
+                return False
     return True
 
 
@@ -243,7 +236,8 @@ def _mark_cells(cell_f: np.ndarray, ncx: int, ncy: int, a: float, s_hi: float, s
 def _phase(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o: np.ndarray, cell_f: np.ndarray,
            ncx: int, ncy: int, ox: int, oy: int,
            a: float, s: float, r_min: float, vals: np.ndarray, x0: float, y0: float, cell: float,
-           width: float, height: float, d_max: float, key: np.uint64, tries: int, step: int) -> None:
+           width: float, height: float, d_max: float, key: np.uint64, tries: int, step: int,
+           offsets: np.ndarray) -> None:
     rr = (s * r_min) * (s * r_min)
     n_rows = (ncy - oy + 2) // 3
     for ri in numba.prange(n_rows):
@@ -255,15 +249,16 @@ def _phase(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o: n
             check = cell_f[c] == 0
             ck = key ^ (np.uint64(c) * np.uint64(0xD1B54A32D192ED03))
             for t in range(tries):
-                px = (cx + _u01(ck, 2 * t)) * a
-                py = (cy + _u01(ck, 2 * t + 1)) * a
+                z = _mix(ck ^ _mix(np.uint64(t)))
+                px = (cx + float(z >> np.uint64(40)) * (1.0 / 16777216.0)) * a
+                py = (cy + float((z >> np.uint64(16)) & np.uint64(0xFFFFFF)) * (1.0 / 16777216.0)) * a
                 if px > width or py > height:
                     continue
                 if check:
                     dens = _lookup(vals, x0, y0, cell, px + x0, py + y0)
                     if dens * s * s < d_max:  # rank s below the local threshold: never selected
                         continue
-                if _free(cell_x, cell_y, ncx, ncy, cx, cy, px, py, rr):
+                if _free(cell_x, cell_y, ncx, ncy, cx, cy, px, py, rr, offsets):
                     cell_x[c] = px
                     cell_y[c] = py
                     cell_s[c] = s
@@ -357,7 +352,7 @@ def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, widt
                 key = np.uint64(rng.integers(0, 2**63))
                 oy, ox = divmod(int(phases[k]), 3)
                 _phase(cell_x, cell_y, cell_s, cell_o, cell_f, ncx, ncy, ox, oy, a, s, r_min, vals, x0, y0, cell,
-                       width, height, d_max, key, tries, p * 9 + k)
+                       width, height, d_max, key, tries, p * 9 + k, _OFFSETS)
         xs, ys, rk, st, n = _collect(cell_x, cell_y, cell_s, cell_o, xs, ys, rk, st, n)
     return xs[:n] + x0, ys[:n] + y0, rk[:n], st[:n]
 
@@ -417,7 +412,14 @@ def ranked_blue_noise(
     full = density.at(xy) >= d_max * (1 - 1e-9)
     n_full = int(full.sum())
     q = float((full & ~sat).sum() / n_full) if n_full >= 200 else Q_DEFAULT
-    level = q / rk**2
+    # level of the ranked points: where the density is full, the share of those points whose rank is at
+    # least theirs (an empirical calibration: selecting a fraction f there keeps f of the points); the
+    # same rank -> level map applies everywhere. Without a full-density region: q / rank^2.
+    lv_ranks, lv_levels = _rank_level_map(rk[full & ~sat], n_full) if n_full >= 200 else (None, None)
+    if lv_ranks is None:
+        level = q / rk**2
+    else:
+        level = np.interp(-rk, -lv_ranks, lv_levels, left=lv_levels[0], right=q)
     n_sat = int(sat.sum())
     if n_sat:
         # the final passes' points join between q and 1, in insertion order (random within a step)
@@ -427,6 +429,15 @@ def ranked_blue_noise(
         lv[order] = q + (1.0 - q) * (np.arange(1, n_sat + 1)) / n_sat
         level[sat] = lv
     return RankedPoints(xy, rk, level, q, r_min, d_max, int(seed))
+
+
+def _rank_level_map(ranks: np.ndarray, n_full: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ranks (descending) and the share of full-density points ranked at least as high."""
+    r = np.sort(ranks)[::-1]
+    uniq, first = np.unique(-r, return_index=True)
+    # points with rank >= uniq[g] = index of the last occurrence + 1
+    last = np.append(first[1:], len(r))
+    return -uniq, last / float(n_full)
 
 
 def select(points: RankedPoints, density_per_cm2: np.ndarray) -> np.ndarray:
@@ -448,11 +459,23 @@ def select(points: RankedPoints, density_per_cm2: np.ndarray) -> np.ndarray:
 def local_min_distance_mm(points: RankedPoints, density_per_cm2: np.ndarray) -> np.ndarray:
     """The minimum distance (mm) the selection at a density keeps around each point.
 
-    A selected point of rank ``s`` is at least ``s * r_min`` from every point inserted before it, and
-    selection at density ``n`` keeps only ranks ``>= sqrt(q * D_max / n)`` (or rank 1 above ``q``).
+    A selected point of rank ``s`` is at least ``s * r_min`` from every point inserted before it; the
+    selection at density ``n`` keeps only the points whose level is at most ``n / D_max``, whose ranks
+    are at least the smallest rank among those levels.
     """
-    n = np.maximum(np.asarray(density_per_cm2, dtype=np.float64), 1e-12)
-    return points.r_min_mm * np.maximum(1.0, np.sqrt(points.q * points.max_density_per_cm2 / n))
+    f = np.maximum(np.asarray(density_per_cm2, dtype=np.float64), 1e-12) / points.max_density_per_cm2
+    ranked = points.rank > 1.0
+    if not ranked.any():
+        return np.full(f.shape, points.r_min_mm)
+    lv = points.level[ranked]
+    rk = points.rank[ranked]
+    order = np.argsort(lv, kind="stable")
+    lv_sorted = lv[order]
+    min_rank = np.minimum.accumulate(rk[order])  # smallest rank among the points with level <= lv_sorted
+    idx = np.searchsorted(lv_sorted, f, side="right") - 1
+    s = np.where(idx >= 0, min_rank[np.clip(idx, 0, None)], rk.max())
+    s = np.where(f >= points.q, 1.0, s)
+    return points.r_min_mm * np.maximum(s, 1.0)
 
 
 def nn_distances_mm(xy_mm: np.ndarray) -> np.ndarray:

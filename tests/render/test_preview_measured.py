@@ -40,6 +40,11 @@ def _px_to_mm(pattern, yx: np.ndarray) -> np.ndarray:
     return pattern.frame.to_mm(np.stack([yx[:, 1] + 0.5, yx[:, 0] + 0.5], axis=1))
 
 
+def _inside(xy_mm: np.ndarray, margin_mm: float = 3.0) -> np.ndarray:
+    """Away from the image's borders, where a dot cut by the edge is found off-centre or not at all."""
+    return (np.abs(xy_mm[:, 0]) < 30.0 - margin_mm) & (xy_mm[:, 1] < 40.0 - margin_mm)
+
+
 @pytest.fixture(scope="module")
 def pattern():
     return flat_pattern(PPM, n_sessions=3, style="soft", seed=3)
@@ -80,10 +85,12 @@ def test_layering_keeps_old_dots_and_spaces_new_ones(pattern, healed) -> None:
     for k in (1, 2):
         old = _px_to_mm(pattern, _detect(healed[k]))
         new_all = _px_to_mm(pattern, _detect(healed[k + 1]))
+        old = old[_inside(old, 2.0)]
+        new_all = new_all[_inside(new_all, 2.0)]
         d_old, _ = cKDTree(new_all).query(old)
         assert np.all(d_old < 0.25), "a dot of an earlier session is missing later"
         d_new, _ = cKDTree(old).query(new_all)
-        added = new_all[d_new >= 0.25]
+        added = new_all[(d_new >= 0.25) & _inside(new_all, 4.0)]
         assert len(added) > 100
         gap, _ = cKDTree(old).query(added)
         target = np.minimum(pattern.session_min_distance_mm(k + 1, added),

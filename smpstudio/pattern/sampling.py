@@ -415,11 +415,11 @@ def ranked_blue_noise(
     # level of the ranked points: where the density is full, the share of those points whose rank is at
     # least theirs (an empirical calibration: selecting a fraction f there keeps f of the points); the
     # same rank -> level map applies everywhere. Without a full-density region: q / rank^2.
-    lv_ranks, lv_levels = _rank_level_map(rk[full & ~sat], n_full) if n_full >= 200 else (None, None)
-    if lv_ranks is None:
-        level = q / rk**2
+    if n_full >= 200 and (full & ~sat).any():
+        lv_ranks, lv_levels = _rank_level_map(rk[full & ~sat], n_full)
+        level = np.interp(-rk, -lv_ranks, lv_levels, left=float(lv_levels[0]), right=q)
     else:
-        level = np.interp(-rk, -lv_ranks, lv_levels, left=lv_levels[0], right=q)
+        level = q / rk**2
     n_sat = int(sat.sum())
     if n_sat:
         # the final passes' points join between q and 1, in insertion order (random within a step)

@@ -62,16 +62,12 @@ def _side_by_side(before: np.ndarray, after: np.ndarray) -> np.ndarray:
 
 
 def _label(img: np.ndarray, text: str) -> np.ndarray:
+    """The panel with a white title strip above it."""
     import cv2
 
-    out = img.copy()
-    scale = max(out.shape[1] / 900.0, 0.45)
-    th = max(int(round(scale * 2)), 1)
-    cv2.putText(out, text, (int(10 * scale), int(28 * scale)), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), th + 2,
-                cv2.LINE_AA)
-    cv2.putText(out, text, (int(10 * scale), int(28 * scale)), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), th,
-                cv2.LINE_AA)
-    return out
+    strip = np.full((28, img.shape[1], 3), 255, np.uint8)
+    cv2.putText(strip, text, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (30, 30, 30), 1, cv2.LINE_AA)
+    return np.vstack([strip, img])
 
 
 def _scale_bar(img: np.ndarray, px_per_mm: float, mm: float = 5.0) -> np.ndarray:
@@ -115,7 +111,7 @@ def preview_command(
     seed: Annotated[int, typer.Option(help="Seed of every random choice (recorded in plan.json)")] = 0,
     density: Annotated[float, typer.Option(help="Final density behind the transition zone, dots/cm² (domain: 65-100)")] = 80.0,
     closeup_px_per_mm: Annotated[float, typer.Option("--closeup-px-per-mm", help="Close-up resolution, >= 15 px/mm")] = 24.0,
-    closeup_at: Annotated[str | None, typer.Option("--closeup-at", help="Close-up centre X,Y in face-frame mm (default: 6 mm behind the MFP)")] = None,
+    closeup_at: Annotated[str | None, typer.Option("--closeup-at", help="Close-up centre X,Y in face-frame mm (default: 12 mm behind the MFP)")] = None,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("out"),
     json_out: Annotated[bool, typer.Option("--json", help="Print plan.json to stdout instead of the summary")] = False,
 ) -> None:
@@ -207,7 +203,8 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
                                                                skin_at_dots, vis, max_session=k, base_srgb8=base)
         step(f"session {k} healed")
     images["side-by-side.png"] = _side_by_side(base, images[f"session-{n_sessions}-healed.png"])
-    c = centre if centre is not None else (float(mfp[0]), float(mfp[1]) + 6.0)
+    # default: across the transition zone into full density, centred 12 mm behind the MFP
+    c = centre if centre is not None else (float(mfp[0]), float(mfp[1]) + 12.0)
     size = (24.0, 16.0)
     last_day = (n_sessions - 1) * interval_days + HEALED_AFTER_DAYS
     panels = []

@@ -45,9 +45,9 @@ def test_writes_every_image(preview_out) -> None:
     assert sbs.shape == (512, 1024, 3)
     assert np.array_equal(sbs[:, :512], before)
     assert np.array_equal(sbs[:, 512:], _img(preview_out / "session-2-healed.png"))
-    # the close-up shows a 24 x 16 mm patch at 20 px/mm, three panels
+    # the close-up shows a 24 x 16 mm patch at 20 px/mm, three panels under a 28 px title strip
     close = _img(preview_out / "closeup.png")
-    assert close.shape == (320, 3 * 480 + 12, 3)
+    assert close.shape == (28 + 320, 3 * 480 + 12, 3)
 
 
 def test_dots_change_the_treated_area_and_only_it(preview_out) -> None:
@@ -65,7 +65,7 @@ def test_dots_change_the_treated_area_and_only_it(preview_out) -> None:
 def test_closeup_shows_individual_dots(preview_out) -> None:
     from skimage.feature import blob_log
 
-    close = _img(preview_out / "closeup.png").astype(np.float32) / 255
+    close = _img(preview_out / "closeup.png")[28:].astype(np.float32) / 255
     final = close[:, -480:].mean(axis=2)
     first = close[:, :480].mean(axis=2)
     bg = np.median(final)

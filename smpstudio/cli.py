@@ -28,8 +28,7 @@ def _root() -> None:
 
 
 def _register() -> None:
-    from smpstudio.commands import analyze, plan, schema
-    from smpstudio.commands import preview, records_admin, serve
+    from smpstudio.commands import analyze, plan, preview, records_admin, schema, serve
 
     for module in (analyze, schema, plan, serve, records_admin, preview):
         module.register(app)

@@ -74,11 +74,12 @@ def _seed(url: str, users: int) -> list[str]:
     return emails
 
 
-def _start(data_dir: Path, url: str, port: int) -> subprocess.Popen[bytes]:
+def _start(data_dir: Path, url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = os.environ | {"SMP_DATA_DIR": str(data_dir), "DATABASE_URL": url, "SMP_ENV": "dev"}
     code = (
         "import logging; logging.disable(logging.WARNING);"
-        f"from smpstudio.commands.serve import serve; serve(host='127.0.0.1', port={port}, demo=False)"
+        "from smpstudio.commands.serve import serve;"
+        f"serve(host='127.0.0.1', port={port}, demo=False, workers={workers})"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(400):
@@ -167,11 +168,11 @@ async def _one_request(c: httpx.AsyncClient, rng: random.Random, client_ids: lis
 
 
 def run_backend(
-    name: str, url: str, data_dir: Path, concurrency: int, duration_s: float, think_s: float
+    name: str, url: str, data_dir: Path, concurrency: int, duration_s: float, think_s: float, workers: int = 1
 ) -> dict[str, float]:
     emails = _seed(url, users=min(concurrency, 10))
     port = _free_port()
-    proc = _start(data_dir, url, port)
+    proc = _start(data_dir, url, port, workers)
     try:
         stats, elapsed = asyncio.run(_drive(f"http://127.0.0.1:{port}", emails, concurrency, duration_s, think_s))
     finally:
@@ -188,7 +189,7 @@ def run_backend(
         "errors": stats.errors,
     }
     print(
-        f"{name:10s} {concurrency} clients, think {think_s * 1000:.0f} ms, {elapsed:.0f} s: "
+        f"{name:10s} {workers} worker(s), {concurrency} clients, think {think_s * 1000:.0f} ms, {elapsed:.0f} s: "
         f"{res['throughput_rps']:.0f} req/s "
         f"({n} ok); reads p50 {res['read_p50_ms']:.1f} ms p99 {res['read_p99_ms']:.1f} ms; "
         f"writes p50 {res['write_p50_ms']:.1f} ms p99 {res['write_p99_ms']:.1f} ms; errors {stats.errors}"
@@ -207,6 +208,7 @@ def main(argv: list[str] | None = None) -> None:
         action="append",
         help="mean think time between one user's requests (repeatable); default: 0 (saturation) and 500",
     )
+    ap.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
     ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument(
         "--postgres-url",
@@ -229,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
                 if backend == "sqlite":
                     url = f"sqlite:///{root / 'records.sqlite3'}"
                     results[backend, think_ms] = run_backend(
-                        "SQLite", url, root, args.concurrency, args.duration, think_ms / 1000
+                        "SQLite", url, root, args.concurrency, args.duration, think_ms / 1000, args.workers
                     )
                     continue
                 admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
@@ -239,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
                 try:
                     url = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
                     results[backend, think_ms] = run_backend(
-                        "PostgreSQL", url, root, args.concurrency, args.duration, think_ms / 1000
+                        "PostgreSQL", url, root, args.concurrency, args.duration, think_ms / 1000, args.workers
                     )
                 finally:
                     with admin.connect() as c:

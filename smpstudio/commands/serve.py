@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -23,6 +24,7 @@ def serve(
             "DATABASE_URL is set); cookies work over plain http"
         ),
     ] = False,
+    workers: Annotated[int, typer.Option(help="worker processes (more throughput on several cores)")] = 1,
 ) -> None:
     """Run the clinic records service (API docs at /docs, schema at /openapi.json)."""
     import uvicorn
@@ -32,6 +34,8 @@ def serve(
 
     if not 0 < port < 65536:
         raise OptionError(f"--port {port} is not a TCP port (1-65535)")
+    if not 1 <= workers <= 64:
+        raise OptionError(f"--workers {workers} must lie between 1 and 64")
     settings = Settings()
     if demo:
         settings = prepare_demo(settings)
@@ -40,7 +44,22 @@ def serve(
         from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
 
         typer.echo(f"demo clinic: sign in as {DEMO_OWNER} / {DEMO_PASSWORD} at http://{host}:{port}/docs")
-    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+        return
+    app.state.engine.dispose()  # schema checked and photo store reconciled once, here, before any worker
+    os.environ["SMP_DATA_DIR"] = str(settings.data_dir)
+    os.environ["SMP_ENV"] = settings.env
+    os.environ["DATABASE_URL"] = settings.db_url
+    uvicorn.run(
+        "smpstudio.web.app:worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=5,
+    )
 
 
 def prepare_demo(settings):  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from smpstudio.errors import SMPError
 from smpstudio.records.db import check_migrated, make_engine, make_sessionmaker
 from smpstudio.records.models import ImmutableRecordError
 from smpstudio.records.security import AddressThrottle
-from smpstudio.records.services_photos import Vault, reconcile
+from smpstudio.records.services_photos import ReconcileReport, Vault, reconcile
 from smpstudio.records.settings import Settings
 from smpstudio.records.storage import KeyStore, PhotoStore
 from smpstudio.web.deps import AppState
@@ -26,19 +26,22 @@ from smpstudio.web.routes import admin, auth, clients, photos, workflows
 log = logging.getLogger("smpstudio.web")
 
 
-def create_app(settings: Settings | None = None, *, pool_size: int = 20) -> FastAPI:
+def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconcile_store: bool = True) -> FastAPI:
     """Build the app for ``settings``; refuses (SMPError) a database that is not migrated.
 
-    At start the photo store is reconciled with the database (files left by an interrupted upload
-    are removed), so run one process per data folder.
+    With ``reconcile_store`` the photo store is first reconciled with the database (files left by an
+    interrupted upload are removed). That must happen while no upload is in flight: once, before the
+    server (or all of its worker processes) starts.
     """
     settings = settings or Settings()
     engine = make_engine(settings.db_url, pool_size=pool_size, sqlite_synchronous=settings.sqlite_synchronous)
     check_migrated(engine)
     sessions = make_sessionmaker(engine)
     vault = Vault(PhotoStore(settings.photo_dir), KeyStore(settings.key_dir))
-    with sessions() as db:
-        report = reconcile(db, vault.photos)
+    report = ReconcileReport()
+    if reconcile_store:
+        with sessions() as db:
+            report = reconcile(db, vault.photos)
     if report.orphan_files_removed or report.temp_files_removed:
         log.warning(
             "photo store: removed %d files of interrupted uploads and %d temporary files",
@@ -84,3 +87,9 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20) -> Fast
     for module in (auth, admin, clients, photos, workflows):
         app.include_router(module.router, prefix="/api")
     return app
+
+
+def worker_app() -> FastAPI:
+    """App factory of one worker process of ``smp serve --workers N`` (settings from the environment;
+    the parent process has already checked the schema and reconciled the photo store)."""
+    return create_app(Settings(), reconcile_store=False)

@@ -334,7 +334,11 @@ def get_plan(db: Session, actor: Actor, plan_id: int) -> Plan:
 
 
 # ---- treatment sessions ----------------------------------------------------------------------------
-def _check_refs(db: Session, actor: Actor, client: Client, values: dict[str, Any]) -> None:
+REF_FIELDS = ("plan_id", "consent_id", "operator_id", "needle_lot_id", "pigment_lot_id")
+
+
+def _check_refs(db: Session, actor: Actor, client: Client, values: dict[str, Any], date: dt.date | None) -> None:
+    """Referenced rows must be the clinic's (else 404), fit the client, and make sense on ``date``."""
     refs: dict[str, tuple[type, str]] = {
         "plan_id": (Plan, "plan"),
         "consent_id": (Consent, "consent"),
@@ -353,6 +357,10 @@ def _check_refs(db: Session, actor: Actor, client: Client, values: dict[str, Any
             raise Conflict(f"lot {ref_id} is a {row.kind} lot, not a needle lot")
         if key == "pigment_lot_id" and row.kind != s.LotKind.pigment.value:
             raise Conflict(f"lot {ref_id} is a {row.kind} lot, not a pigment lot")
+        if model is InventoryLot and row.expires_on is not None and date is not None and date > row.expires_on:
+            raise Conflict(f"lot {row.lot_number} expired on {row.expires_on}, before the session on {date}")
+        if key == "operator_id" and row.role not in (s.Role.owner.value, s.Role.artist.value):
+            raise Conflict(f"user {ref_id} is {row.role}, not an operator (owner or artist)")
 
 
 def list_sessions(db: Session, actor: Actor, client_id: int) -> Sequence[TreatmentSession]:
@@ -374,7 +382,7 @@ def create_session(db: Session, actor: Actor, client_id: int, data: s.SessionCre
     if client.erased_at is not None:
         raise Conflict(f"client {client_id} was erased")
     values = _plain(data.model_dump(exclude={"zones"}))
-    _check_refs(db, actor, client, values)
+    _check_refs(db, actor, client, values, data.date)
     if values.get("number") is None:
         count = db.scalar(
             select(func.count()).select_from(TreatmentSession).where(TreatmentSession.client_id == client.id)
@@ -408,7 +416,8 @@ def update_session(db: Session, actor: Actor, session_id: int, data: s.SessionUp
     for key in ("status", "date", "aftercare_given"):
         if key in values and values[key] is None:
             del values[key]
-    _check_refs(db, actor, client, values)
+    refs = {k: values.get(k, getattr(session, k)) for k in REF_FIELDS}
+    _check_refs(db, actor, client, refs, values.get("date", session.date))
     for key, value in values.items():
         setattr(session, key, value)
     if data.zones is not None:

@@ -102,3 +102,22 @@ def test_contraindications_come_from_the_intake(db, accounts):
     owner = actor(accounts, "a_owner")
     c = new_client(db, owner, medical_intake={"pregnancy": False, "epilepsy": True, "other_notes": "none"})
     assert c.contraindications == ["epilepsy"]
+
+
+def test_sessions_refuse_expired_lots_and_non_operators(db, accounts):
+    artist, desk = actor(accounts, "a_artist"), accounts["a_front_desk"]
+    c = new_client(db, artist)
+    old = services.create_lot(
+        db,
+        artist,
+        s.LotCreate(kind="pigment", manufacturer="M", product="P", lot_number="OLD", expires_on=dt.date(2026, 3, 1)),
+    )
+    with pytest.raises(Conflict, match="expired on 2026-03-01"):
+        services.create_session(db, artist, c.id, s.SessionCreate(date=dt.date(2026, 3, 2), pigment_lot_id=old.id))
+    t = services.create_session(db, artist, c.id, s.SessionCreate(date=dt.date(2026, 3, 1), pigment_lot_id=old.id))
+    with pytest.raises(Conflict, match="expired"):  # moving the session past the lot's expiry
+        services.update_session(db, artist, t.id, s.SessionUpdate(date=dt.date(2026, 4, 1)))
+    with pytest.raises(Conflict, match="not an operator"):
+        services.update_session(db, artist, t.id, s.SessionUpdate(operator_id=desk.user_id))
+    db.expunge_all()
+    assert services.get_session(db, artist, t.id).date == dt.date(2026, 3, 1)

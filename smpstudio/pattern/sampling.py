@@ -209,21 +209,47 @@ def _free(cell_x: np.ndarray, cell_y: np.ndarray, ncx: int, ncy: int, cx: int, c
 
 
 @numba.njit(cache=True, parallel=True)
-def _mark_cells(cell_f: np.ndarray, ncx: int, ncy: int, a: float, s_hi: float, s_lo: float, vals: np.ndarray,
-                x0: float, y0: float, cell: float, d_max: float) -> None:
-    """Per cell and level: 2 = dead (density too low for rank s_hi at corners and centre), 1 = the density
-    admits rank s_lo everywhere (no lookup needed), 0 = look the density up per candidate."""
+def _cell_bounds(vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Min and max of the bilinear density over each grid cell (its four nodes bound it exactly)."""
+    ny, nx = vals.shape
+    lo = np.empty((max(ny - 1, 1), max(nx - 1, 1)))
+    hi = np.empty((max(ny - 1, 1), max(nx - 1, 1)))
+    for i in numba.prange(lo.shape[0]):
+        for j in range(lo.shape[1]):
+            i1 = min(i + 1, ny - 1)
+            j1 = min(j + 1, nx - 1)
+            a = vals[i, j]
+            b = vals[i, j1]
+            c = vals[i1, j]
+            d = vals[i1, j1]
+            lo[i, j] = min(min(a, b), min(c, d))
+            hi[i, j] = max(max(a, b), max(c, d))
+    return lo, hi
+
+
+@numba.njit(cache=True, parallel=True)
+def _mark_cells(cell_f: np.ndarray, ncx: int, ncy: int, a: float, s_hi: float, s_lo: float, lo_b: np.ndarray,
+                hi_b: np.ndarray, cell: float, d_max: float) -> None:
+    """Per cell and level: 2 = dead (the density is too low for rank s_hi anywhere in the cell), 1 = the
+    density admits rank s_lo everywhere in it (no lookup needed), 0 = look the density up per candidate.
+    Bounds come from the density grid cells the sampler cell overlaps (exact for bilinear fields)."""
+    gy, gx = lo_b.shape
     for cy in numba.prange(ncy):
+        i0 = int(cy * a / cell)
+        i1 = int((cy + 1) * a / cell)
         for cx in range(ncx):
             c = cy * ncx + cx
+            j0 = int(cx * a / cell)
+            j1 = int((cx + 1) * a / cell)
             hi = 0.0
             lo = np.inf
-            for k in range(5):
-                fx = 0.5 if k == 4 else float(k & 1)
-                fy = 0.5 if k == 4 else float(k >> 1)
-                d = _lookup(vals, x0, y0, cell, (cx + fx) * a + x0, (cy + fy) * a + y0)
-                hi = max(hi, d)
-                lo = min(lo, d)
+            outside = i0 >= gy or j0 >= gx or i1 >= gy or j1 >= gx
+            for i in range(i0, min(i1, gy - 1) + 1):
+                for j in range(j0, min(j1, gx - 1) + 1):
+                    hi = max(hi, hi_b[i, j])
+                    lo = min(lo, lo_b[i, j])
+            if outside:
+                lo = 0.0
             if hi * s_hi * s_hi < d_max:
                 cell_f[c] = 2
             elif lo > 0 and lo * s_lo * s_lo >= d_max:
@@ -266,14 +292,19 @@ def _phase(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o: n
                     break
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _level_grid(xs: np.ndarray, ys: np.ndarray, n: int, a: float, ncx: int, ncy: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = ncx * ncy
-    cell_x = np.full(m, np.nan)
-    cell_y = np.full(m, np.nan)
-    cell_s = np.zeros(m)
-    for k in range(n):
+    cell_x = np.empty(m)
+    cell_y = np.empty(m)
+    cell_s = np.empty(m)
+    for c in numba.prange(m):
+        cell_x[c] = np.nan
+        cell_y[c] = np.nan
+        cell_s[c] = 0.0
+    # every existing point is at least s_lo * r_min = sqrt(2) a from the others: one per cell, no races
+    for k in numba.prange(n):
         cx = min(int(xs[k] / a), ncx - 1)
         cy = min(int(ys[k] / a), ncy - 1)
         c = cy * ncx + cx
@@ -304,15 +335,24 @@ def _collect(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o:
         rk2[:n] = rk[:n]
         st2[:n] = st[:n]
         xs, ys, rk, st = xs2, ys2, rk2, st2
-    idx = np.empty(n_new, dtype=np.int64)
-    j = 0
+    # stable counting sort of the new points by insertion step
+    n_steps = 0
+    for c in range(m):
+        if cell_s[c] > 0.0 and cell_o[c] + 1 > n_steps:
+            n_steps = cell_o[c] + 1
+    start = np.zeros(n_steps + 1, dtype=np.int64)
     for c in range(m):
         if cell_s[c] > 0.0:
-            idx[j] = c
-            j += 1
-    order = np.argsort(cell_o[idx], kind="mergesort")
+            start[cell_o[c] + 1] += 1
+    for k in range(n_steps):
+        start[k + 1] += start[k]
+    idx = np.empty(n_new, dtype=np.int64)
+    for c in range(m):
+        if cell_s[c] > 0.0:
+            idx[start[cell_o[c]]] = c
+            start[cell_o[c]] += 1
     for j in range(n_new):
-        c = idx[order[j]]
+        c = idx[j]
         xs[n] = cell_x[c]
         ys[n] = cell_y[c]
         rk[n] = cell_s[c]
@@ -326,6 +366,7 @@ def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, widt
                        saturation_passes: int, seed: int, tries: int
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
+    lo_b, hi_b = _cell_bounds(vals)
     cap = int(1.2 * width * height / (r_min * r_min)) + 64
     xs = np.empty(cap)
     ys = np.empty(cap)
@@ -343,7 +384,7 @@ def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, widt
         cell_x, cell_y, cell_s = _level_grid(xs, ys, n, a, ncx, ncy)
         cell_f = np.empty(ncx * ncy, dtype=np.int8)
         cell_o = np.zeros(ncx * ncy, dtype=np.int64)
-        _mark_cells(cell_f, ncx, ncy, a, s_hi, s_lo, vals, x0, y0, cell, d_max)
+        _mark_cells(cell_f, ncx, ncy, a, s_hi, s_lo, lo_b, hi_b, cell, d_max)
         steps = n_pass * 9
         for p in range(n_pass):
             phases = rng.permutation(9)

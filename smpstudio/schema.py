@@ -127,6 +127,7 @@ class PatternBlock(_Strict):
     closeup_px_per_mm: float
     healed_after_days: int
     interval_days: int
+    blowout_share: float = Field(default=0.0, description="share of impressions rendered too deep (blow-outs)")
 
 
 # ---- end dot engine -----------------------------------------------------------------------------------

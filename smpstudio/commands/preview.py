@@ -111,6 +111,7 @@ def preview_command(
     seed: Annotated[int, typer.Option(help="Seed of every random choice (recorded in plan.json)")] = 0,
     density: Annotated[float, typer.Option(help="Final density behind the transition zone, dots/cm² (domain: 65-100)")] = 80.0,
     closeup_px_per_mm: Annotated[float, typer.Option("--closeup-px-per-mm", help="Close-up resolution, >= 15 px/mm")] = 24.0,
+    blowout_share: Annotated[float, typer.Option("--blowout-share", help="Share of impressions placed too deep, 0-0.3 (shows blow-outs)")] = 0.0,
     closeup_at: Annotated[str | None, typer.Option("--closeup-at", help="Close-up centre X,Y in face-frame mm (default: 12 mm behind the MFP)")] = None,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("out"),
     json_out: Annotated[bool, typer.Option("--json", help="Print plan.json to stdout instead of the summary")] = False,
@@ -139,6 +140,7 @@ def preview_command(
         raise OptionError(f"--density {density:g} dots/cm² is beyond what the needles can place "
                           f"(at most {MAX_DENSITY_PER_CM2:g} dots/cm², ~0.87 mm apart)")
     check_range("--closeup-px-per-mm", closeup_px_per_mm, 15, 100, "px/mm")
+    check_range("--blowout-share", blowout_share, 0, 0.3)
     centre = _parse_xy(closeup_at) if closeup_at else None
 
     console = Console(stderr=True)
@@ -147,7 +149,7 @@ def preview_command(
         task = progress.add_task("analysing the photo", total=4 + 2 * sessions)
         doc_text, images, pattern_info, summary = _run(
             photo, sessions, interval_days, age, style, seed, DensityParams(full_density_per_cm2=density),
-            closeup_px_per_mm, centre, lambda msg: progress.update(task, advance=1, description=msg))
+            closeup_px_per_mm, centre, lambda msg: progress.update(task, advance=1, description=msg), blowout_share)
         progress.update(task, description="writing")
         with staged_output(out) as stage, ThreadPoolExecutor(max_workers=2) as pool:
             futures = [pool.submit(_write_png, stage / name, img) for name, img in images.items()]
@@ -167,9 +169,10 @@ def preview_command(
 
 
 def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int, style: str, seed: int,
-         density: Any, closeup_px_per_mm: float, centre: tuple[float, float] | None, step: Any
-         ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, Any], list[str]]:
+         density: Any, closeup_px_per_mm: float, centre: tuple[float, float] | None, step: Any,
+         blowout_share: float = 0.0) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, Any], list[str]]:
     from smpstudio.consultation import consult
+    from smpstudio.pattern.dots import DotParams
     from smpstudio.pattern.layout import layout_pattern
     from smpstudio.render import preview as pv
     from smpstudio.render.render import composite, linear_to_srgb8
@@ -187,7 +190,7 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
         design.frame, design.treatment_mask, design.behind_hairline_mm, design.foreshortening, style=hl.style,
         transition_mm=hl.transition_mm, n_sessions=n_sessions, interval_days=interval_days, seed=seed,
         hair_mask=analysis.masks.hair, hairline_zone=zones.get("hairline"), temples=zones.get("temples"),
-        ita_deg=ita, density=density)
+        ita_deg=ita, density=density, dots=DotParams(blowout_share=blowout_share))
     step("rendering")
     px_per_mm = design.frame.px_per_mm
     skin_at_dots = pv.skin_at(lin, pattern.xy_px, max(2.0 * px_per_mm, 1.0))
@@ -226,7 +229,7 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
         sampler="ranked blue noise (dart throwing with decreasing radius; sessions by rank)",
         skin_ita_deg=round(ita, 2), closeup_center_mm=(round(c[0], 2), round(c[1], 2)),
         closeup_px_per_mm=closeup_px_per_mm, healed_after_days=HEALED_AFTER_DAYS,
-        interval_days=interval_days).model_dump()
+        interval_days=interval_days, blowout_share=blowout_share).model_dump()
     text = doc.model_dump(mode="json", exclude_none=True)
     text["sessions"] = sessions_block
     text["pattern"] = pattern_block

@@ -109,6 +109,7 @@ def test_same_seed_same_output(preview_out, tmp_path) -> None:
     (["--style", "mohawk"], "style"),
     (["--closeup-px-per-mm", "5"], "--closeup-px-per-mm"),
     (["--closeup-at", "a,b"], "--closeup-at"),
+    (["--blowout-share", "0.5"], "--blowout-share"),
 ])
 def test_bad_options_are_refused_with_one_line(tmp_path, capsys, args, needle) -> None:
     out = tmp_path / "out"

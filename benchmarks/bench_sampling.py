@@ -12,6 +12,7 @@ points, normalised by the local target spacing for the variable-density pattern.
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -50,6 +51,8 @@ def main() -> None:
     from smpstudio.pattern.sampling import local_min_distance_mm, nn_distances_mm
 
     place(50.0, 50.0, 0)  # compile / load the cached kernels
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine: wall-clock "
+          "rates fall with the load; the ratio is measured in the same run)")
     for w, h in ((400.0, 400.0), (1150.0, 1150.0)):
         runs = [place(w, h, s) for s in (1, 2, 3)]
         dt = min(r[0] for r in runs)

@@ -48,17 +48,15 @@ SIDE_BY_SIDE_MAX_WIDTH = 4096
 
 
 def _side_by_side(before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """before | after, reduced (area-averaged) to at most SIDE_BY_SIDE_MAX_WIDTH px wide."""
+    """before | after, reduced by an integer factor (area average) to at most SIDE_BY_SIDE_MAX_WIDTH px wide."""
     import cv2
 
-    pair = np.hstack([before, after])
-    if pair.shape[1] > SIDE_BY_SIDE_MAX_WIDTH:
-        k = SIDE_BY_SIDE_MAX_WIDTH / pair.shape[1]
-        half = int(round(before.shape[1] * k))
-        size = (half, int(round(before.shape[0] * k)))
-        pair = np.hstack([cv2.resize(before, size, interpolation=cv2.INTER_AREA),
-                          cv2.resize(after, size, interpolation=cv2.INTER_AREA)])
-    return pair
+    factor = math.ceil(2 * before.shape[1] / SIDE_BY_SIDE_MAX_WIDTH)
+    if factor > 1:
+        size = (before.shape[1] // factor, before.shape[0] // factor)
+        before = cv2.resize(before[: size[1] * factor, : size[0] * factor], size, interpolation=cv2.INTER_AREA)
+        after = cv2.resize(after[: size[1] * factor, : size[0] * factor], size, interpolation=cv2.INTER_AREA)
+    return np.hstack([before, after])
 
 
 def _label(img: np.ndarray, text: str) -> np.ndarray:
@@ -194,7 +192,8 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
     step("rendering")
     px_per_mm = design.frame.px_per_mm
     skin_at_dots = pv.skin_at(lin, pattern.xy_px, max(2.0 * px_per_mm, 1.0))
-    vis = pv.hair_visibility(analysis.masks.hair, lin.shape[:2], feather_px=max(0.5 * px_per_mm, 1.0))
+    vis = pv.hair_visibility(analysis.masks.hair, lin.shape[:2], feather_px=max(0.5 * px_per_mm, 1.0),
+                             around_px=pattern.xy_px, margin_px=int(6 * px_per_mm) + 8)
     base = linear_to_srgb8(lin)
     images: dict[str, np.ndarray] = {"before.png": base}
     for k in range(1, n_sessions + 1):

@@ -188,19 +188,26 @@ def face_grid(frame: FaceFrame, treatment_mask: np.ndarray, behind_hairline_mm: 
     ny = int(math.ceil((y1 - y0) / cell_mm)) + 1
     gx, gy = np.meshgrid(x0 + np.arange(nx) * cell_mm, y0 + np.arange(ny) * cell_mm)
     px = frame.to_px(np.stack([gx.ravel(), gy.ravel()], axis=1))
+    # only the part of the rasters the grid reads (plus a pixel for the bilinear taps) is converted
+    h, w = treatment_mask.shape
+    c0 = int(max(math.floor(px[:, 0].min()) - 2, 0))
+    c1 = int(min(math.ceil(px[:, 0].max()) + 2, w))
+    r0 = int(max(math.floor(px[:, 1].min()) - 2, 0))
+    r1 = int(min(math.ceil(px[:, 1].max()) + 2, h))
     # pixel (i, j) covers [j, j+1) x [i, i+1): its centre is at +0.5; cv2.remap samples at integer = centre
-    map_x = (px[:, 0] - 0.5).reshape(ny, nx).astype(np.float32)
-    map_y = (px[:, 1] - 0.5).reshape(ny, nx).astype(np.float32)
+    map_x = (px[:, 0] - 0.5 - c0).reshape(ny, nx).astype(np.float32)
+    map_y = (px[:, 1] - 0.5 - r0).reshape(ny, nx).astype(np.float32)
 
     def rs(img: np.ndarray | None, default: float = 0.0) -> np.ndarray:
-        if img is None:
+        if img is None or c0 >= c1 or r0 >= r1:
             return np.full((ny, nx), default, np.float32)
-        src = np.ascontiguousarray(img, dtype=np.float32)
+        src = np.ascontiguousarray(np.asarray(img)[r0:r1, c0:c1], dtype=np.float32)
+        if default != 0.0:
+            src = np.nan_to_num(src, nan=default)
         return cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=default)
 
-    behind = np.nan_to_num(np.asarray(behind_hairline_mm, np.float32), nan=-1e3)
-    return FaceGrid(x0, y0, cell_mm, rs(treatment_mask), rs(behind, -1e3), rs(foreshortening, 1.0), rs(hair_mask),
-                    rs(hairline_zone), rs(temples))
+    return FaceGrid(x0, y0, cell_mm, rs(treatment_mask), rs(behind_hairline_mm, -1e3), rs(foreshortening, 1.0),
+                    rs(hair_mask), rs(hairline_zone), rs(temples))
 
 
 def surface_density(grid: FaceGrid, style: str, transition_mm: float, params: DensityParams, seed: int,

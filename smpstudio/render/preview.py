@@ -194,14 +194,30 @@ def skin_at(photo_linear: np.ndarray, xy_px: np.ndarray, blur_px: float) -> np.n
 
 
 def hair_visibility(hair_mask: np.ndarray | None, shape: tuple[int, int], hidden: float = 0.75,
-                    feather_px: float = 1.5) -> np.ndarray:
-    """How much of the skin shows per pixel: 1 on bare skin, ``1 - hidden`` under existing hair."""
+                    feather_px: float = 1.5, around_px: np.ndarray | None = None, margin_px: int = 16) -> np.ndarray:
+    """How much of the skin shows per pixel: 1 on bare skin, ``1 - hidden`` under existing hair.
+
+    With ``around_px`` (dot positions) only the region around the dots is computed (the rest is 1, where
+    no dot is drawn anyway).
+    """
+    out = np.ones(shape, np.float32)
     if hair_mask is None:
-        return np.ones(shape, np.float32)
-    m: np.ndarray = hair_mask.astype(np.float32)
+        return out
+    r0, r1, c0, c1 = 0, shape[0], 0, shape[1]
+    if around_px is not None:
+        if len(around_px) == 0:
+            return out
+        c0 = int(max(np.floor(around_px[:, 0].min()) - margin_px, 0))
+        c1 = int(min(np.ceil(around_px[:, 0].max()) + margin_px, shape[1]))
+        r0 = int(max(np.floor(around_px[:, 1].min()) - margin_px, 0))
+        r1 = int(min(np.ceil(around_px[:, 1].max()) + margin_px, shape[0]))
+        if c0 >= c1 or r0 >= r1:
+            return out
+    m: np.ndarray = hair_mask[r0:r1, c0:c1].astype(np.float32)
     if feather_px > 0:
         m = np.asarray(cv2.GaussianBlur(m, (0, 0), feather_px))
-    return (1.0 - hidden * m).astype(np.float32)
+    out[r0:r1, c0:c1] = 1.0 - hidden * m
+    return out
 
 
 def render_on_photo(photo_linear: np.ndarray, pattern: Pattern, day: float, interval_days: int,

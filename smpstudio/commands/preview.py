@@ -145,16 +145,18 @@ def preview_command(
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console,
                   transient=True, disable=json_out or not console.is_terminal) as progress:
         task = progress.add_task("analysing the photo", total=4 + 2 * sessions)
-        doc_text, images, pattern_info, summary = _run(
-            photo, sessions, interval_days, age, style, seed, DensityParams(full_density_per_cm2=density),
-            closeup_px_per_mm, centre, lambda msg: progress.update(task, advance=1, description=msg), blowout_share)
-        progress.update(task, description="writing")
+        # images are encoded in the background as soon as each is ready (PNG encoding releases the GIL),
+        # into the staging folder: nothing reaches OUT unless everything succeeds
         with staged_output(out) as stage, ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [pool.submit(_write_png, stage / name, img) for name, img in images.items()]
+            images = _Sink(pool, stage)
+            doc_text, pattern_info, summary = _run(
+                photo, sessions, interval_days, age, style, seed, DensityParams(full_density_per_cm2=density),
+                closeup_px_per_mm, centre, lambda msg: progress.update(task, advance=1, description=msg),
+                blowout_share, images)
+            progress.update(task, description="writing")
             (stage / "plan.json").write_text(json.dumps(doc_text, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
-            for f in futures:
-                f.result()
+            images.wait()
         progress.update(task, advance=1)
     if json_out:
         sys.stdout.write(json.dumps(doc_text, indent=2, ensure_ascii=False) + "\n")
@@ -166,9 +168,27 @@ def preview_command(
     typer.echo(f"wrote {len(images)} images and plan.json to {out}")
 
 
+class _Sink(dict[str, np.ndarray]):
+    """Images by file name; setting one starts writing it to the staging folder in the background."""
+
+    def __init__(self, pool: ThreadPoolExecutor, stage: Path) -> None:
+        super().__init__()
+        self._pool = pool
+        self._stage = stage
+        self._futures: list[Any] = []
+
+    def __setitem__(self, name: str, img: np.ndarray) -> None:
+        super().__setitem__(name, img)
+        self._futures.append(self._pool.submit(_write_png, self._stage / name, img))
+
+    def wait(self) -> None:
+        for f in self._futures:
+            f.result()
+
+
 def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int, style: str, seed: int,
          density: Any, closeup_px_per_mm: float, centre: tuple[float, float] | None, step: Any,
-         blowout_share: float = 0.0) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, Any], list[str]]:
+         blowout_share: float, images: dict[str, np.ndarray]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     from smpstudio.consultation import consult
     from smpstudio.pattern.dots import DotParams
     from smpstudio.pattern.layout import layout_pattern
@@ -177,9 +197,11 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
     from smpstudio.schema import PatternBlock, PreviewSessionBlock
 
     img = read_photo(photo_path)
+    lin = pv.photo_linear(img.rgb)
+    base = linear_to_srgb8(lin)
+    images["before.png"] = base
     analysis, design, doc = consult(img, age=age, style=style, seed=seed)
     step("placing the dots")
-    lin = pv.photo_linear(img.rgb)
     hl = design.hairline
     mfp = np.asarray(hl.control_mm[len(hl.control_mm) // 2], dtype=np.float64)
     skin_rgb, ita = _skin_tone(lin, analysis.masks.skin, design.frame, mfp)
@@ -194,8 +216,6 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
     skin_at_dots = pv.skin_at(lin, pattern.xy_px, max(2.0 * px_per_mm, 1.0))
     vis = pv.hair_visibility(analysis.masks.hair, lin.shape[:2], feather_px=max(0.5 * px_per_mm, 1.0),
                              around_px=pattern.xy_px, margin_px=int(6 * px_per_mm) + 8)
-    base = linear_to_srgb8(lin)
-    images: dict[str, np.ndarray] = {"before.png": base}
     for k in range(1, n_sessions + 1):
         day = (k - 1) * interval_days
         images[f"session-{k}-fresh.png"] = pv.render_on_photo(lin, pattern, day, interval_days, skin_at_dots, vis,
@@ -236,7 +256,7 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
                f"{s.density_per_cm2:g} dots/cm² behind the transition zone, shade {s.shade}"
                for s in pattern.sessions]
     info = {"dots": len(pattern), **stats}
-    return text, images, info, summary
+    return text, info, summary
 
 
 def register(app: typer.Typer) -> None:

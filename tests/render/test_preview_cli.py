@@ -117,3 +117,14 @@ def test_bad_options_are_refused_with_one_line(tmp_path, capsys, args, needle) -
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("smp: error:") and needle in err[0]
     assert not out.exists()
+
+
+def test_bad_photo_leaves_nothing_behind(tmp_path, capsys) -> None:
+    src = tmp_path / "noise.png"
+    Image.fromarray((np.random.default_rng(0).random((300, 300, 3)) * 255).astype(np.uint8)).save(src)
+    out = tmp_path / "out"
+    assert run(["preview", str(src), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("smp: error:")
+    assert not out.exists()
+    assert not any(p.name.startswith(".out-stage") for p in tmp_path.iterdir())

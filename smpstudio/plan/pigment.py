@@ -39,8 +39,8 @@ Examples
 >>> cat = load_catalogue()
 >>> skin = skin_tone_from_lab(np.array([65.0, 9.0, 18.0]))
 >>> recs = recommend_sessions(skin, cat, hair_lab=np.array([20.0, 2.0, 4.0]), n_sessions=3)
->>> [r.index for r in recs.sessions]
-[1, 2, 3]
+>>> [(r.index, r.suggested) for r in recs.sessions]  # a 4th is suggested: the match after 3 is still off
+[(1, False), (2, False), (3, False), (4, True)]
 >>> fr = [r.pigment_fraction for r in recs.sessions]
 >>> fr == sorted(fr)  # lighter first, darker later
 True

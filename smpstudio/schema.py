@@ -16,6 +16,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smpstudio.plan.models import (
+    CheckBlock,
+    CostBlock,
+    FadingCurveBlock,
+    HairBlock,
+    PigmentBlock,
+    SessionBlock,
+    SkinBlock,
+    TouchUpBlock,
+)
+
 SCHEMA_VERSION = "1.0"
 
 Point = tuple[float, float]
@@ -93,8 +104,18 @@ class PlanDocument(BaseModel):
     zones: list[ZoneBlock]
     treatment_area_cm2: float
     warnings: list[str] = Field(default_factory=list)
-    sessions: list[dict[str, Any]] | None = None
-    pattern: dict[str, Any] | None = None
+    # smp plan (issue 4): models in smpstudio.plan.models
+    skin: SkinBlock | None = None
+    hair: HairBlock | None = None
+    pigment: PigmentBlock | None = None
+    touch_up: TouchUpBlock | None = None
+    fading_curve: FadingCurveBlock | None = None
+    cost: CostBlock | None = None
+    checks: list[CheckBlock] | None = None
+    plan_inputs: dict[str, Any] | None = None
+    # sessions: the plan's (pigment, dates, ...) merged by index with the dot engine's (dots, density, ...)
+    sessions: list[SessionBlock | PreviewSessionBlock] | None = None
+    pattern: PatternBlock | None = None
 
 
 # ---- dot engine (issue 3: smp preview) ----------------------------------------------------------------
@@ -131,6 +152,9 @@ class PatternBlock(_Strict):
 
 
 # ---- end dot engine -----------------------------------------------------------------------------------
+
+
+PlanDocument.model_rebuild()
 
 
 def json_schema() -> dict[str, Any]:

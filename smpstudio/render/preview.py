@@ -88,7 +88,7 @@ class View:
 
 
 def dot_splats(pattern: Pattern, keep: np.ndarray, stage_idx: np.ndarray, skin_linear: np.ndarray, view: View,
-               optics: SkinOptics = DEFAULT_OPTICS, seed: int = 0) -> Splats:
+               optics: SkinOptics = DEFAULT_OPTICS, seed: int = 0, satellite: float = 0.35) -> Splats:
     """Splats (core, diffuse halo, fresh redness) of the kept dots in a view.
 
     Parameters
@@ -103,7 +103,9 @@ def dot_splats(pattern: Pattern, keep: np.ndarray, stage_idx: np.ndarray, skin_l
     view : View
     optics : SkinOptics
     seed : int
-        Seeds the patchiness of healing dots.
+        Seeds the patchiness of healing dots and the shape of each impression.
+    satellite : float
+        Weight of each impression's off-centre lobe (0 = perfect ellipses).
     """
     idx = np.flatnonzero(keep)
     n = len(idx)
@@ -114,9 +116,14 @@ def dot_splats(pattern: Pattern, keep: np.ndarray, stage_idx: np.ndarray, skin_l
     skin = np.broadcast_to(np.asarray(skin_linear, np.float64), (len(pattern), 3))[idx]
     skin = np.clip(skin, 1e-4, 1.0)
     frac = np.asarray(pigment_fraction(np.asarray(pattern.water_parts)[pattern.session[idx] - 1]))
+    # per-dot random traits are drawn for every dot of the pattern and then picked, so a dot keeps its
+    # own traits in every render (whichever other dots are shown)
     rng = np.random.default_rng([int(seed), 11])
+    n_all = len(pattern)
     lo, hi = optics.retention_healing_range
-    patch = rng.uniform(lo, hi, n)  # flaking: patchy retention per dot
+    patch = rng.uniform(lo, hi, n_all)[idx]  # flaking: patchy retention per dot
+    sat_angle = rng.uniform(0.0, 2 * np.pi, n_all)[idx]
+    sat_offset = rng.uniform(0.3, 1.0, n_all)[idx]
     color = np.empty((n, 3))
     core_sigma = np.empty(n)
     halo_sigma = np.empty(n)
@@ -156,8 +163,22 @@ def dot_splats(pattern: Pattern, keep: np.ndarray, stage_idx: np.ndarray, skin_l
         return cxx, cxy, cyy
 
     parts = []
+    core_amp = opacity * peak[:, None]
     cxx, cxy, cyy = cov_px(core_sigma * a.elongation, core_sigma, a.angle_rad, fore)
-    parts.append(Splats(pxy[:, 0], pxy[:, 1], cxx, cxy, cyy, (opacity * peak[:, None]).astype(np.float32)))
+    if satellite > 0:
+        # an impression is not a perfect ellipse: a smaller, offset lobe (ink pooled to one side of the
+        # needle's entry) breaks the symmetry; the pair keeps about the same peak and ~the same mass
+        ang = sat_angle
+        off = 0.6 * core_sigma * sat_offset
+        d_mm = np.stack([off * np.cos(ang), off * np.sin(ang) * (fore if view.foreshorten else 1.0)], axis=1)
+        sat_xy = pxy + d_mm @ lin.T
+        sx, sxy, sy = cov_px(0.65 * core_sigma, 0.65 * core_sigma, np.zeros(n), fore)
+        main_amp = (core_amp * (1 - 0.55 * satellite)).astype(np.float32)
+        parts.append(Splats(pxy[:, 0], pxy[:, 1], cxx, cxy, cyy, main_amp))
+        sat_amp = (core_amp * 1.3 * satellite).astype(np.float32)  # 1.3 * 0.65^2 = 0.55: same total mass
+        parts.append(Splats(sat_xy[:, 0], sat_xy[:, 1], sx, sxy, sy, sat_amp))
+    else:
+        parts.append(Splats(pxy[:, 0], pxy[:, 1], cxx, cxy, cyy, core_amp.astype(np.float32)))
     cxx, cxy, cyy = cov_px(halo_sigma, halo_sigma, np.zeros(n), fore)
     parts.append(Splats(pxy[:, 0], pxy[:, 1], cxx, cxy, cyy, (opacity * optics.halo_strength).astype(np.float32)))
     fresh = st == 0

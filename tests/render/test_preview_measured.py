@@ -98,14 +98,30 @@ def test_layering_keeps_old_dots_and_spaces_new_ones(pattern, healed) -> None:
         assert np.all(gap >= 0.85 * target)
 
 
+def _spot_size(op: np.ndarray, centres: np.ndarray, radius: int = 5) -> np.ndarray:
+    """Area (px) of each dot above half its peak opacity (over the local background): the visible spot."""
+    yy, xx = np.mgrid[-radius: radius + 1, -radius: radius + 1]
+    ring = (yy**2 + xx**2 > (radius - 1) ** 2) & (yy**2 + xx**2 <= radius**2)
+    out = []
+    h, w = op.shape
+    for cy, cx in centres:
+        if radius <= cy < h - radius and radius <= cx < w - radius:
+            win = op[cy - radius: cy + radius + 1, cx - radius: cx + radius + 1]
+            rel = win - np.median(win[ring])
+            out.append(float((rel >= 0.5 * rel.max()).sum()))
+    return np.array(out)
+
+
 def test_healed_dots_are_smaller_and_lighter_than_fresh(pattern) -> None:
     fresh = _render(pattern, 0, max_session=1)
     healed = _render(pattern, 28, max_session=1)
     # red channel: the fresh redness (absorbs green and blue) does not blur the dot's own size there
     bf, bh = _detect(fresh, channel=0), _detect(healed, channel=0)
     assert abs(len(bf) - len(bh)) <= 0.02 * len(bh)
-    assert np.median(bh[:, 2]) < np.median(bf[:, 2])
     centres = bh[:, :2].astype(int)
+    size_f = _spot_size(_opacity(fresh, 0), centres)
+    size_h = _spot_size(_opacity(healed, 0), centres)
+    assert np.median(size_h) < 0.9 * np.median(size_f)
     op_f = _opacity(fresh)[centres[:, 0], centres[:, 1]]
     op_h = _opacity(healed)[centres[:, 0], centres[:, 1]]
     assert np.median(op_h) < np.median(op_f)

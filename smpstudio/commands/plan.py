@@ -3,16 +3,28 @@
 Skin and hair colour, pigment + dilution per session, dates and aftercare, fading and touch-up, safety
 checks and cost of ownership. Writes ``plan.json`` (the analysis document extended with the plan's
 blocks), ``fading.png`` and ``cost.png`` to OUT, all or nothing; prints a summary (or the JSON).
+
+With the plan made, the dot engine (:func:`smpstudio.pattern.layout.layout_pattern`,
+:func:`smpstudio.render.preview.render_on_photo`) lays out the dots with the plan's dilution per session
+and renders the photo with every session healed (``healed.png``) and faded to chosen years after the
+last session (``years-1.png``, ``years-3.png``, ... and ``touch-up-due.png``). Fading reaches the dot
+engine as an equivalent dilution: a session's faded pigment fraction ``f'``
+(:func:`smpstudio.plan.fading.plan_pigment_fraction_at`, for each session's own age) is rendered as
+``water' = 1 / f' - 1`` parts of water, which the engine's optics turn back into exactly ``f'``. The files
+are listed in plan.json under ``renders``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 
 from smpstudio.commands.common import check_range
@@ -37,6 +49,66 @@ def _parse_counts(text: str, n_sessions: int) -> tuple[int, ...]:
     if len(counts) != n_sessions or any(c < 1 or c > 200_000 for c in counts):
         raise OptionError(f"--impressions needs {n_sessions} counts between 1 and 200,000 (got {text!r})")
     return counts
+
+
+MAX_RENDER_YEARS = 20.0
+HEALED_AFTER_DAYS = 28  # domain.md §2 healing: settled at ~4 weeks
+
+
+def parse_years(text: str) -> tuple[float, ...]:
+    """``--years 1,3`` -> (1.0, 3.0): years after the last session to render (0-20, sorted, unique)."""
+    try:
+        years = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise OptionError(f"--years {text!r} is not a comma-separated list of numbers of years, e.g. 1,3") from None
+    if not years or any(not math.isfinite(y) or y < 0 or y > MAX_RENDER_YEARS for y in years):
+        raise OptionError(f"--years needs numbers of years between 0 and {MAX_RENDER_YEARS:g} (got {text!r})")
+    return tuple(sorted(set(years)))
+
+
+def rendered_sessions(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's sessions the dot pattern is laid out for (a suggested extra top-up adds no dots)."""
+    return [s for s in plan["sessions"] if not s.get("suggested", False)]
+
+
+def faded_water_parts(plan: dict[str, Any], years_after_last_session: float) -> tuple[tuple[float, ...], float]:
+    """Per rendered session, the dilution (water parts of water:1) whose pigment fraction equals the
+    session's healed fraction faded to ``years_after_last_session``; and the pigment left in the last
+    session's dots (share of its healed fraction).
+
+    Each session's dots are older than the last session's by the days between them, so each is faded for
+    its own age (:func:`smpstudio.plan.fading.plan_pigment_fraction_at`).
+    """
+    from smpstudio.plan.fading import plan_pigment_fraction_at
+
+    last_day = max(int(s["day"]) for s in plan["sessions"])
+    water = []
+    remaining = 1.0
+    for s in rendered_sessions(plan):
+        age_years = float(years_after_last_session) + (last_day - int(s["day"])) / 365.25
+        f = plan_pigment_fraction_at(plan, int(s["index"]), age_years)
+        water.append(1.0 / f - 1.0)
+        remaining = f / float(s["pigment_fraction"])
+    return tuple(water), remaining
+
+
+def render_years(photo_linear: np.ndarray, base_srgb8: np.ndarray, pattern: Any, plan: dict[str, Any],
+                 years: float, interval_days: int, skin_at_dots: np.ndarray, visibility: np.ndarray | None
+                 ) -> tuple[np.ndarray, tuple[float, ...], float]:
+    """The photo (sRGB uint8) with every session's dots healed and faded ``years`` after the last session.
+
+    ``pattern`` is laid out once with the plan's healed dilutions; a copy carries the faded ones.
+    Returns the image, the water parts rendered per session and the pigment left in the last session's dots.
+    """
+    from smpstudio.render.preview import render_on_photo
+
+    water, remaining = faded_water_parts(plan, years)
+    last_day = (len(pattern.water_parts) - 1) * interval_days
+    day = last_day + HEALED_AFTER_DAYS + years * 365.25  # every dot healed
+    faded = dataclasses.replace(pattern, water_parts=water)
+    img = render_on_photo(photo_linear, faded, day, interval_days, skin_at_dots, visibility, only_healed=True,
+                          base_srgb8=base_srgb8)
+    return img, water, remaining
 
 
 def _load_intake(path: Path) -> dict[str, bool]:
@@ -78,12 +150,12 @@ def plan_command(
     age: Annotated[int, typer.Option(help="Client's age in years")] = 35,
     style: Annotated[str, typer.Option(help="Hairline style: soft, broken or defined")] = "soft",
     seed: Annotated[int, typer.Option(help="Seed of every random choice (recorded in plan.json)")] = 0,
+    years: Annotated[str, typer.Option(
+        help="Years after the last session to render, e.g. 1,3 (0-20); touch-up-due.png is added")] = "1,3",
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("out"),
     json_out: Annotated[bool, typer.Option("--json", help="Print plan.json to stdout instead of the summary")] = False,
 ) -> None:
     """Plan the treatment: pigment per session, dates, fading and touch-up, checks and cost."""
-    import numpy as np
-
     from smpstudio.design.types import STYLES
     from smpstudio.plan.cost import load_prices
     from smpstudio.plan.fading import UV_LEVELS
@@ -116,6 +188,7 @@ def plan_command(
     check_contraindications(answers)  # unknown questions fail here
     box = _parse_box(neutral_patch) if neutral_patch is not None else None
     counts = _parse_counts(impressions, sessions) if impressions is not None else None
+    render_at = parse_years(years)
     opts = PlanOptions(
         n_sessions=sessions, interval_days=interval_days, start=start_date, today=today, uv=uv,
         oily_scalp=skin_oily, flaky_scalp=skin_flaky, exfoliation=exfoliation, smoking=smoking,
@@ -123,7 +196,7 @@ def plan_command(
         pigment_id=pigment, impressions_per_hour=impressions_per_hour, cost_years=cost_years, intake=answers,
         impressions_per_session=counts)
 
-    from smpstudio.commands.common import read_photo, write_json
+    from smpstudio.commands.common import read_photo, write_json, write_png
     from smpstudio.consultation import consult
     from smpstudio.outputs import staged_output
     from smpstudio.plan.plan import build_plan
@@ -145,9 +218,12 @@ def plan_command(
                         catalogue=cat, prices=price_table, neutral_mask=neutral,
                         mfp_height_mm=design.hairline.mfp_height_mm, age=age)
     text = merge_plan(doc.model_dump(mode="json", exclude_none=True), result.block.model_dump(mode="json"))
+    images, text["renders"] = _render_plan(img.rgb, analysis, design, text, render_at, interval_days, seed)
     fade, cost = result.fading, result.cost
     with staged_output(out) as stage:
         write_json(stage / "plan.json", text)
+        for name, rgb8 in images.items():
+            write_png(stage / name, rgb8)
         (stage / "fading.png").write_bytes(fading_png(
             fade.years, fade.contrast_relative, threshold=fade.threshold, touch_up_years=fade.touch_up_years,
             pigment_remaining=fade.pigment_remaining))
@@ -156,6 +232,41 @@ def plan_command(
         sys.stdout.write(json.dumps(text, indent=2, ensure_ascii=False) + "\n")
     else:
         print_summary(text, out)
+
+
+def _render_plan(rgb: np.ndarray, analysis: Any, design: Any, plan: dict[str, Any], years: tuple[float, ...],
+                 interval_days: int, seed: int) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
+    """Lay out the dots with the plan's shades once; render healed, each chosen year and the touch-up."""
+    from smpstudio.pattern.layout import layout_pattern
+    from smpstudio.render import preview as pv
+    from smpstudio.render.render import linear_to_srgb8
+
+    hl = design.hairline
+    zones = {z.name: z.mask for z in design.zones}
+    water = tuple(float(s["water_parts"]) for s in rendered_sessions(plan))
+    pattern = layout_pattern(
+        design.frame, design.treatment_mask, design.behind_hairline_mm, design.foreshortening, style=hl.style,
+        transition_mm=hl.transition_mm, n_sessions=len(water), interval_days=interval_days, seed=seed,
+        hair_mask=analysis.masks.hair, hairline_zone=zones.get("hairline"), temples=zones.get("temples"),
+        ita_deg=float(plan["skin"]["ita_deg"]), water_parts=water)
+    lin = pv.photo_linear(rgb)
+    base = linear_to_srgb8(lin)
+    px_per_mm = design.frame.px_per_mm
+    skin_at_dots = pv.skin_at(lin, pattern.xy_px, max(2.0 * px_per_mm, 1.0))
+    vis = pv.hair_visibility(analysis.masks.hair, lin.shape[:2], feather_px=max(0.5 * px_per_mm, 1.0),
+                             around_px=pattern.xy_px, margin_px=int(6 * px_per_mm) + 8)
+    wanted: list[tuple[str, float]] = [("healed.png", 0.0)] + [(f"years-{y:g}.png", y) for y in years]
+    due = plan["touch_up"]["due_years"]
+    if due is not None:
+        wanted.append(("touch-up-due.png", float(due)))
+    images: dict[str, np.ndarray] = {}
+    renders: list[dict[str, Any]] = []
+    for name, y in wanted:
+        images[name], w, remaining = render_years(lin, base, pattern, plan, y, interval_days, skin_at_dots, vis)
+        renders.append({"file": name, "years_after_last_session": round(y, 3),
+                        "pigment_remaining": round(remaining, 4), "water_parts": [round(v, 3) for v in w],
+                        "dots": len(pattern)})
+    return images, renders
 
 
 def merge_plan(doc: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
@@ -220,7 +331,22 @@ def print_summary(text: dict[str, Any], out: Path) -> None:
     for w in text["warnings"]:
         if w not in stops:
             con.print(f"[yellow]warning:[/yellow] {w}")
-    con.print(f"wrote {out / 'plan.json'}, {out / 'fading.png'} and {out / 'cost.png'}")
+    renders = text.get("renders", [])
+    if renders:
+        r = Table(title="Previews with the plan's shades (every session healed, then fading)", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+        for col in ("file", "years", "pigment left", "dilution per session"):
+            r.add_column(col, justify="left" if col in ("file", "dilution per session") else "right", no_wrap=True)
+        for x in renders:
+            r.add_row(x["file"], f"{x['years_after_last_session']:g}", f"{100 * x['pigment_remaining']:.0f} %",
+                      " ".join(f"{w:.1f}:1" for w in x["water_parts"]))
+        con.print(r)
+        con.print("years: after the last session; pigment left in its dots; the fading rendered as the dilution "
+                  "that carries the same pigment")
+        if tu["due_years"] is None:
+            con.print("no touch-up-due.png: the touch-up is not due within the fading curve's horizon")
+    files = ["plan.json", "fading.png", "cost.png"] + [x["file"] for x in renders]
+    con.print(f"wrote {', '.join(files)} to {out}")
 
 
 def register(app: typer.Typer) -> None:

@@ -112,6 +112,7 @@ class LoginSession(Base):
 
 class Client(Base):
     __tablename__ = "clients"
+    __table_args__ = (Index("ix_clients_clinic_name", "clinic_id", "last_name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     first_name: Mapped[str] = mapped_column(String(100))
@@ -194,6 +195,7 @@ class TreatmentSession(Base):
     __table_args__ = (
         Index("ix_sessions_pigment_lot", "pigment_lot_id"),
         Index("ix_sessions_needle_lot", "needle_lot_id"),
+        Index("ix_sessions_clinic_date", "clinic_id", "date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -128,6 +128,7 @@ def sign_in(
     user.locked_until = None
     token, csrf = new_token(), new_token()
     expires = now + dt.timedelta(hours=settings.session_hours)
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.expires_at <= now))
     db.add(LoginSession(user_id=user.id, token_sha256=token_digest(token), csrf_token=csrf, expires_at=expires))
     audit(db, Actor(user.id, user.clinic_id, s.Role(user.role)), "login", "user", user.id)
     db.commit()

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smpstudio.errors import PhotoError
 from smpstudio.imaging.intake import load_photo
 from smpstudio.records import schemas as s
 from smpstudio.records.errors import Conflict, NotFound
@@ -201,6 +200,3 @@ def _identify(parts: tuple[str, ...]) -> tuple[int, int, str, str] | None:
         if name.endswith(suffix):
             return int(parts[0]), int(parts[1]), name[: -len(suffix)], kind
     return None
-
-
-__all__ = ["PhotoError", "Vault", "upload_photo", "list_photos", "get_photo", "photo_bytes", "reconcile"]

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 import zipfile
-from collections.abc import Sequence
 from typing import Any
 
 import icalendar
@@ -14,7 +13,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from smpstudio.records import schemas as s
-from smpstudio.records.errors import NotFound
 from smpstudio.records.models import (
     AuditEvent,
     Client,
@@ -146,7 +144,7 @@ def reminders(
         hi = dt.datetime.combine(t.date, dt.time(23, 59), dt.UTC) - dt.timedelta(hours=PATCH_TEST_MIN_H)
         ok = c.patch_test_at is not None and lo <= c.patch_test_at <= hi and c.patch_test_result == "negative"
         if not ok:
-            due = t.date - dt.timedelta(hours=PATCH_TEST_MAX_H).days * dt.timedelta(days=1)
+            due = t.date - dt.timedelta(days=PATCH_TEST_MAX_H // 24)  # book it 3 days ahead
             add(
                 s.ReminderKind.patch_test,
                 c,
@@ -340,17 +338,3 @@ def erase_client(db: Session, actor: Actor, vault: Vault, client_id: int, *, tod
         retained=retained,
         retention_until=retention_until if keep else None,
     )
-
-
-def sessions_using(db: Session, actor: Actor, lot_ids: Sequence[int]) -> Sequence[TreatmentSession]:
-    if not lot_ids:
-        return []
-    return db.scalars(
-        select(TreatmentSession).where(
-            TreatmentSession.clinic_id == actor.clinic_id,
-            or_(TreatmentSession.pigment_lot_id.in_(lot_ids), TreatmentSession.needle_lot_id.in_(lot_ids)),
-        )
-    ).all()
-
-
-__all__ = ["recall", "reminders", "clinic_reminders", "client_calendar", "export_client", "erase_client", "NotFound"]

@@ -52,6 +52,9 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
         log.error("photo store: photo rows without their file: %s", report.rows_missing_files)
 
     app = FastAPI(
+        # whole request bodies are capped before parsing (a photo upload plus form overhead);
+        # JSON fields are bounded further by the schemas
+        max_body_size=int((settings.max_upload_mb + 1) * 1_000_000),
         title="SMP Studio records",
         version="1",
         description="Clinic records of SMP Studio: clients, consents, plans, sessions, photos, lots, "

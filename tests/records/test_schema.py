@@ -70,3 +70,27 @@ def test_default_data_dir_is_the_platform_user_folder(monkeypatch):
     assert d.name == "smpstudio"
     if sys.platform.startswith("linux"):
         assert d == Path.home() / ".local" / "share" / "smpstudio"
+
+
+def test_migrations_upgrade_step_by_step_and_downgrade(tmp_path):
+    """A database at the first revision is brought forward by `upgrade` (what `smp db upgrade` does)."""
+    from alembic import command
+
+    from smpstudio.records.db import alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    upgrade(engine, "0001")
+    assert current_revision(engine) == "0001"
+    with pytest.raises(SMPError, match="at revision 0001.*smp db upgrade"):
+        check_migrated(engine)
+    upgrade(engine)
+    check_migrated(engine)
+    with engine.connect() as conn:
+        names = {r[1] for r in conn.execute(text("PRAGMA index_list(sessions)"))}
+    assert "ix_sessions_clinic_date" in names
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert current_revision(engine) is None
+    engine.dispose()

@@ -100,3 +100,43 @@ def test_photo_files_are_bound_to_their_record(login, settings):
     for pid in ids:
         r = c.get(f"/api/photos/{pid}/image")
         assert r.status_code == 422 and "does not match its key" in r.json()["detail"]
+
+
+def test_oversized_uploads_are_refused_before_parsing(settings, accounts):
+    import warnings
+
+    from smpstudio.records.testing import PASSWORD
+    from smpstudio.web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    app = create_app(settings.model_copy(update={"max_upload_mb": 0.05}), pool_size=2)
+    c = TestClient(app)
+    r = c.post("/api/auth/login", json={"email": accounts["a_artist"].email, "password": PASSWORD})
+    c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    cid = c.post("/api/clients", json={"first_name": "A", "last_name": "B"}).json()["id"]
+    small = jpeg_with_gps(64, 48)
+    big = jpeg_with_gps(1200, 900, seed=3)
+    assert 50_000 < len(big) < 1_000_000 and len(small) < 50_000
+    ok = c.post(
+        f"/api/clients/{cid}/photos",
+        files={"file": ("a.jpg", small, "image/jpeg")},
+        data={"view": "top", "phase": "after"},
+    )
+    assert ok.status_code == 201
+    r = c.post(
+        f"/api/clients/{cid}/photos",
+        files={"file": ("a.jpg", big, "image/jpeg")},
+        data={"view": "top", "phase": "after"},
+    )
+    assert r.status_code == 413
+    r = c.post(
+        f"/api/clients/{cid}/photos",
+        files={"file": ("a.jpg", big + big, "image/jpeg")},
+        data={"view": "top", "phase": "after"},
+    )
+    assert r.status_code == 413
+    assert len(c.get(f"/api/clients/{cid}/photos").json()) == 1
+    app.state.engine.dispose()

@@ -46,7 +46,8 @@ import numba
 import numpy as np
 
 BAND_ROWS = 32
-TRUNCATE_SIGMA = 3.5
+TRUNCATE_SIGMA = 3.5  # point-sampled (wide, rotated) splats
+TRUNCATE_SIGMA_SEPARABLE = 3.0  # box-integrated splats: renormalised over the footprint, so no mass is lost
 POINT_SAMPLE_MIN_SIGMA_PX = 0.7
 
 
@@ -102,17 +103,37 @@ class Splats:
                       self.amp)
 
 
+@numba.njit(cache=True, inline="always")
+def _separable(a: float, bb: float, c: float) -> bool:
+    """Whether a splat is drawn by box integration (axis-aligned, or narrower than the point-sampling limit)."""
+    det = a * c - bb * bb
+    tr = 0.5 * (a + c)
+    lam_min = tr - math.sqrt(max(tr * tr - det, 0.0))
+    return abs(bb) <= 1e-3 * math.sqrt(a * c) or lam_min < POINT_SAMPLE_MIN_SIGMA_PX * POINT_SAMPLE_MIN_SIGMA_PX
+
+
+@numba.njit(cache=True, inline="always")
+def _extent(mu: float, s: float, t: float) -> tuple[int, int]:
+    """Unclipped footprint [lo, hi) of pixels within t * s of mu."""
+    return int(math.floor(mu - t * s)), int(math.floor(mu + t * s)) + 1
+
+
 @numba.njit(cache=True, parallel=True)
-def _footprints(x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cyy: np.ndarray, h: int, w: int) -> np.ndarray:
+def _footprints(
+    x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy: np.ndarray, cyy: np.ndarray, h: int, w: int
+) -> np.ndarray:
     n = x.shape[0]
     fp = np.empty((n, 4), dtype=np.int64)
     for i in numba.prange(n):
         sx = math.sqrt(max(cxx[i], 0.0) + 1.0 / 12.0)
         sy = math.sqrt(max(cyy[i], 0.0) + 1.0 / 12.0)
-        fp[i, 0] = max(int(math.floor(x[i] - TRUNCATE_SIGMA * sx)), 0)
-        fp[i, 1] = min(int(math.floor(x[i] + TRUNCATE_SIGMA * sx)) + 1, w)
-        fp[i, 2] = max(int(math.floor(y[i] - TRUNCATE_SIGMA * sy)), 0)
-        fp[i, 3] = min(int(math.floor(y[i] + TRUNCATE_SIGMA * sy)) + 1, h)
+        t = TRUNCATE_SIGMA_SEPARABLE if _separable(cxx[i], cxy[i], cyy[i]) else TRUNCATE_SIGMA
+        lo, hi = _extent(x[i], sx, t)
+        fp[i, 0] = max(lo, 0)
+        fp[i, 1] = min(hi, w)
+        lo, hi = _extent(y[i], sy, t)
+        fp[i, 2] = max(lo, 0)
+        fp[i, 3] = min(hi, h)
     return fp
 
 
@@ -210,16 +231,17 @@ def _render(out: np.ndarray, x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy:
             a0 = amp[i, 0]
             a1 = amp[i, 1]
             a2 = amp[i, 2]
-            # smallest eigenvalue of the covariance
-            tr = 0.5 * (a + c)
-            lam_min = tr - math.sqrt(max(tr * tr - det, 0.0))
             axis_aligned = abs(bb) <= 1e-3 * math.sqrt(a * c)
-            if axis_aligned or lam_min < POINT_SAMPLE_MIN_SIGMA_PX * POINT_SAMPLE_MIN_SIGMA_PX:
+            if _separable(a, bb, c):
                 # exact box integral of the y marginal per row; within a row, the x distribution
-                # conditioned on y lying in that row (exact for axis-aligned splats)
-                mass = 2.0 * math.pi * math.sqrt(det)
+                # conditioned on y lying in that row (exact for axis-aligned splats); both renormalised over
+                # the (unclipped) footprint so that the splat's whole mass is drawn
                 sx = math.sqrt(a)
                 sy = math.sqrt(c)
+                ux0, ux1 = _extent(x[i], math.sqrt(a + 1.0 / 12.0), TRUNCATE_SIGMA_SEPARABLE)
+                uy0, uy1 = _extent(y[i], math.sqrt(c + 1.0 / 12.0), TRUNCATE_SIGMA_SEPARABLE)
+                ny_norm = _phi_lut(lut, (uy1 - y[i]) / sy) - _phi_lut(lut, (uy0 - y[i]) / sy)
+                mass = 2.0 * math.pi * math.sqrt(det) / max(ny_norm, 1e-12)
                 nx = x1 - x0
                 ny = y1 - y0
                 if nx > px.shape[0]:
@@ -232,10 +254,11 @@ def _render(out: np.ndarray, x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy:
                     py[v] = (cur - prev) * mass
                     prev = cur
                 if axis_aligned:
+                    nrm = 1.0 / max(_phi_lut(lut, (ux1 - x[i]) / sx) - _phi_lut(lut, (ux0 - x[i]) / sx), 1e-12)
                     prev = _phi_lut(lut, (x0 - x[i]) / sx)
                     for u in range(nx):
                         cur = _phi_lut(lut, (x0 + u + 1 - x[i]) / sx)
-                        px[u] = cur - prev
+                        px[u] = (cur - prev) * nrm
                         prev = cur
                 beta = bb / c
                 cond_var = max(a - bb * beta, 1e-12)
@@ -247,7 +270,9 @@ def _render(out: np.ndarray, x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy:
                     if not axis_aligned:
                         za = (yy - y[i]) / sy
                         zb = (yy + 1 - y[i]) / sy
-                        pr = wy / mass
+                        pr = _phi_lut(lut, zb) - _phi_lut(lut, za)
+                        if pr <= 1e-12:
+                            continue
                         fa = math.exp(-0.5 * za * za) * 0.3989422804014327
                         fb = math.exp(-0.5 * zb * zb) * 0.3989422804014327
                         dm = (fa - fb) / pr
@@ -255,10 +280,11 @@ def _render(out: np.ndarray, x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy:
                         var_y = c * max(1.0 + (za * fa - zb * fb) / pr - dm * dm, 0.0)
                         mx = x[i] + beta * (m_y - y[i])
                         sxr = math.sqrt(cond_var + beta * beta * var_y)
+                        nrm = 1.0 / max(_phi_lut(lut, (ux1 - mx) / sxr) - _phi_lut(lut, (ux0 - mx) / sxr), 1e-12)
                         prev = _phi_lut(lut, (x0 - mx) / sxr)
                         for u in range(nx):
                             cur = _phi_lut(lut, (x0 + u + 1 - mx) / sxr)
-                            px[u] = cur - prev
+                            px[u] = (cur - prev) * nrm
                             prev = cur
                     w0 = np.float32(wy * a0)
                     w1 = np.float32(wy * a1)
@@ -317,7 +343,7 @@ def render_opacity(splats: Splats, height: int, width: int, out: np.ndarray | No
     cxy = np.ascontiguousarray(splats.cxy, dtype=np.float64)
     cyy = np.ascontiguousarray(splats.cyy, dtype=np.float64)
     amp = np.ascontiguousarray(splats.amp, dtype=np.float32)
-    fp = _footprints(x, y, cxx, cyy, height, width)
+    fp = _footprints(x, y, cxx, cxy, cyy, height, width)
     counts, lists = _bands(fp, x, height, width, BAND_ROWS)
     _render(out, x, y, cxx, cxy, cyy, amp, fp, counts, lists, BAND_ROWS, _PHI_LUT)
     return out

@@ -430,10 +430,15 @@ def update_session(db: Session, actor: Actor, session_id: int, data: s.SessionUp
 
 
 # ---- inventory lots --------------------------------------------------------------------------------
-def list_lots(db: Session, actor: Actor, kind: s.LotKind | None, page: s.Page) -> Sequence[InventoryLot]:
+def list_lots(
+    db: Session, actor: Actor, kind: s.LotKind | None, page: s.Page, lot_number: str | None = None
+) -> Sequence[InventoryLot]:
+    """The clinic's lots, optionally of one kind or with one lot number (as printed on a recall notice)."""
     stmt = select(InventoryLot).where(InventoryLot.clinic_id == actor.clinic_id)
     if kind is not None:
         stmt = stmt.where(InventoryLot.kind == kind.value)
+    if lot_number:
+        stmt = stmt.where(InventoryLot.lot_number == lot_number.strip())
     return db.scalars(stmt.order_by(InventoryLot.id).offset(page.offset).limit(page.limit)).all()
 
 

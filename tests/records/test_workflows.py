@@ -251,3 +251,14 @@ def test_touch_up_reminder_from_a_real_engine_plan(db, accounts):
     got = wf.reminders(db, a, start=dt.date(2026, 1, 1), end=dt.date(2040, 1, 1))
     assert [(r.kind.value, r.due_on, r.plan_id) for r in got] == [("touch_up", due, stored.id)]
     assert due > dt.date(2026, 2, 1)
+
+
+def test_lots_are_found_by_the_number_on_a_recall_notice(db, accounts):
+    a, b = actor(accounts, "a_artist"), actor(accounts, "b_owner")
+    mine = lot(db, a, "pigment", "DA-2026-041")
+    lot(db, a, "needle", "DA-2026-041")  # same number, other kind
+    lot(db, b, "pigment", "DA-2026-041")  # same number, other clinic
+    found = services.list_lots(db, a, s.LotKind.pigment, s.Page(), " DA-2026-041 ")
+    assert [x.id for x in found] == [mine.id]
+    assert len(services.list_lots(db, a, None, s.Page(), "DA-2026-041")) == 2
+    assert services.list_lots(db, a, None, s.Page(), "DA-2026-04") == []

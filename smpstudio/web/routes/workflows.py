@@ -25,10 +25,14 @@ def list_lots(
     db: SessionDep,
     actor: CurrentUser,
     kind: s.LotKind | None = None,
+    lot_number: Annotated[
+        str | None, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$", description="exact lot number")
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[s.LotOut]:
-    return [s.LotOut.model_validate(x) for x in services.list_lots(db, actor, kind, s.Page(offset=offset, limit=limit))]
+    page = s.Page(offset=offset, limit=limit)
+    return [s.LotOut.model_validate(x) for x in services.list_lots(db, actor, kind, page, lot_number)]
 
 
 @router.post("/lots", status_code=201, tags=["lots"], responses={409: {}})

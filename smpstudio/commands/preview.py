@@ -1,9 +1,10 @@
 """``smp preview``: the client's photo after each session, fresh and healed, with a close-up of the dots.
 
 Writes to OUT (all or nothing): ``before.png``, ``session-K-fresh.png`` and ``session-K-healed.png`` for
-every session, ``side-by-side.png`` (before | final healed, at most 4096 px wide), ``closeup.png`` (a patch of scalp at
->= 15 px/mm: session 1 fresh, session 1 healed, final healed) and ``plan.json`` (the analysis document
-with ``sessions`` and ``pattern``).
+every session, ``session-1-healing.png`` (a week after session 1: flaking, patchy, lighter),
+``side-by-side.png`` (before | final healed, at most 4096 px wide), ``closeup.png`` (a patch of scalp at
+>= 15 px/mm: session 1 fresh, a week later, healed, and the final session healed) and ``plan.json``
+(the analysis document with ``sessions`` and ``pattern``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from smpstudio.commands.common import check_range, read_photo
 from smpstudio.errors import OptionError
 
 HEALED_AFTER_DAYS = 28  # domain.md §2: settled at ~4 weeks
+HEALING_PREVIEW_DAY = 7  # domain.md §2: most fading days 3-10 as scabs flake
 
 
 def _parse_xy(text: str) -> tuple[float, float]:
@@ -221,6 +223,10 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
         images[f"session-{k}-fresh.png"] = pv.render_on_photo(lin, pattern, day, interval_days, skin_at_dots, vis,
                                                               max_session=k, base_srgb8=base)
         step(f"session {k} fresh")
+        if k == 1:
+            # a week later: scabs flaking, patchy and lighter (domain.md §2: clients read this as failure)
+            images["session-1-healing.png"] = pv.render_on_photo(lin, pattern, HEALING_PREVIEW_DAY, interval_days,
+                                                                 skin_at_dots, vis, max_session=1, base_srgb8=base)
         images[f"session-{k}-healed.png"] = pv.render_on_photo(lin, pattern, day + HEALED_AFTER_DAYS, interval_days,
                                                                skin_at_dots, vis, max_session=k, base_srgb8=base)
         step(f"session {k} healed")
@@ -230,14 +236,15 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
     size = (24.0, 16.0)
     last_day = (n_sessions - 1) * interval_days + HEALED_AFTER_DAYS
     panels = []
-    for title, day, upto in (("session 1 fresh", 0, 1), ("session 1 healed", HEALED_AFTER_DAYS, 1),
+    for title, day, upto in (("session 1 fresh", 0, 1), (f"day {HEALING_PREVIEW_DAY}: flaking", HEALING_PREVIEW_DAY, 1),
+                             ("session 1 healed", HEALED_AFTER_DAYS, 1),
                              (f"session {n_sessions} healed", last_day, n_sessions)):
         lin_patch = pv.render_closeup(pattern, c, size, closeup_px_per_mm, day, interval_days, skin_rgb,
                                       max_session=upto)
         u8 = composite(lin_patch, np.zeros_like(lin_patch), to_srgb8=True)
         panels.append(_label(_scale_bar(u8, closeup_px_per_mm), title))
     gap = np.full((panels[0].shape[0], 6, 3), 255, np.uint8)
-    images["closeup.png"] = np.hstack([panels[0], gap, panels[1], gap, panels[2]])
+    images["closeup.png"] = np.hstack([panels[0], gap, panels[1], gap, panels[2], gap, panels[3]])
     step("close-up")
 
     stats = pattern.stats()

@@ -34,8 +34,8 @@ def _img(path) -> np.ndarray:
 
 def test_writes_every_image(preview_out) -> None:
     names = {p.name for p in preview_out.iterdir()}
-    assert names == {"before.png", "session-1-fresh.png", "session-1-healed.png", "session-2-fresh.png",
-                     "session-2-healed.png", "side-by-side.png", "closeup.png", "plan.json"}
+    assert names == {"before.png", "session-1-fresh.png", "session-1-healing.png", "session-1-healed.png",
+                     "session-2-fresh.png", "session-2-healed.png", "side-by-side.png", "closeup.png", "plan.json"}
     before = _img(preview_out / "before.png")
     assert before.shape == (512, 512, 3)
     for k in (1, 2):
@@ -45,9 +45,9 @@ def test_writes_every_image(preview_out) -> None:
     assert sbs.shape == (512, 1024, 3)
     assert np.array_equal(sbs[:, :512], before)
     assert np.array_equal(sbs[:, 512:], _img(preview_out / "session-2-healed.png"))
-    # the close-up shows a 24 x 16 mm patch at 20 px/mm, three panels under a 28 px title strip
+    # the close-up shows a 24 x 16 mm patch at 20 px/mm, four panels under a 28 px title strip
     close = _img(preview_out / "closeup.png")
-    assert close.shape == (28 + 320, 3 * 480 + 12, 3)
+    assert close.shape == (28 + 320, 4 * 480 + 18, 3)
 
 
 def test_dots_change_the_treated_area_and_only_it(preview_out) -> None:
@@ -67,7 +67,7 @@ def test_closeup_shows_individual_dots(preview_out) -> None:
 
     close = _img(preview_out / "closeup.png")[28:].astype(np.float32) / 255
     final = close[:, -480:].mean(axis=2)
-    first = close[:, :480].mean(axis=2)
+    first = close[:, 2 * 486: 2 * 486 + 480].mean(axis=2)  # session 1 healed
     bg = np.median(final)
     n_final = len(blob_log(np.clip(bg - final, 0, 1), min_sigma=1, max_sigma=5, threshold=0.03))
     n_first = len(blob_log(np.clip(np.median(first) - first, 0, 1), min_sigma=1, max_sigma=5, threshold=0.03))

@@ -337,7 +337,7 @@ def print_summary(text: dict[str, Any], out: Path) -> None:
                   pad_edge=False)
         for col in ("file", "years", "pigment left", "dilution per session"):
             r.add_column(col, justify="left" if col in ("file", "dilution per session") else "right", no_wrap=True)
-        for x in renders:
+        for x in sorted(renders, key=lambda x: x["years_after_last_session"]):
             r.add_row(x["file"], f"{x['years_after_last_session']:g}", f"{100 * x['pigment_remaining']:.0f} %",
                       " ".join(f"{w:.1f}:1" for w in x["water_parts"]))
         con.print(r)

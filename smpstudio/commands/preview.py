@@ -165,6 +165,8 @@ def preview_command(
         return
     for line in summary:
         typer.echo(line)
+    for wmsg in doc_text.get("warnings", []):
+        typer.echo(f"warning: {wmsg}")
     typer.echo(f"pattern: {pattern_info['dots']:,} dots, min distance {pattern_info['min_distance_mm']} mm, "
                f"mean nearest neighbour {pattern_info['mean_nn_distance_mm']} mm")
     typer.echo(f"wrote {len(images)} images and plan.json to {out}")

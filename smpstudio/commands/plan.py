@@ -67,44 +67,82 @@ def parse_years(text: str) -> tuple[float, ...]:
 
 
 def rendered_sessions(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """The plan's sessions the dot pattern is laid out for (a suggested extra top-up adds no dots)."""
+    """The plan's sessions that lay new dots (a suggested extra session re-layers earlier dots instead)."""
     return [s for s in plan["sessions"] if not s.get("suggested", False)]
 
 
 def faded_water_parts(plan: dict[str, Any], years_after_last_session: float) -> tuple[tuple[float, ...], float]:
-    """Per rendered session, the dilution (water parts of water:1) whose pigment fraction equals the
-    session's healed fraction faded to ``years_after_last_session``; and the pigment left in the last
-    session's dots (share of its healed fraction).
+    """Dilutions that render the plan's dots faded ``years_after_last_session`` after its last session.
 
-    Each session's dots are older than the last session's by the days between them, so each is faded for
-    its own age (:func:`smpstudio.plan.fading.plan_pigment_fraction_at`).
+    Parameters
+    ----------
+    plan : dict
+        ``plan.json`` (``sessions`` with ``index``, ``day``, ``pigment_fraction``, ``suggested``, and
+        ``fading_curve``).
+    years_after_last_session : float
+        Years after the plan's last session (its dots heal in the first ~4 weeks, then fade).
+
+    Returns
+    -------
+    water_parts : tuple of float
+        Per session of :func:`rendered_sessions`, the water parts of ``water:1`` whose pigment fraction
+        ``1 / (water + 1)`` equals what is left in that session's dots.
+    pigment_remaining : float
+        Share of the last session's healed pigment left (the fading curve's measure).
+
+    Notes
+    -----
+    Each session's dots are older than the last session's by the days between them and are faded for
+    their own age (:func:`smpstudio.plan.fading.plan_pigment_fraction_at`). A suggested extra session
+    re-layers the lighter dots up to its shade (the plan's own model, :mod:`smpstudio.plan.pigment`): those
+    dots carry at least what that session left in them.
     """
     from smpstudio.plan.fading import plan_pigment_fraction_at
 
-    last_day = max(int(s["day"]) for s in plan["sessions"])
-    water = []
-    remaining = 1.0
-    for s in rendered_sessions(plan):
+    sessions = plan["sessions"]
+    last = max(sessions, key=lambda s: int(s["day"]))
+    last_day = int(last["day"])
+
+    def left(s: dict[str, Any]) -> float:
         age_years = float(years_after_last_session) + (last_day - int(s["day"])) / 365.25
-        f = plan_pigment_fraction_at(plan, int(s["index"]), age_years)
-        water.append(1.0 / f - 1.0)
-        remaining = f / float(s["pigment_fraction"])
-    return tuple(water), remaining
+        return plan_pigment_fraction_at(plan, int(s["index"]), age_years)
+
+    top_up = max((left(s) for s in sessions if s.get("suggested", False)), default=0.0)
+    water = tuple(1.0 / max(left(s), top_up) - 1.0 for s in rendered_sessions(plan))
+    return water, left(last) / float(last["pigment_fraction"])
 
 
 def render_years(photo_linear: np.ndarray, base_srgb8: np.ndarray, pattern: Any, plan: dict[str, Any],
                  years: float, interval_days: int, skin_at_dots: np.ndarray, visibility: np.ndarray | None
                  ) -> tuple[np.ndarray, tuple[float, ...], float]:
-    """The photo (sRGB uint8) with every session's dots healed and faded ``years`` after the last session.
+    """The photo with every session's dots healed and faded ``years`` after the plan's last session.
 
-    ``pattern`` is laid out once with the plan's healed dilutions; a copy carries the faded ones.
-    Returns the image, the water parts rendered per session and the pigment left in the last session's dots.
+    Parameters
+    ----------
+    photo_linear, base_srgb8 : ndarray (H, W, 3)
+        The photo, linear float32 and encoded sRGB uint8.
+    pattern : Pattern
+        Laid out once with the plan's healed dilutions; a copy carries the faded ones.
+    plan : dict
+        ``plan.json``.
+    years : float
+        Years after the last session (at least the ~4 weeks of healing are shown healed).
+    interval_days : int
+    skin_at_dots, visibility : ndarray
+        :func:`smpstudio.render.preview.skin_at` and :func:`smpstudio.render.preview.hair_visibility`.
+
+    Returns
+    -------
+    image : ndarray (H, W, 3) uint8
+    water_parts : tuple of float
+        Dilution rendered per session (:func:`faded_water_parts`).
+    pigment_remaining : float
     """
     from smpstudio.render.preview import render_on_photo
 
     water, remaining = faded_water_parts(plan, years)
     last_day = (len(pattern.water_parts) - 1) * interval_days
-    day = last_day + HEALED_AFTER_DAYS + years * 365.25  # every dot healed
+    day = last_day + max(years * 365.25, HEALED_AFTER_DAYS)
     faded = dataclasses.replace(pattern, water_parts=water)
     img = render_on_photo(photo_linear, faded, day, interval_days, skin_at_dots, visibility, only_healed=True,
                           base_srgb8=base_srgb8)
@@ -238,6 +276,7 @@ def _render_plan(rgb: np.ndarray, analysis: Any, design: Any, plan: dict[str, An
                  interval_days: int, seed: int) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
     """Lay out the dots with the plan's shades once; render healed, each chosen year and the touch-up."""
     from smpstudio.pattern.layout import layout_pattern
+    from smpstudio.plan.fading import HEALING_YEARS
     from smpstudio.render import preview as pv
     from smpstudio.render.render import linear_to_srgb8
 
@@ -255,7 +294,8 @@ def _render_plan(rgb: np.ndarray, analysis: Any, design: Any, plan: dict[str, An
     skin_at_dots = pv.skin_at(lin, pattern.xy_px, max(2.0 * px_per_mm, 1.0))
     vis = pv.hair_visibility(analysis.masks.hair, lin.shape[:2], feather_px=max(0.5 * px_per_mm, 1.0),
                              around_px=pattern.xy_px, margin_px=int(6 * px_per_mm) + 8)
-    wanted: list[tuple[str, float]] = [("healed.png", 0.0)] + [(f"years-{y:g}.png", y) for y in years]
+    # healed.png: the last session's dots have just healed (~4 weeks), the earlier ones a little longer ago
+    wanted = [("healed.png", HEALING_YEARS)] + [(f"years-{y:g}.png", y) for y in years]
     due = plan["touch_up"]["due_years"]
     if due is not None:
         wanted.append(("touch-up-due.png", float(due)))
@@ -263,7 +303,7 @@ def _render_plan(rgb: np.ndarray, analysis: Any, design: Any, plan: dict[str, An
     renders: list[dict[str, Any]] = []
     for name, y in wanted:
         images[name], w, remaining = render_years(lin, base, pattern, plan, y, interval_days, skin_at_dots, vis)
-        renders.append({"file": name, "years_after_last_session": round(y, 3),
+        renders.append({"file": name, "years_after_last_session": round(y, 4),
                         "pigment_remaining": round(remaining, 4), "water_parts": [round(v, 3) for v in w],
                         "dots": len(pattern)})
     return images, renders
@@ -338,7 +378,7 @@ def print_summary(text: dict[str, Any], out: Path) -> None:
         for col in ("file", "years", "pigment left", "dilution per session"):
             r.add_column(col, justify="left" if col in ("file", "dilution per session") else "right", no_wrap=True)
         for x in sorted(renders, key=lambda x: x["years_after_last_session"]):
-            r.add_row(x["file"], f"{x['years_after_last_session']:g}", f"{100 * x['pigment_remaining']:.0f} %",
+            r.add_row(x["file"], f"{x['years_after_last_session']:.2f}", f"{100 * x['pigment_remaining']:.0f} %",
                       " ".join(f"{w:.1f}:1" for w in x["water_parts"]))
         con.print(r)
         con.print("years: after the last session; pigment left in its dots; the fading rendered as the dilution "

@@ -77,13 +77,16 @@ def test_renders_listed_in_plan_json_and_read_back_at_the_photos_size(planned, s
     renders = doc["renders"]
     assert [r["file"] for r in renders] == list(FILES)
     years = [r["years_after_last_session"] for r in renders]
-    assert years[:3] == [0.0, 1.0, 3.0]
+    assert years[:3] == [pytest.approx(28 / 365.25, abs=1e-4), 1.0, 3.0]  # healed: 4 weeks after the last session
     assert years[3] == pytest.approx(doc["touch_up"]["due_years"], abs=1e-3)
     # pigment left falls with the years, each session's rendered dilution gets thinner
     left = [r["pigment_remaining"] for r in renders]
     assert left[0] == pytest.approx(1.0, abs=1e-4) and all(a > b for a, b in zip(left, left[1:], strict=False))
     healed_water = [s["water_parts"] for s in rendered_sessions(doc)]
-    assert renders[0]["water_parts"] == pytest.approx(healed_water, abs=0.02)
+    # healed.png: the last session's shade as planned, earlier (older) dots a touch lighter already
+    assert renders[0]["water_parts"][-1] == pytest.approx(healed_water[-1], abs=1e-3)
+    assert renders[0]["water_parts"] == pytest.approx(healed_water, rel=0.02)
+    assert all(w >= h for w, h in zip(renders[0]["water_parts"], healed_water, strict=True))
     for a, b in zip(renders, renders[1:], strict=False):
         assert all(wb > wa for wa, wb in zip(a["water_parts"], b["water_parts"], strict=True))
     # the faded dilution carries exactly the faded pigment: 1 / (water' + 1) = remaining * 1 / (water + 1)
@@ -138,6 +141,36 @@ def test_years_follow_the_option_and_sort_with_the_touch_up(tmp_path):
     base = read_png(out / "healed.png")[region]
     contrast = [float(delta_e(read_png(out / r["file"])[region], base).mean()) for r in by_years]
     assert all(a < b for a, b in zip(contrast, contrast[1:], strict=False))  # ever further from healed
+
+
+def _plan_doc(suggested: bool) -> dict:
+    fr = [1 / 11, 1 / 9, 1 / 7]
+    sessions = [{"index": k + 1, "day": 14 * k, "pigment_fraction": f, "suggested": False} for k, f in enumerate(fr)]
+    if suggested:
+        sessions.append({"index": 4, "day": 42, "pigment_fraction": 1 / 7, "suggested": True})
+    return {"sessions": sessions, "fading_curve": {"factors": {"uv": "med", "fitzpatrick": 3}}}
+
+
+def test_faded_dilutions_age_each_session_and_follow_a_suggested_top_up():
+    plan = _plan_doc(suggested=False)
+    w0, left0 = faded_water_parts(plan, 28 / 365.25)
+    assert left0 == pytest.approx(1.0) and w0[-1] == pytest.approx(6.0)
+    assert w0[0] > 10.0  # session 1's dots healed 4 weeks earlier and have begun to fade
+    prev = w0
+    for years in (1.0, 3.0, 8.0):
+        w, left = faded_water_parts(plan, years)
+        assert 0 < left < 1 and all(a > b for a, b in zip(w, prev, strict=True))
+        # the older a session's dots, the larger the share of their pigment already gone
+        lost = [1 - (1 / (x + 1)) / f for x, f in zip(w, (1 / 11, 1 / 9, 1 / 7), strict=True)]
+        assert lost[0] > lost[1] > lost[2] > 0
+        prev = w
+    # a suggested 4th session re-layers the lighter dots up to its shade (and is the last session)
+    plan4 = _plan_doc(suggested=True)
+    w4, left4 = faded_water_parts(plan4, 28 / 365.25)
+    assert len(w4) == 3 and left4 == pytest.approx(1.0)
+    assert w4 == pytest.approx((6.0, 6.0, 6.0))  # topped up to the final 6:1, not beyond
+    w4_late, _ = faded_water_parts(plan4, 3.0)
+    assert all(x > 6.0 for x in w4_late) and w4_late[0] < faded_water_parts(plan, 3.0)[0][0]
 
 
 @pytest.mark.parametrize("years", ["-1", "21", "x", "1,,3", "nan", "inf", ""])

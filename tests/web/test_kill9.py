@@ -136,7 +136,7 @@ def test_kill_9_during_uploads_and_session_saves(settings, accounts):
             proc, base = _start(settings, port)
         stop = threading.Event()
         threads = _load(base, email, client_ids, stop, acked)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # generous for a busy CI machine; normally ~1 s
         target = 4 * (cycle + 1)
         while (len(acked["photos"]) < target or len(acked["sessions"]) < target) and time.monotonic() < deadline:
             time.sleep(0.01)

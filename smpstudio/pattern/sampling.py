@@ -267,38 +267,66 @@ def _mark_cells(cell_f: np.ndarray, ncx: int, ncy: int, a: float, s_hi: float, s
                 cell_f[c] = 0
 
 
+@numba.njit(cache=True, inline="always")
+def _phase_row(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o: np.ndarray, cell_f: np.ndarray,
+               ncx: int, cy: int, ox: int, a: float, s: float, rr: float, vals: np.ndarray, x0: float, y0: float,
+               cell: float, width: float, height: float, d_max: float, key: np.uint64, tries: int, step: int,
+               offsets: np.ndarray, ncy: int) -> None:
+    for cx in range(ox, ncx, 3):
+        c = cy * ncx + cx
+        if cell_x[c] == cell_x[c] or cell_f[c] == 2:  # occupied, or dead for this level
+            continue
+        check = cell_f[c] == 0
+        ck = key ^ (np.uint64(c) * np.uint64(0xD1B54A32D192ED03))
+        for t in range(tries):
+            z = _mix(ck ^ _mix(np.uint64(t)))
+            px = (cx + float(z >> np.uint64(40)) * (1.0 / 16777216.0)) * a
+            py = (cy + float((z >> np.uint64(16)) & np.uint64(0xFFFFFF)) * (1.0 / 16777216.0)) * a
+            if px > width or py > height:
+                continue
+            if check:
+                dens = _lookup(vals, x0, y0, cell, px + x0, py + y0)
+                if dens * s * s < d_max:  # rank s below the local threshold: never selected
+                    continue
+            if _free(cell_x, cell_y, ncx, ncy, cx, cy, px, py, rr, offsets):
+                cell_x[c] = px
+                cell_y[c] = py
+                cell_s[c] = s
+                cell_o[c] = step
+                break
+
+
 @numba.njit(cache=True, parallel=True)
 def _phase(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o: np.ndarray, cell_f: np.ndarray,
            ncx: int, ncy: int, ox: int, oy: int,
            a: float, s: float, r_min: float, vals: np.ndarray, x0: float, y0: float, cell: float,
            width: float, height: float, d_max: float, key: np.uint64, tries: int, step: int,
            offsets: np.ndarray) -> None:
+    """One phase over a large grid: its rows (3 apart) in parallel."""
     rr = (s * r_min) * (s * r_min)
     n_rows = (ncy - oy + 2) // 3
     for ri in numba.prange(n_rows):
-        cy = oy + 3 * ri
-        for cx in range(ox, ncx, 3):
-            c = cy * ncx + cx
-            if cell_x[c] == cell_x[c] or cell_f[c] == 2:  # occupied, or dead for this level
-                continue
-            check = cell_f[c] == 0
-            ck = key ^ (np.uint64(c) * np.uint64(0xD1B54A32D192ED03))
-            for t in range(tries):
-                z = _mix(ck ^ _mix(np.uint64(t)))
-                px = (cx + float(z >> np.uint64(40)) * (1.0 / 16777216.0)) * a
-                py = (cy + float((z >> np.uint64(16)) & np.uint64(0xFFFFFF)) * (1.0 / 16777216.0)) * a
-                if px > width or py > height:
-                    continue
-                if check:
-                    dens = _lookup(vals, x0, y0, cell, px + x0, py + y0)
-                    if dens * s * s < d_max:  # rank s below the local threshold: never selected
-                        continue
-                if _free(cell_x, cell_y, ncx, ncy, cx, cy, px, py, rr, offsets):
-                    cell_x[c] = px
-                    cell_y[c] = py
-                    cell_s[c] = s
-                    cell_o[c] = step
-                    break
+        _phase_row(cell_x, cell_y, cell_s, cell_o, cell_f, ncx, oy + 3 * ri, ox, a, s, rr, vals, x0, y0, cell,
+                   width, height, d_max, key, tries, step, offsets, ncy)
+
+
+@numba.njit(cache=True)
+def _phases_serial(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o: np.ndarray,
+                   cell_f: np.ndarray, ncx: int, ncy: int, oxs: np.ndarray, oys: np.ndarray, ss: np.ndarray,
+                   keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float, cell: float,
+                   width: float, height: float, d_max: float, tries: int, offsets: np.ndarray) -> None:
+    """All phases of a level on a small grid, in one call (the same result as :func:`_phase` per phase)."""
+    for k in range(ss.shape[0]):
+        s = ss[k]
+        rr = (s * r_min) * (s * r_min)
+        oy = oys[k]
+        for cy in range(oy, ncy, 3):
+            _phase_row(cell_x, cell_y, cell_s, cell_o, cell_f, ncx, cy, oxs[k], a, s, rr, vals, x0, y0, cell,
+                       width, height, d_max, keys[k], tries, k, offsets, ncy)
+
+
+# grids with fewer cells run their phases serially (a parallel launch per phase costs more than it saves)
+SERIAL_CELLS = 400_000
 
 
 @numba.njit(cache=True, parallel=True)
@@ -395,14 +423,24 @@ def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, widt
         cell_o = np.zeros(ncx * ncy, dtype=np.int64)
         _mark_cells(cell_f, ncx, ncy, a, s_hi, s_lo, lo_b, hi_b, cell, d_max)
         steps = n_pass * 9
+        oxs = np.empty(steps, dtype=np.int64)
+        oys = np.empty(steps, dtype=np.int64)
+        ss = np.empty(steps)
+        keys = np.empty(steps, dtype=np.uint64)
         for p in range(n_pass):
             phases = rng.permutation(9)
             for k in range(9):
-                s = s_hi * math.exp(math.log(s_lo / s_hi) * (p * 9 + k) / steps)
-                key = np.uint64(rng.integers(0, 2**63))
-                oy, ox = divmod(int(phases[k]), 3)
-                _phase(cell_x, cell_y, cell_s, cell_o, cell_f, ncx, ncy, ox, oy, a, s, r_min, vals, x0, y0, cell,
-                       width, height, d_max, key, tries, p * 9 + k, _OFFSETS)
+                j = p * 9 + k
+                ss[j] = s_hi * math.exp(math.log(s_lo / s_hi) * j / steps)
+                keys[j] = np.uint64(rng.integers(0, 2**63))
+                oys[j], oxs[j] = divmod(int(phases[k]), 3)
+        if ncx * ncy < SERIAL_CELLS:
+            _phases_serial(cell_x, cell_y, cell_s, cell_o, cell_f, ncx, ncy, oxs, oys, ss, keys, a, r_min, vals,
+                           x0, y0, cell, width, height, d_max, tries, _OFFSETS)
+        else:
+            for j in range(steps):
+                _phase(cell_x, cell_y, cell_s, cell_o, cell_f, ncx, ncy, int(oxs[j]), int(oys[j]), a, float(ss[j]),
+                       r_min, vals, x0, y0, cell, width, height, d_max, keys[j], tries, j, _OFFSETS)
         xs, ys, rk, st, n = _collect(cell_x, cell_y, cell_s, cell_o, xs, ys, rk, st, n)
     return xs[:n] + x0, ys[:n] + y0, rk[:n], st[:n]
 

@@ -117,3 +117,14 @@ def test_layered_sessions_nest_and_keep_distance(seed: int, coarse: list[float],
                 for j in near:
                     assert np.hypot(*(pts.xy_mm[prev][j] - p)) >= min(r, r_old[j]) * (1 - 1e-9)
         prev = keep
+
+
+def test_serial_and_parallel_phases_agree(monkeypatch) -> None:
+    import smpstudio.pattern.sampling as sampling
+
+    g = DensityGrid.uniform(80.0, 60.0, 40.0)
+    monkeypatch.setattr(sampling, "SERIAL_CELLS", 0)
+    par = ranked_blue_noise(g, seed=8)
+    monkeypatch.setattr(sampling, "SERIAL_CELLS", 10**12)
+    ser = ranked_blue_noise(g, seed=8)
+    assert np.array_equal(par.xy_mm, ser.xy_mm) and np.array_equal(par.level, ser.level)

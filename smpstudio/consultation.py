@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from smpstudio import __version__
 from smpstudio.analysis import analyze
 from smpstudio.analysis.landmarks import LandmarkBackend, default_backend
-from smpstudio.analysis.types import Analysis
+from smpstudio.analysis.types import Analysis, Masks
 from smpstudio.design import Design, edit_design, propose_hairline
 from smpstudio.imaging.intake import Photo
 from smpstudio.schema import (
@@ -31,7 +33,26 @@ def _pts(a: np.ndarray) -> list[tuple[float, float]]:
     return [(round(float(x), 2), round(float(y), 2)) for x, y in np.asarray(a).reshape(-1, 2)]
 
 
-def consult(
+@dataclass
+class Consultation:
+    """One consultation: the photo as shown, its analysis, the design and the plan document.
+
+    ``photo`` is what previews draw on: the client's photo, or with ``shaved`` the photo with the
+    head shaved (:func:`smpstudio.render.shave.simulate_shaved`), as it will be for SMP;
+    ``original`` is the photo as taken and ``masks_as_taken`` its masks (measure skin and hair colour
+    on these, not on the shaved simulation).
+    """
+
+    photo: Photo
+    original: Photo
+    analysis: Analysis
+    design: Design
+    doc: PlanDocument
+    masks_as_taken: Masks
+    shaved: bool = False
+
+
+def consult_photo(
     photo: Photo,
     *,
     age: int = 35,
@@ -41,16 +62,50 @@ def consult(
     conservative: bool = False,
     moves: list[tuple[int, tuple[float, float]]] | None = None,
     mirror: bool = True,
+    shave: bool = False,
     backend: LandmarkBackend | None = None,
-) -> tuple[Analysis, Design, PlanDocument]:
-    """Analyse the photo, propose the hairline, apply the artist's control-point moves, build the plan."""
+) -> Consultation:
+    """Analyse the photo, (optionally) shave the head, propose the hairline, apply the artist's moves.
+
+    Parameters
+    ----------
+    photo : Photo
+    age, style, mfp_height_mm, conservative
+        See :func:`smpstudio.design.propose_hairline`.
+    seed : int
+        Seed of every random choice (recorded in the plan).
+    moves : list of (index, (x_mm, y_mm))
+        Control-point moves, applied in order (mirrored when ``mirror``).
+    shave : bool
+        Show the client with the head shaved: existing hair on the skull becomes scalp skin, so the
+        dots are seen as they will be worn. A bald client's photo is unchanged.
+    """
+    from smpstudio.render.shave import simulate_shaved
+
     backend = backend or default_backend()
     analysis = analyze(photo, backend=backend)
+    masks_as_taken = analysis.masks
+    shown, shaved = photo, False
+    if shave:
+        rgb, masks, shaved = simulate_shaved(photo.rgb, analysis, seed=seed)
+        if shaved:
+            analysis = replace(analysis, masks=masks)
+            shown = replace(photo, rgb=rgb, notes=photo.notes + ("head shaved (simulated) for the preview",))
     design = propose_hairline(analysis, age=age, style=style, mfp_height_mm=mfp_height_mm,
                               conservative=conservative, seed=seed)
     for index, xy in moves or []:
         design = edit_design(analysis, design, index, xy, mirror=mirror)
-    return analysis, design, plan_document(photo, analysis, design, seed=seed, backend_name=backend.name)
+    doc = plan_document(photo, analysis, design, seed=seed, backend_name=backend.name)
+    if shaved:
+        doc.warnings.append("preview shows the head shaved (simulated from the photo); pass --no-shave to draw on "
+                            "the photo as taken")
+    return Consultation(shown, photo, analysis, design, doc, masks_as_taken, shaved)
+
+
+def consult(photo: Photo, **options: Any) -> tuple[Analysis, Design, PlanDocument]:
+    """:func:`consult_photo` without shaving, as ``(analysis, design, doc)``."""
+    c = consult_photo(photo, **options)
+    return c.analysis, c.design, c.doc
 
 
 def plan_document(photo: Photo, analysis: Analysis, design: Design, *, seed: int,

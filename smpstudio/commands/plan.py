@@ -188,6 +188,7 @@ def plan_command(
     age: Annotated[int, typer.Option(help="Client's age in years")] = 35,
     style: Annotated[str, typer.Option(help="Hairline style: soft, broken or defined")] = "soft",
     seed: Annotated[int, typer.Option(help="Seed of every random choice (recorded in plan.json)")] = 0,
+    shave: Annotated[bool, typer.Option(help="Render on the photo with the head shaved (simulated), as SMP is worn")] = True,
     years: Annotated[str, typer.Option(
         help="Years after the last session to render, e.g. 1,3 (0-20); touch-up-due.png is added")] = "1,3",
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("out"),
@@ -235,7 +236,7 @@ def plan_command(
         impressions_per_session=counts)
 
     from smpstudio.commands.common import read_photo, write_json, write_png
-    from smpstudio.consultation import consult
+    from smpstudio.consultation import consult_photo
     from smpstudio.outputs import staged_output
     from smpstudio.plan.plan import build_plan
     from smpstudio.reports.charts import cost_png, fading_png
@@ -248,15 +249,16 @@ def plan_command(
             raise OptionError(f"--neutral-patch {neutral_patch} lies outside the {img.width}x{img.height} photo")
         neutral = np.zeros((img.height, img.width), bool)
         neutral[y:y + h, x:x + w] = True
-    analysis, design, doc = consult(img, age=age, style=style, seed=seed)
+    c = consult_photo(img, age=age, style=style, seed=seed, shave=shave)
+    analysis, design, doc = c.analysis, c.design, c.doc
     area = float(sum(z.area_cm2 for z in design.zones))
     if not area > 0:
         raise SMPError("the design has no treatment area; check the photo")
-    result = build_plan(img.rgb, analysis.masks.skin, analysis.masks.hair, area_cm2=area, options=opts,
+    result = build_plan(img.rgb, c.masks_as_taken.skin, c.masks_as_taken.hair, area_cm2=area, options=opts,
                         catalogue=cat, prices=price_table, neutral_mask=neutral,
                         mfp_height_mm=design.hairline.mfp_height_mm, age=age)
     text = merge_plan(doc.model_dump(mode="json", exclude_none=True), result.block.model_dump(mode="json"))
-    images, text["renders"] = _render_plan(img.rgb, analysis, design, text, render_at, interval_days, seed)
+    images, text["renders"] = _render_plan(c.photo.rgb, analysis, design, text, render_at, interval_days, seed)
     fade, cost = result.fading, result.cost
     with staged_output(out) as stage:
         write_json(stage / "plan.json", text)
@@ -275,25 +277,14 @@ def plan_command(
 def _render_plan(rgb: np.ndarray, analysis: Any, design: Any, plan: dict[str, Any], years: tuple[float, ...],
                  interval_days: int, seed: int) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
     """Lay out the dots with the plan's shades once; render healed, each chosen year and the touch-up."""
-    from smpstudio.pattern.layout import layout_pattern
     from smpstudio.plan.fading import HEALING_YEARS
-    from smpstudio.render import preview as pv
-    from smpstudio.render.render import linear_to_srgb8
+    from smpstudio.render.scene import design_pattern, prepare_scene
 
-    hl = design.hairline
-    zones = {z.name: z.mask for z in design.zones}
     water = tuple(float(s["water_parts"]) for s in rendered_sessions(plan))
-    pattern = layout_pattern(
-        design.frame, design.treatment_mask, design.behind_hairline_mm, design.foreshortening, style=hl.style,
-        transition_mm=hl.transition_mm, n_sessions=len(water), interval_days=interval_days, seed=seed,
-        hair_mask=analysis.masks.hair, hairline_zone=zones.get("hairline"), temples=zones.get("temples"),
-        ita_deg=float(plan["skin"]["ita_deg"]), water_parts=water)
-    lin = pv.photo_linear(rgb)
-    base = linear_to_srgb8(lin)
-    px_per_mm = design.frame.px_per_mm
-    skin_at_dots = pv.skin_at(lin, pattern.xy_px, max(2.0 * px_per_mm, 1.0))
-    vis = pv.hair_visibility(analysis.masks.hair, lin.shape[:2], feather_px=max(0.5 * px_per_mm, 1.0),
-                             around_px=pattern.xy_px, margin_px=int(6 * px_per_mm) + 8)
+    pattern = design_pattern(analysis, design, n_sessions=len(water), interval_days=interval_days, seed=seed,
+                             ita_deg=float(plan["skin"]["ita_deg"]), water_parts=water)
+    scene = prepare_scene(rgb, analysis, pattern, design.frame.px_per_mm)
+    lin, base, skin_at_dots, vis = scene.linear, scene.base_srgb8, scene.skin_at_dots, scene.visibility
     # healed.png: the last session's dots have just healed (~4 weeks), the earlier ones a little longer ago
     wanted = [("healed.png", HEALING_YEARS)] + [(f"years-{y:g}.png", y) for y in years]
     due = plan["touch_up"]["due_years"]

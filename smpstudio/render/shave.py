@@ -40,6 +40,7 @@ AMBIENT, DIFFUSE = 0.35, 0.65
 TEXTURE_STRENGTH = 0.025  # relative std of the scalp's fine texture (pores, follicle openings)
 FRINGE_DELTA_E = 14.0  # colour distance (CIE76) beyond which a forehead pixel is hair, not skin
 FEATHER_MM = 1.0
+VOLUME_MARGIN_MM = 3.0  # background margin taken around the removed hair volume before inpainting
 
 
 def srgb_to_linear(v: np.ndarray) -> np.ndarray:
@@ -120,7 +121,12 @@ def simulate_shaved(rgb: np.ndarray, analysis: Analysis, *, seed: int = 0) -> tu
     mesh_top = np.interp(np.arange(w), *_top_edge(oval))[None, :]
     scalp = skull & ((m.hair & above_brows) | (rows < mesh_top))
     scalp &= ~(m.background & ~m.hair)
-    volume = m.hair & ~skull & (rows < pts[FACE_OVAL[18], 1])  # hair outside the skull, above the chin
+    above_chin = rows < pts[FACE_OVAL[18], 1]
+    volume = m.hair & ~skull & above_chin  # hair outside the skull
+    # its wispy edge is labelled background but is still hair-coloured: take a margin around it
+    grow = max(2, int(round(VOLUME_MARGIN_MM * ppm)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+    volume = cv2.dilate(volume.astype(np.uint8), kernel).astype(bool) & ~skull & ~m.face & above_chin
     if not scalp.any() and not volume.any():
         return rgb, m, False
 

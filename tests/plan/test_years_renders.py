@@ -47,14 +47,16 @@ def delta_e(a8: np.ndarray, b8: np.ndarray) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def sample():
-    """The embedded sample as the CLI sees it: the photo (uint8) and the design's treatment region."""
-    from smpstudio.consultation import consult
-    from smpstudio.imaging.intake import to_uint8
+    """The embedded sample as the CLI draws on it (head shaved by default): photo (uint8), treatment region."""
+    from smpstudio.consultation import consult_photo
     from smpstudio.imaging.samples import sample_photo
+    from smpstudio.render.preview import photo_linear
+    from smpstudio.render.render import linear_to_srgb8
 
-    img = sample_photo()
-    _, design, _ = consult(img, age=35, style="soft", seed=0)  # the CLI's defaults
-    return to_uint8(img.rgb), design.treatment_mask, design.frame.px_per_mm
+    c = consult_photo(sample_photo(), age=35, style="soft", seed=0, shave=True)  # the CLI's defaults
+    assert c.shaved
+    # the shaved photo's 8-bit rendering, as every render starts from it
+    return linear_to_srgb8(photo_linear(c.photo.rgb)), c.design.treatment_mask, c.design.frame.px_per_mm
 
 
 @pytest.fixture(scope="module")

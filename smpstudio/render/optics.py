@@ -125,7 +125,7 @@ class SkinOptics:
     blowout_depth_mm: float = 0.35
     blowout_growth: float = 3.0
     halo_sigma_mm: float = 0.28
-    halo_strength: float = 0.25
+    halo_strength: float = 0.35
     red_halo_sigma_mm: float = 0.40
     red_halo_opacity_gb: float = 0.10
 

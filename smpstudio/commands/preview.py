@@ -4,7 +4,9 @@ Writes to OUT (all or nothing): ``before.png``, ``session-K-fresh.png`` and ``se
 every session, ``session-1-healing.png`` (a week after session 1: flaking, patchy, lighter),
 ``side-by-side.png`` (before | final healed, at most 4096 px wide), ``closeup.png`` (a patch of scalp at
 >= 15 px/mm: session 1 fresh, a week later, healed, and the final session healed) and ``plan.json``
-(the analysis document with ``sessions`` and ``pattern``).
+(the analysis document with ``sessions`` and ``pattern``). The dots are drawn on the head shaved
+(simulated, :mod:`smpstudio.render.shave`) as SMP is worn, unless ``--no-shave``; ``before.png`` is the
+photo as taken.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ def preview_command(
     density: Annotated[float, typer.Option(help="Final density behind the transition zone, dots/cm² (domain: 65-100)")] = 80.0,
     closeup_px_per_mm: Annotated[float, typer.Option("--closeup-px-per-mm", help="Close-up resolution, >= 15 px/mm")] = 24.0,
     blowout_share: Annotated[float, typer.Option("--blowout-share", help="Share of impressions placed too deep, 0-0.3 (shows blow-outs)")] = 0.0,
+    shave: Annotated[bool, typer.Option(help="Draw on the photo with the head shaved (simulated), as SMP is worn")] = True,
     closeup_at: Annotated[str | None, typer.Option("--closeup-at", help="Close-up centre X,Y in face-frame mm (default: 12 mm behind the MFP)")] = None,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("out"),
     json_out: Annotated[bool, typer.Option("--json", help="Print plan.json to stdout instead of the summary")] = False,
@@ -154,7 +157,7 @@ def preview_command(
             doc_text, pattern_info, summary = _run(
                 photo, sessions, interval_days, age, style, seed, DensityParams(full_density_per_cm2=density),
                 closeup_px_per_mm, centre, lambda msg: progress.update(task, advance=1, description=msg),
-                blowout_share, images)
+                blowout_share, images, shave)
             progress.update(task, description="writing")
             (stage / "plan.json").write_text(json.dumps(doc_text, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
@@ -192,34 +195,31 @@ class _Sink(dict[str, np.ndarray]):
 
 def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int, style: str, seed: int,
          density: Any, closeup_px_per_mm: float, centre: tuple[float, float] | None, step: Any,
-         blowout_share: float, images: dict[str, np.ndarray]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    from smpstudio.consultation import consult
+         blowout_share: float, images: dict[str, np.ndarray], shave: bool = True
+         ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    from smpstudio.consultation import consult_photo
     from smpstudio.pattern.dots import DotParams
-    from smpstudio.pattern.layout import layout_pattern
     from smpstudio.render import preview as pv
     from smpstudio.render.render import composite, linear_to_srgb8
+    from smpstudio.render.scene import design_pattern, prepare_scene
     from smpstudio.schema import PatternBlock, PreviewSessionBlock
 
     img = read_photo(photo_path)
-    lin = pv.photo_linear(img.rgb)
-    base = linear_to_srgb8(lin)
-    images["before.png"] = base
-    analysis, design, doc = consult(img, age=age, style=style, seed=seed)
+    lin_taken = pv.photo_linear(img.rgb)
+    images["before.png"] = linear_to_srgb8(lin_taken)  # the client as photographed
+    c_ = consult_photo(img, age=age, style=style, seed=seed, shave=shave)
+    analysis, design, doc = c_.analysis, c_.design, c_.doc
     step("placing the dots")
     hl = design.hairline
     mfp = np.asarray(hl.control_mm[len(hl.control_mm) // 2], dtype=np.float64)
-    skin_rgb, ita = _skin_tone(lin, analysis.masks.skin, design.frame, mfp)
-    zones = {z.name: z.mask for z in design.zones}
-    pattern = layout_pattern(
-        design.frame, design.treatment_mask, design.behind_hairline_mm, design.foreshortening, style=hl.style,
-        transition_mm=hl.transition_mm, n_sessions=n_sessions, interval_days=interval_days, seed=seed,
-        hair_mask=analysis.masks.hair, hairline_zone=zones.get("hairline"), temples=zones.get("temples"),
-        ita_deg=ita, density=density, dots=DotParams(blowout_share=blowout_share))
+    # skin tone measured on the photo as taken (not on the shaved simulation)
+    skin_rgb, ita = _skin_tone(lin_taken, c_.masks_as_taken.skin, design.frame, mfp)
+    pattern = design_pattern(analysis, design, n_sessions=n_sessions, interval_days=interval_days, seed=seed,
+                             ita_deg=ita, density=density, dots=DotParams(blowout_share=blowout_share))
     step("rendering")
-    px_per_mm = design.frame.px_per_mm
-    skin_at_dots = pv.skin_at(lin, pattern.xy_px, max(2.0 * px_per_mm, 1.0))
-    vis = pv.hair_visibility(analysis.masks.hair, lin.shape[:2], feather_px=max(0.5 * px_per_mm, 1.0),
-                             around_px=pattern.xy_px, margin_px=int(6 * px_per_mm) + 8)
+    # dots are drawn on the head as it will be worn (shaved, simulated) unless --no-shave
+    scene = prepare_scene(c_.photo.rgb, analysis, pattern, design.frame.px_per_mm)
+    lin, base, skin_at_dots, vis = scene.linear, scene.base_srgb8, scene.skin_at_dots, scene.visibility
     for k in range(1, n_sessions + 1):
         day = (k - 1) * interval_days
         images[f"session-{k}-fresh.png"] = pv.render_on_photo(lin, pattern, day, interval_days, skin_at_dots, vis,
@@ -232,9 +232,10 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
         images[f"session-{k}-healed.png"] = pv.render_on_photo(lin, pattern, day + HEALED_AFTER_DAYS, interval_days,
                                                                skin_at_dots, vis, max_session=k, base_srgb8=base)
         step(f"session {k} healed")
-    images["side-by-side.png"] = _side_by_side(base, images[f"session-{n_sessions}-healed.png"])
+    images["side-by-side.png"] = _side_by_side(images["before.png"], images[f"session-{n_sessions}-healed.png"])
     # default: across the transition zone into full density, centred 12 mm behind the MFP
     c = centre if centre is not None else (float(mfp[0]), float(mfp[1]) + 12.0)
+    del c_
     size = (24.0, 16.0)
     last_day = (n_sessions - 1) * interval_days + HEALED_AFTER_DAYS
     panels = []

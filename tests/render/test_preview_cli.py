@@ -52,14 +52,24 @@ def test_writes_every_image(preview_out) -> None:
 
 def test_dots_change_the_treated_area_and_only_it(preview_out) -> None:
     before = _img(preview_out / "before.png").astype(int)
+    first = _img(preview_out / "session-1-healed.png").astype(int)
     healed = _img(preview_out / "session-2-healed.png").astype(int)
-    diff = np.abs(healed - before).sum(axis=2)
-    changed = diff > 0
-    assert changed.any()
-    # nothing changes in the lower half of the photo (face, body): dots stay on the scalp
-    assert not changed[300:].any()
-    # dots darken, never lighten
-    assert (healed.sum(axis=2)[changed] <= before.sum(axis=2)[changed]).all()
+    # nothing changes in the lower half of the photo (face, body): the head is shaved and dotted only above
+    assert not (np.abs(healed - before).sum(axis=2)[300:] > 0).any()
+    # session 2 adds dots to session 1's: the scalp only gets darker, and somewhere it does
+    diff = (healed - first).sum(axis=2)
+    assert (diff <= 0).all()
+    assert (diff < 0).sum() > 50
+
+
+def test_no_shave_draws_on_the_photo_as_taken(tmp_path) -> None:
+    out = tmp_path / "out"
+    assert run(["preview", "--out", str(out), "--sessions", "1", "--no-shave"]) == 0
+    before = _img(out / "before.png").astype(int)
+    healed = _img(out / "session-1-healed.png").astype(int)
+    changed = np.abs(healed - before).sum(axis=2) > 0
+    assert changed.any() and not changed[300:].any()
+    assert (healed.sum(axis=2)[changed] <= before.sum(axis=2)[changed]).all()  # dots only darken
 
 
 def test_closeup_shows_individual_dots(preview_out) -> None:

@@ -84,24 +84,29 @@ def _scale_bar(img: np.ndarray, px_per_mm: float, mm: float = 5.0) -> np.ndarray
     return out
 
 
-def _skin_tone(lin: np.ndarray, skin_mask: np.ndarray, frame: Any, mfp_mm: np.ndarray) -> tuple[np.ndarray, float]:
-    """Median linear skin colour on the forehead (below the designed line) and its ITA (domain.md §5)."""
+def _skin_tone(rgb: np.ndarray, skin_mask: np.ndarray, frame: Any, mfp_mm: np.ndarray) -> tuple[np.ndarray, float]:
+    """Median linear skin colour on the forehead (below the designed line) and its ITA (domain.md §5).
+
+    ``rgb`` is the sRGB-encoded photo; only the sampled skin pixels are linearised."""
     import colour
+
+    from smpstudio.render.render import srgb_to_linear
 
     ys, xs = np.nonzero(skin_mask)
     step = max(1, len(xs) // 200_000)
     xs, ys = xs[::step], ys[::step]
     if len(xs) == 0:
-        rgb = np.array([0.45, 0.33, 0.26])
+        skin = np.array([0.45, 0.33, 0.26])
     else:
         mm = frame.to_mm(np.stack([xs + 0.5, ys + 0.5], axis=1))
         band = (mm[:, 1] > mfp_mm[1] - 35) & (mm[:, 1] < mfp_mm[1] - 5) & (np.abs(mm[:, 0] - mfp_mm[0]) < 40)
         pick = band if band.sum() > 50 else np.ones(len(xs), bool)
-        rgb = np.median(lin[ys[pick], xs[pick]], axis=0).astype(np.float64)
-    lab = colour.XYZ_to_Lab(colour.RGB_to_XYZ(np.clip(rgb, 1e-5, 1), colour.RGB_COLOURSPACES["sRGB"],
+        px = srgb_to_linear(np.ascontiguousarray(rgb[ys[pick], xs[pick]], dtype=np.float32))
+        skin = np.median(px, axis=0).astype(np.float64)
+    lab = colour.XYZ_to_Lab(colour.RGB_to_XYZ(np.clip(skin, 1e-5, 1), colour.RGB_COLOURSPACES["sRGB"],
                                               apply_cctf_decoding=False))
     ita = float(np.degrees(np.arctan2(lab[0] - 50.0, lab[2])))
-    return rgb, ita
+    return skin, ita
 
 
 def preview_command(
@@ -200,20 +205,19 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
     from smpstudio.consultation import consult_photo
     from smpstudio.pattern.dots import DotParams
     from smpstudio.render import preview as pv
-    from smpstudio.render.render import composite, linear_to_srgb8
+    from smpstudio.render.render import composite
     from smpstudio.render.scene import design_pattern, prepare_scene
     from smpstudio.schema import PatternBlock, PreviewSessionBlock
 
     img = read_photo(photo_path)
-    lin_taken = pv.photo_linear(img.rgb)
-    images["before.png"] = linear_to_srgb8(lin_taken)  # the client as photographed
+    images["before.png"] = img.to_uint8()  # the client as photographed
     c_ = consult_photo(img, age=age, style=style, seed=seed, shave=shave)
     analysis, design, doc = c_.analysis, c_.design, c_.doc
     step("placing the dots")
     hl = design.hairline
     mfp = np.asarray(hl.control_mm[len(hl.control_mm) // 2], dtype=np.float64)
     # skin tone measured on the photo as taken (not on the shaved simulation)
-    skin_rgb, ita = _skin_tone(lin_taken, c_.masks_as_taken.skin, design.frame, mfp)
+    skin_rgb, ita = _skin_tone(img.rgb, c_.masks_as_taken.skin, design.frame, mfp)
     pattern = design_pattern(analysis, design, n_sessions=n_sessions, interval_days=interval_days, seed=seed,
                              ita_deg=ita, density=density, dots=DotParams(blowout_share=blowout_share))
     step("rendering")

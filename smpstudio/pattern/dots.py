@@ -99,10 +99,10 @@ class DotParams:
     hairline_needle: str = "1RL"
     density_needle: str = "3RL"
     diameter_jitter: float = 0.08
-    elongation_mean: float = 1.12
-    elongation_sd: float = 0.06
+    elongation_mean: float = 1.08
+    elongation_sd: float = 0.05
     elongation_max: float = 1.4
-    angle_jitter_deg: float = 12.0
+    angle_jitter_deg: float = 25.0
     depth_mm: float = TARGET_DEPTH_MM
     depth_sd_mm: float = 0.02
     blowout_share: float = 0.0

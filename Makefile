@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make run   - set up .venv and run the main job on the embedded sample (writes ./out)
+#   make run   - set up .venv, preview and plan the embedded sample (./out) and seed the demo clinic (SQLite)
 #   make test  - set up .venv and run lint, types and the tests
 .PHONY: setup run test bench lint
 
@@ -7,7 +7,11 @@ setup:
 	./scripts/setup.sh
 
 run: setup
-	.venv/bin/smp analyze --out out
+	.venv/bin/smp preview --out out/preview
+	.venv/bin/smp plan --out out/plan
+	SMP_DATA_DIR=$(CURDIR)/out/data .venv/bin/smp demo-seed
+	@echo "Consultation: out/preview (sessions, side-by-side, close-up) and out/plan (plan, fading, cost, years)."
+	@echo "Records: SMP_DATA_DIR=$(CURDIR)/out/data SMP_ENV=dev .venv/bin/smp serve, then http://127.0.0.1:8000/docs"
 
 lint: setup
 	.venv/bin/ruff check smpstudio tests benchmarks

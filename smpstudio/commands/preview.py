@@ -15,6 +15,7 @@ import json
 import math
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ import numpy as np
 import typer
 
 from smpstudio.commands.common import check_range, read_photo
-from smpstudio.errors import OptionError
+from smpstudio.errors import OptionError, SMPError
 
 HEALED_AFTER_DAYS = 28  # domain.md §2: settled at ~4 weeks
 HEALING_PREVIEW_DAY = 7  # domain.md §2: most fading days 3-10 as scabs flake
@@ -111,8 +112,8 @@ def _skin_tone(rgb: np.ndarray, skin_mask: np.ndarray, frame: Any, mfp_mm: np.nd
 
 def preview_command(
     photo: Annotated[Path | None, typer.Argument(help="Client photo (JPEG, PNG, WebP, TIFF); the embedded sample if omitted")] = None,
-    sessions: Annotated[int, typer.Option(help="Number of sessions, 1-6 (most need 3)")] = 3,
-    interval_days: Annotated[int, typer.Option("--interval-days", help="Days between sessions, 1-60")] = 14,
+    sessions: Annotated[int, typer.Option(help="Number of sessions, 2-4 (most need 3)")] = 3,
+    interval_days: Annotated[int, typer.Option("--interval-days", help="Days between sessions, 7-30")] = 14,
     age: Annotated[int, typer.Option(help="Client's age in years")] = 35,
     style: Annotated[str, typer.Option(help="Hairline style: soft, broken or defined")] = "soft",
     seed: Annotated[int, typer.Option(help="Seed of every random choice (recorded in plan.json)")] = 0,
@@ -131,14 +132,17 @@ def preview_command(
     from smpstudio.design.types import STYLES
     from smpstudio.outputs import staged_output
     from smpstudio.pattern.density import MAX_DENSITY_PER_CM2, DensityParams
+    from smpstudio.plan.pigment import MAX_SESSIONS, MIN_SESSIONS
+    from smpstudio.plan.sessions import MAX_INTERVAL_DAYS, MIN_INTERVAL_DAYS
 
     # every option is checked before any work
     if style not in STYLES:
         raise OptionError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
-    check_range("--sessions", sessions, 1, 6)
+    # the plan's rules (domain.md §1): 2-4 sessions, 7-30 days apart
+    check_range("--sessions", sessions, MIN_SESSIONS, MAX_SESSIONS)
     if interval_days < 0:
         raise OptionError(f"--interval-days must not be negative (got {interval_days})")
-    check_range("--interval-days", interval_days, 1, 60, "days")
+    check_range("--interval-days", interval_days, MIN_INTERVAL_DAYS, MAX_INTERVAL_DAYS, "days")
     check_range("--age", age, 16, 100, "years")
     if seed < 0:
         raise OptionError("--seed must be a non-negative integer")
@@ -202,8 +206,10 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
          density: Any, closeup_px_per_mm: float, centre: tuple[float, float] | None, step: Any,
          blowout_share: float, images: dict[str, np.ndarray], shave: bool = True
          ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    from smpstudio.commands.plan import merge_plan
     from smpstudio.consultation import consult_photo
     from smpstudio.pattern.dots import DotParams
+    from smpstudio.plan.plan import PlanOptions, build_plan
     from smpstudio.render import preview as pv
     from smpstudio.render.render import composite
     from smpstudio.render.scene import design_pattern, prepare_scene
@@ -220,6 +226,17 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
     skin_rgb, ita = _skin_tone(img.rgb, c_.masks_as_taken.skin, design.frame, mfp)
     pattern = design_pattern(analysis, design, n_sessions=n_sessions, interval_days=interval_days, seed=seed,
                              ita_deg=ita, density=density, dots=DotParams(blowout_share=blowout_share))
+    # the treatment plan picks each session's pigment and dilution (issue 4); the dots are drawn in those
+    # shades, and the plan counts the impressions the pattern really places
+    area = float(sum(z.area_cm2 for z in design.zones))
+    if not area > 0:
+        raise SMPError("the design leaves no scalp to treat in this photo")
+    plan = build_plan(img.rgb, c_.masks_as_taken.skin, c_.masks_as_taken.hair, area_cm2=area,
+                      options=PlanOptions(n_sessions=n_sessions, interval_days=interval_days, accept_extra_session=False,
+                                          impressions_per_session=tuple(s.dots for s in pattern.sessions)),
+                      mfp_height_mm=hl.mfp_height_mm, age=age)
+    plan_sessions = [s for s in plan.block.sessions if not s.suggested]
+    pattern = replace(pattern, water_parts=tuple(float(s.water_parts) for s in plan_sessions))
     step("rendering")
     # dots are drawn on the head as it will be worn (shaved, simulated) unless --no-shave
     scene = prepare_scene(c_.photo.rgb, analysis, pattern, design.frame.px_per_mm)
@@ -263,11 +280,18 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
         skin_ita_deg=round(ita, 2), closeup_center_mm=(round(c[0], 2), round(c[1], 2)),
         closeup_px_per_mm=closeup_px_per_mm, healed_after_days=HEALED_AFTER_DAYS,
         interval_days=interval_days, blowout_share=blowout_share).model_dump()
-    text = doc.model_dump(mode="json", exclude_none=True)
-    text["sessions"] = sessions_block
+    text = merge_plan(doc.model_dump(mode="json", exclude_none=True), plan.block.model_dump(mode="json"))
+    # one entry per session: the plan's (pigment, dilution, dates, hours) and the pattern's measurements
+    measured = {int(b["index"]): b for b in sessions_block}
+    for entry in text["sessions"]:
+        m = {k: v for k, v in measured.get(int(entry["index"]), {}).items()
+             if k not in ("needle", "shade", "pigment_fraction", "day")}
+        entry.update(m)
+        entry["shade"] = entry["dilution"]
     text["pattern"] = pattern_block
+    shades = {s.index: f"{s.pigment.name} {s.dilution}" for s in plan_sessions}
     summary = [f"session {s.index} (day {s.day}): {s.dots:,} new dots, {s.total_dots:,} in all, "
-               f"{s.density_per_cm2:g} dots/cm² behind the transition zone, shade {s.shade}"
+               f"{s.density_per_cm2:g} dots/cm² behind the transition zone, {shades.get(s.index, s.shade)}"
                for s in pattern.sessions]
     info = {"dots": len(pattern), **stats}
     return text, info, summary

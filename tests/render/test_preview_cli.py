@@ -64,9 +64,9 @@ def test_dots_change_the_treated_area_and_only_it(preview_out) -> None:
 
 def test_no_shave_draws_on_the_photo_as_taken(tmp_path) -> None:
     out = tmp_path / "out"
-    assert run(["preview", "--out", str(out), "--sessions", "1", "--no-shave"]) == 0
+    assert run(["preview", "--out", str(out), "--sessions", "2", "--no-shave"]) == 0
     before = _img(out / "before.png").astype(int)
-    healed = _img(out / "session-1-healed.png").astype(int)
+    healed = _img(out / "session-2-healed.png").astype(int)
     changed = np.abs(healed - before).sum(axis=2) > 0
     assert changed.any() and not changed[300:].any()
     assert (healed.sum(axis=2)[changed] <= before.sum(axis=2)[changed]).all()  # dots only darken
@@ -86,22 +86,32 @@ def test_closeup_shows_individual_dots(preview_out) -> None:
 
 
 def test_plan_json_sessions_and_pattern(preview_out) -> None:
-    from smpstudio.schema import PatternBlock, PlanDocument, PreviewSessionBlock
+    from smpstudio.plan.models import SessionBlock
+    from smpstudio.schema import PatternBlock, PlanDocument
 
     doc = json.loads((preview_out / "plan.json").read_text())
     PlanDocument.model_validate(doc)
-    sessions = [PreviewSessionBlock.model_validate(s) for s in doc["sessions"]]
+    # one entry per session: the plan's fields and the pattern's measurements
+    entries = doc["sessions"]
+    for e in entries:
+        SessionBlock.model_validate(e)
+        for key in ("dots", "total_dots", "density_per_cm2", "dot_diameter_mm", "healed_dot_diameter_mm",
+                    "min_distance_mm", "shade", "needle"):
+            assert key in e, key
     pattern = PatternBlock.model_validate(doc["pattern"])
-    assert [s.index for s in sessions] == [1, 2]
-    assert [s.day for s in sessions] == [0, 10]
-    assert sum(s.dots for s in sessions) == pattern.dots == sessions[-1].total_dots
-    assert sessions[0].density_per_cm2 < sessions[1].density_per_cm2
-    assert sessions[1].min_distance_mm <= sessions[0].min_distance_mm
+    assert [e["index"] for e in entries] == [1, 2]
+    assert [e["day"] for e in entries] == [0, 10]
+    assert sum(e["dots"] for e in entries) == pattern.dots == entries[-1]["total_dots"]
+    assert [e["impressions"] for e in entries] == [e["dots"] for e in entries]  # the plan counts the real dots
+    assert entries[0]["density_per_cm2"] < entries[1]["density_per_cm2"]
+    assert entries[1]["min_distance_mm"] <= entries[0]["min_distance_mm"]
     assert pattern.min_distance_mm <= pattern.mean_nn_distance_mm
     assert doc["seed"] == pattern.seed == 4
-    # darker each session (domain.md §1 layering): less water
-    water = [float(s.shade.split(":")[0]) for s in sessions]
+    # the plan's shades: darker each session (domain.md §1 layering), as the plan block says
+    water = [float(e["shade"].split(":")[0]) for e in entries]
     assert water[1] < water[0]
+    assert water == [e["water_parts"] for e in entries]
+    assert doc["skin"]["ita_deg"] and doc["touch_up"]["due_years"]
 
 
 def test_same_seed_same_output(preview_out, tmp_path) -> None:
@@ -114,7 +124,9 @@ def test_same_seed_same_output(preview_out, tmp_path) -> None:
 
 @pytest.mark.parametrize("args, needle", [
     (["--sessions", "0"], "--sessions"),
+    (["--sessions", "5"], "--sessions"),
     (["--interval-days", "-3"], "--interval-days"),
+    (["--interval-days", "5"], "--interval-days"),
     (["--density", "400"], "needles"),
     (["--style", "mohawk"], "style"),
     (["--closeup-px-per-mm", "5"], "--closeup-px-per-mm"),

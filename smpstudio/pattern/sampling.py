@@ -217,7 +217,7 @@ def _free(cell_x: np.ndarray, cell_y: np.ndarray, ncx: int, ncy: int, cx: int, c
     return True
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _cell_bounds(vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Min and max of the bilinear density over each grid cell (its four nodes bound it exactly)."""
     ny, nx = vals.shape
@@ -236,7 +236,7 @@ def _cell_bounds(vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _mark_cells(cell_f: np.ndarray, ncx: int, ncy: int, a: float, s_hi: float, s_lo: float, lo_b: np.ndarray,
                 hi_b: np.ndarray, cell: float, d_max: float) -> None:
     """Per cell and level: 2 = dead (the density is too low for rank s_hi anywhere in the cell), 1 = the
@@ -325,11 +325,12 @@ def _phases_serial(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, c
                        width, height, d_max, keys[k], tries, k, offsets, ncy)
 
 
-# grids with fewer cells run their phases serially (a parallel launch per phase costs more than it saves)
-SERIAL_CELLS = 400_000
+# grids with fewer cells run their phases serially: on the 2-core machines measured, a parallel launch per
+# phase cost more than it saved up to ~1M dots (3.3M cells); the parallel path stays for larger patterns
+SERIAL_CELLS = 10_000_000
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _level_grid(xs: np.ndarray, ys: np.ndarray, n: int, a: float, ncx: int, ncy: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = ncx * ncy

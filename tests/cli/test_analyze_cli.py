@@ -13,20 +13,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from smpstudio.cli import main
+from tests.cli_helpers import run
 
 REQUIRED = {
     "analysis": ["scale_px_per_mm", "scale_source", "head_pose_deg", "landmarks_px"],
     "hairline": ["style", "points_px", "mfp_px", "mfp_height_mm"],
 }
-
-
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
 
 
 @pytest.fixture(scope="module")

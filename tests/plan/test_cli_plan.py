@@ -10,16 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from smpstudio.cli import main
-
-
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
-
+from tests.cli_helpers import run
 
 START = (dt.date.today() + dt.timedelta(days=10)).isoformat()
 

@@ -8,33 +8,17 @@ plan's shades make the previews differ the way domain.md §1 and §2 say.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 
 import colour
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
 
-from smpstudio.cli import main
 from smpstudio.commands.plan import faded_water_parts, rendered_sessions
+from tests.cli_helpers import read_png, run
 
 FILES = ("healed.png", "years-1.png", "years-3.png", "touch-up-due.png")
-
-
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
-
-
-def read_png(path) -> np.ndarray:
-    im = Image.open(io.BytesIO(path.read_bytes()))
-    assert im.format == "PNG" and im.mode == "RGB"
-    return np.asarray(im)
 
 
 def lab_of(rgb8: np.ndarray) -> np.ndarray:

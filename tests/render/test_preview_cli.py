@@ -8,15 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from smpstudio.cli import main
-
-
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
+from tests.cli_helpers import run
 
 
 @pytest.fixture(scope="module")

@@ -36,11 +36,12 @@ from smpstudio.analysis.types import Analysis, Masks
 # Lighting of the shaved scalp: Lambertian, ambient + diffuse from a light above the camera, scaled so
 # that the forehead's mean normal reproduces the forehead's measured colour.
 LIGHT_DIR = np.array([0.0, -0.45, -0.89], np.float32)  # toward the light: up and toward the camera
-AMBIENT, DIFFUSE = 0.35, 0.65
+AMBIENT, DIFFUSE = 0.6, 0.4  # soft indoor light: sides of the head only somewhat darker
 TEXTURE_STRENGTH = 0.025  # relative std of the scalp's fine texture (pores, follicle openings)
 FRINGE_DELTA_E = 14.0  # colour distance (CIE76) beyond which a forehead pixel is hair, not skin
 FEATHER_MM = 1.0
 VOLUME_MARGIN_MM = 3.0  # background margin taken around the removed hair volume before inpainting
+WORK_PX_PER_MM = 3.0  # resolution of the scalp model (1/3 mm); the result is scaled up to the photo
 
 
 def srgb_to_linear(v: np.ndarray) -> np.ndarray:
@@ -76,6 +77,10 @@ def _top_edge(oval: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def simulate_shaved(rgb: np.ndarray, analysis: Analysis, *, seed: int = 0) -> tuple[np.ndarray, Masks, bool]:
     """The photo with the head shaved.
 
+    The scalp is a smooth, softly lit surface: it is modelled at no more than ``WORK_PX_PER_MM`` (on a
+    crop around the head) and scaled up, so a 12 MP phone photo costs about what a small one does;
+    pixels outside the changed region are the input's, bit for bit.
+
     Parameters
     ----------
     rgb : ndarray, shape (H, W, 3), float32
@@ -93,15 +98,76 @@ def simulate_shaved(rgb: np.ndarray, analysis: Analysis, *, seed: int = 0) -> tu
     changed : bool
         Whether any hair was removed.
     """
-    h, w = rgb.shape[:2]
     m = analysis.masks
     if not m.hair.any():
         return rgb, m, False
+    h, w = rgb.shape[:2]
+    k = min(1.0, WORK_PX_PER_MM / analysis.frame.px_per_mm)
+    if k >= 1.0:
+        return _shave(rgb, analysis, seed)
+    sw, sh = max(8, round(w * k)), max(8, round(h * k))
+    kx, ky = sw / w, sh / h
+    small_rgb = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA)
+    small = _scaled(analysis, kx, ky, (sw, sh))
+    out_small, masks_small, changed = _shave(small_rgb, small, seed)
+    if not changed:
+        return rgb, m, False
+    # where the small result differs, take it scaled up; elsewhere keep the input's own pixels
+    diff = np.abs(out_small - small_rgb).max(axis=2) > 0
+    weight = cv2.dilate(diff.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
+    up_w = cv2.resize(weight, (w, h), interpolation=cv2.INTER_LINEAR)
+    up_delta = cv2.resize(out_small - small_rgb, (w, h), interpolation=cv2.INTER_LINEAR)
+    result = rgb.copy()
+    sel = up_w > 0
+    result[sel] = np.clip(rgb[sel] + up_delta[sel], 0.0, 1.0)
+
+    def up(mask: np.ndarray) -> np.ndarray:
+        return cv2.resize(mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+
+    removed = up(_removed(small.masks, masks_small)) & m.hair
+    volume = up(small.masks.head & ~masks_small.head) & m.head
+    hair = m.hair & ~removed & ~volume
+    head = m.head & ~volume
+    return result, replace(m, hair=hair, skin=head & ~hair, background=~head, head=head), True
+
+
+def _removed(before: Masks, after: Masks) -> np.ndarray:
+    """Hair pixels the shave turned into skin."""
+    return before.hair & ~after.hair & after.head
+
+
+def _scaled(analysis: Analysis, kx: float, ky: float, size: tuple[int, int]) -> Analysis:
+    """The analysis of the same photo resized by (kx, ky) to ``size`` (w, h)."""
+    sw, sh = size
+
+    def shrink(mask: np.ndarray) -> np.ndarray:
+        return cv2.resize(mask.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST).astype(bool)
+
+    m = analysis.masks
+    head = analysis.head
+    assert head is not None
+    f = analysis.frame
+    pts = analysis.landmarks_px * np.array([kx, ky], np.float32)
+    return replace(
+        analysis,
+        image_size=(sw, sh),
+        landmarks_px=pts,
+        masks=Masks(hair=shrink(m.hair), skin=shrink(m.skin), background=shrink(m.background),
+                    face=shrink(m.face), head=shrink(m.head)),
+        frame=replace(f, origin_px=(f.origin_px[0] * kx, f.origin_px[1] * ky), px_per_mm=f.px_per_mm * kx),
+        head=replace(head, origin_px=head.origin_px * np.array([kx, ky, kx]), px_per_mm=head.px_per_mm * kx),
+    )
+
+
+def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, Masks, bool]:
+    """:func:`simulate_shaved` at the photo's own resolution."""
+    h, w = rgb.shape[:2]
+    m = analysis.masks
     pts = analysis.landmarks_px.astype(np.float64)
     ppm = analysis.frame.px_per_mm
 
     # the skull's silhouette, evaluated on a coarse grid and scaled up
-    step = max(1, int(round(ppm / 2)))  # ~0.5 mm
+    step = max(1, int(round(1.5 * ppm)))  # ~1.5 mm: normals vary slowly; the outline is interpolated
     gx = np.arange(0, w, step) + 0.5 * step
     gy = np.arange(0, h, step) + 0.5 * step
     xx, yy = np.meshgrid(gx, gy)
@@ -109,19 +175,20 @@ def simulate_shaved(rgb: np.ndarray, analysis: Analysis, *, seed: int = 0) -> tu
     n_grid = n_grid.reshape(len(gy), len(gx), 3).astype(np.float32)
     n_grid[~on_grid.reshape(len(gy), len(gx))] = 0
     normals = cv2.resize(n_grid, (w, h), interpolation=cv2.INTER_LINEAR)
-    skull = cv2.resize(on_grid.reshape(len(gy), len(gx)).astype(np.uint8), (w, h),
-                       interpolation=cv2.INTER_NEAREST).astype(bool)
+    skull = cv2.resize(on_grid.reshape(len(gy), len(gx)).astype(np.float32), (w, h),
+                       interpolation=cv2.INTER_LINEAR) > 0.5
 
     brow_y = min(pts[list(IDX_LEFT_BROW_UPPER), 1].min(), pts[list(IDX_RIGHT_BROW_UPPER), 1].min())
     rows = np.arange(h)[:, None]
     above_brows = rows < brow_y
+    above_chin = rows < pts[FACE_OVAL[18], 1]
     # on the skull, above the face mesh's top edge, is scalp whatever the masks say (a fringe hides it);
     # between the mesh's top and the brows only what is labelled hair
     oval = pts[list(FACE_OVAL)]
     mesh_top = np.interp(np.arange(w), *_top_edge(oval))[None, :]
-    scalp = skull & ((m.hair & above_brows) | (rows < mesh_top))
+    # (and hair on the skull's sides, beside the face: the sides are clippered too)
+    scalp = skull & ((m.hair & (above_brows | ~m.face)) | (rows < mesh_top)) & above_chin
     scalp &= ~(m.background & ~m.hair)
-    above_chin = rows < pts[FACE_OVAL[18], 1]
     volume = m.hair & ~skull & above_chin  # hair outside the skull
     # its wispy edge is labelled background but is still hair-coloured: take a margin around it
     grow = max(2, int(round(VOLUME_MARGIN_MM * ppm)))
@@ -170,9 +237,12 @@ def simulate_shaved(rgb: np.ndarray, analysis: Analysis, *, seed: int = 0) -> tu
 
     out = linear_to_srgb(new_lin)
     if volume.any():
-        img8 = np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
+        # fill the volume from the background around the head only: the skull is part of the hole too,
+        # so no scalp or hair colour bleeds outwards
+        img8 = np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)
         radius = max(3, int(round(2 * ppm)))
-        filled = cv2.inpaint(img8, volume.astype(np.uint8), radius, cv2.INPAINT_TELEA)
+        hole = (volume | skull & ~m.face & above_chin).astype(np.uint8)
+        filled = cv2.inpaint(img8, hole, radius, cv2.INPAINT_TELEA)
         out[volume] = filled[volume].astype(np.float32) / 255.0
 
     # feather the seam between what changed and what did not

@@ -56,3 +56,25 @@ def test_no_hair_no_change(astronaut_photo, astronaut_analysis):
                                                       hair=np.zeros_like(astronaut_analysis.masks.hair)))
     out, _, changed = simulate_shaved(astronaut_photo.rgb, bald)
     assert not changed and out is astronaut_photo.rgb
+
+
+def test_large_photo_is_modelled_at_work_resolution_and_scaled_up(astronaut_rgb):
+    """Above WORK_PX_PER_MM the scalp is modelled small and scaled up; the rest stays bit for bit."""
+    from smpstudio import analyze
+    from smpstudio.imaging.intake import Photo
+    from smpstudio.render.shave import WORK_PX_PER_MM
+
+    big = Photo.from_array(cv2.resize(astronaut_rgb, None, fx=5, fy=5, interpolation=cv2.INTER_CUBIC))
+    a = analyze(big)
+    assert a.frame.px_per_mm > WORK_PX_PER_MM  # the scaled path is the one under test
+    out, masks, changed = simulate_shaved(big.rgb, a, seed=1)
+    assert changed and out.shape == big.rgb.shape and out.dtype == np.float32
+    removed = a.masks.hair & ~masks.hair
+    assert removed.sum() > 0.8 * a.masks.hair.sum()
+    assert ((masks.hair.astype(int) + masks.skin + masks.background) == 1).all()
+    h = out.shape[0]
+    np.testing.assert_array_equal(out[int(0.6 * h):], big.rgb[int(0.6 * h):])  # below the head: untouched
+    lab_out = cv2.cvtColor(out, cv2.COLOR_RGB2Lab)
+    lab_in = cv2.cvtColor(big.rgb, cv2.COLOR_RGB2Lab)
+    skin = np.median(lab_in[a.masks.skin & a.masks.face], axis=0)
+    assert np.linalg.norm(np.median(lab_out[removed & masks.skin], axis=0) - skin) < 10

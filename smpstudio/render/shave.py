@@ -197,7 +197,6 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
     if not scalp.any() and not volume.any():
         return rgb, m, False
 
-    lin = srgb_to_linear(rgb)
     # albedo x lighting measured on the forehead skin (median: no highlights, no shadows)
     # (cheeks too: a fringe labelled skin would darken a forehead-only estimate)
     fore = np.zeros((h, w), np.uint8)
@@ -206,7 +205,7 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
     fore_mask = fore.astype(bool) & m.skin
     if fore_mask.sum() < 20:
         fore_mask = m.skin & m.face
-    samples = lin[fore_mask]
+    samples = srgb_to_linear(rgb[fore_mask])  # linear light, only where it is needed
     lum = samples.mean(axis=1)
     lo, hi = np.percentile(lum, [40, 90])
     fore_colour = np.median(samples[(lum >= lo) & (lum <= hi)], axis=0)
@@ -228,14 +227,16 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
     n = normals[ys, xs]
     shade = (AMBIENT + DIFFUSE * np.clip(n @ LIGHT_DIR, 0.0, None)) / (
         AMBIENT + DIFFUSE * max(float(fore_normal @ LIGHT_DIR), 0.0))
+    # fine texture, drawn over the scalp's bounding box only
+    y0, x0 = int(ys.min()) if len(ys) else 0, int(xs.min()) if len(xs) else 0
+    bh, bw = (int(ys.max()) - y0 + 1, int(xs.max()) - x0 + 1) if len(ys) else (1, 1)
     rng = np.random.default_rng(seed)
-    tex = rng.standard_normal((h, w)).astype(np.float32)
+    tex = rng.standard_normal((bh, bw)).astype(np.float32)
     tex = np.asarray(cv2.GaussianBlur(tex, (0, 0), max(0.4, 0.06 * ppm)), dtype=np.float32)
     tex *= TEXTURE_STRENGTH / max(float(tex.std()), 1e-6)
-    new_lin = lin.copy()
-    new_lin[ys, xs] = fore_colour[None, :] * (shade * (1.0 + tex[ys, xs]))[:, None]
+    out = rgb.copy()
+    out[ys, xs] = linear_to_srgb(fore_colour[None, :] * (shade * (1.0 + tex[ys - y0, xs - x0]))[:, None])
 
-    out = linear_to_srgb(new_lin)
     if volume.any():
         # fill the volume from the background around the head only: the skull is part of the hole too,
         # so no scalp or hair colour bleeds outwards

@@ -60,7 +60,10 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
         description="Clinic records of SMP Studio: clients, consents, plans, sessions, photos, lots, "
         "reminders. Sign in with POST /api/auth/login; send the returned csrf_token as X-CSRF-Token on "
         "every write.",
+        docs_url=None,  # served below from local assets: no CDN, the service works offline
+        redoc_url=None,
     )
+    _offline_docs(app)
     app.state.smp = AppState(settings, sessions, vault, AddressThrottle())
     app.state.engine = engine
     app.state.reconcile_report = report
@@ -90,6 +93,29 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     for module in (auth, admin, clients, photos, workflows):
         app.include_router(module.router, prefix="/api")
     return app
+
+
+DOCS_ASSETS = "/docs-assets"
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` from the ``swagger-ui-bundle`` package's files, not from a CDN."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - API docs",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
 
 
 def worker_app() -> FastAPI:

@@ -1,0 +1,92 @@
+"""The API docs page in a real headless Chromium, with every request off this machine blocked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+
+CHROMIUM = shutil.which("chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture()
+def demo_server(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "SMP_DATA_DIR": str(tmp_path), "SMP_ENV": "dev"}
+    env.pop("DATABASE_URL", None)
+    exe = [sys.executable, "-c", "from smpstudio.cli import main; main()", "serve", "--demo", "--port", str(port)]
+    proc = subprocess.Popen(exe, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read().decode() if proc.stderr else "server died")
+            time.sleep(0.1)
+        else:
+            raise AssertionError("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_docs_render_and_run_a_request_offline(demo_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base = demo_server
+    n_ops = sum(len(v) for v in httpx.get(f"{base}/openapi.json").json()["paths"].values())
+    blocked: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+
+            def only_local(route):  # type: ignore[no-untyped-def]
+                if route.request.url.startswith(base):
+                    route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", only_local)
+            page.goto(f"{base}/docs")
+            page.wait_for_selector(".opblock", timeout=30_000)
+            assert page.locator(".opblock").count() == n_ops
+            # use the page as a person would: open GET /healthz, try it out, execute
+            page.locator(".opblock-summary-path", has_text="/healthz").first.click()
+            page.get_by_role("button", name="Try it out").click()
+            page.get_by_role("button", name="Execute").click()
+            page.wait_for_selector(".live-responses-table", timeout=15_000)
+            body = page.locator(".live-responses-table").first.inner_text()
+            assert "200" in body and '"status": "ok"' in body, body
+            shot = tmp_path / "docs.png"
+            page.screenshot(path=str(shot), full_page=False)
+        finally:
+            browser.close()
+    assert not blocked, f"the docs page tried to reach outside the machine: {blocked}"
+    img = np.asarray(Image.open(shot).convert("L"), dtype=np.float32)
+    assert img.shape == (1600, 1280) and img.std() > 10  # a rendered page, not a blank one

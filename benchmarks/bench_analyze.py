@@ -20,12 +20,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+
+from benchmarks.photos import twelve_mp_photo
 
 
 def main() -> None:
-    from skimage import data
-
     from smpstudio.analysis import analyze
     from smpstudio.analysis.headmodel import HeadModel
     from smpstudio.analysis.landmarks import default_backend
@@ -33,11 +32,8 @@ def main() -> None:
     from smpstudio.design import propose_hairline
     from smpstudio.imaging.intake import load_photo
 
-    big = cv2.resize(data.astronaut(), (3464, 3464), interpolation=cv2.INTER_CUBIC)
     tmp = Path(tempfile.mkdtemp())
-    src = tmp / "12mp.jpg"
-    Image.fromarray(big).save(src, "JPEG", quality=92)
-    print(f"photo: {big.shape[1]}x{big.shape[0]} ({big.shape[0] * big.shape[1] / 1e6:.1f} MP)")
+    big, src = twelve_mp_photo(tmp)
 
     exe = Path(sys.executable).with_name("smp")
     t = time.perf_counter()

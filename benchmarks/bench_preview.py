@@ -17,20 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
-from PIL import Image
+from benchmarks.photos import twelve_mp_photo
 
 
 def main() -> None:
-    from skimage import data
-
     from smpstudio.cli import main as smp
 
-    big = cv2.resize(data.astronaut(), (3464, 3464), interpolation=cv2.INTER_CUBIC)
     tmp = Path(tempfile.mkdtemp())
-    src = tmp / "12mp.jpg"
-    Image.fromarray(big).save(src, "JPEG", quality=92)
-    print(f"photo: {big.shape[1]}x{big.shape[0]} ({big.shape[0] * big.shape[1] / 1e6:.1f} MP), 3 sessions")
+    _, src = twelve_mp_photo(tmp)
+    print("3 sessions")
     exe = Path(sys.executable).with_name("smp")
     t = time.perf_counter()
     subprocess.run([str(exe), "preview", str(src), "--out", str(tmp / "cold")], check=True, capture_output=True)

@@ -32,6 +32,8 @@ import numpy as np
 from smpstudio.analysis.landmarks import FACE_OVAL, IDX_LEFT_BROW_UPPER, IDX_RIGHT_BROW_UPPER
 from smpstudio.analysis.segmentation import FOREHEAD_POLY, LEFT_CHEEK_POLY, RIGHT_CHEEK_POLY
 from smpstudio.analysis.types import Analysis, Masks
+from smpstudio.plan.colour_space import linear_to_srgb
+from smpstudio.render.render import srgb_to_linear
 
 # Lighting of the shaved scalp: Lambertian, ambient + diffuse from a light above the camera, scaled so
 # that the forehead's mean normal reproduces the forehead's measured colour.
@@ -44,16 +46,9 @@ VOLUME_MARGIN_MM = 3.0  # background margin taken around the removed hair volume
 WORK_PX_PER_MM = 3.0  # resolution of the scalp model (1/3 mm); the result is scaled up to the photo
 
 
-def srgb_to_linear(v: np.ndarray) -> np.ndarray:
-    """IEC 61966-2-1 decoding, float32."""
-    v = np.asarray(v, dtype=np.float32)
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
-
-def linear_to_srgb(v: np.ndarray) -> np.ndarray:
-    """IEC 61966-2-1 encoding, float32."""
-    v = np.clip(np.asarray(v, dtype=np.float32), 0.0, 1.0)
-    return np.where(v <= 0.0031308, v * 12.92, 1.055 * np.power(v, 1 / 2.4) - 0.055).astype(np.float32)
+def _encode(v: np.ndarray) -> np.ndarray:
+    """Linear light -> sRGB-encoded float32, clipped to [0, 1]."""
+    return np.clip(linear_to_srgb(np.clip(v, 0.0, 1.0)), 0.0, 1.0).astype(np.float32)
 
 
 def _normals(analysis: Analysis, xy_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +212,7 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
     band = skull & (rows < brow_y - 0.04 * (pts[FACE_OVAL[18], 1] - brow_y)) & ~scalp & ~m.background
     if band.any():
         lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
-        ref = cv2.cvtColor(linear_to_srgb(fore_colour.reshape(1, 1, 3)), cv2.COLOR_RGB2Lab)[0, 0]
+        ref = cv2.cvtColor(_encode(fore_colour.reshape(1, 1, 3)), cv2.COLOR_RGB2Lab)[0, 0]
         far = np.linalg.norm(lab - ref, axis=2) > FRINGE_DELTA_E
         fringe = band & far
         fringe = cv2.morphologyEx(fringe.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool)
@@ -235,7 +230,7 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
     tex = np.asarray(cv2.GaussianBlur(tex, (0, 0), max(0.4, 0.06 * ppm)), dtype=np.float32)
     tex *= TEXTURE_STRENGTH / max(float(tex.std()), 1e-6)
     out = rgb.copy()
-    out[ys, xs] = linear_to_srgb(fore_colour[None, :] * (shade * (1.0 + tex[ys - y0, xs - x0]))[:, None])
+    out[ys, xs] = _encode(fore_colour[None, :] * (shade * (1.0 + tex[ys - y0, xs - x0]))[:, None])
 
     if volume.any():
         # fill the volume from the background around the head only: the skull is part of the hole too,

@@ -44,6 +44,7 @@ FRINGE_DELTA_E = 14.0  # colour distance (CIE76) beyond which a forehead pixel i
 FEATHER_MM = 1.0
 VOLUME_MARGIN_MM = 3.0  # background margin taken around the removed hair volume before inpainting
 WORK_PX_PER_MM = 3.0  # resolution of the scalp model (1/3 mm); the result is scaled up to the photo
+INPAINT_PX_PER_MM = 1.0  # the background fill is smooth: filled at 1 px/mm and scaled up
 
 
 def _encode(v: np.ndarray) -> np.ndarray:
@@ -107,23 +108,73 @@ def simulate_shaved(rgb: np.ndarray, analysis: Analysis, *, seed: int = 0) -> tu
     out_small, masks_small, changed = _shave(small_rgb, small, seed)
     if not changed:
         return rgb, m, False
-    # where the small result differs, take it scaled up; elsewhere keep the input's own pixels
+    # where the small result differs, take it scaled up; elsewhere keep the input's own pixels. Only the
+    # changed region's bounding box is scaled up (a bilinear resize of a zero difference is zero).
     diff = np.abs(out_small - small_rgb).max(axis=2) > 0
-    weight = cv2.dilate(diff.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
-    up_w = cv2.resize(weight, (w, h), interpolation=cv2.INTER_LINEAR)
-    up_delta = cv2.resize(out_small - small_rgb, (w, h), interpolation=cv2.INTER_LINEAR)
+    rows, cols = np.nonzero(diff.any(axis=1))[0], np.nonzero(diff.any(axis=0))[0]
+    # full-resolution box: pixels whose bilinear taps touch a changed small pixel (1 small px margin)
+    y0, y1 = max(0, int((rows[0] - 1) / ky)), min(h, int(np.ceil((rows[-1] + 2) / ky)) + 1)
+    x0, x1 = max(0, int((cols[0] - 1) / kx)), min(w, int(np.ceil((cols[-1] + 2) / kx)) + 1)
     result = rgb.copy()
-    sel = up_w > 0
-    result[sel] = np.clip(rgb[sel] + up_delta[sel], 0.0, 1.0)
+    result[y0:y1, x0:x1] = np.clip(rgb[y0:y1, x0:x1] + _upscale_box(out_small - small_rgb, (w, h), (x0, y0, x1, y1),
+                                                                      cv2.INTER_LINEAR), 0.0, 1.0)
 
     def up(mask: np.ndarray) -> np.ndarray:
-        return cv2.resize(mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+        full = np.zeros((h, w), bool)
+        full[y0:y1, x0:x1] = _upscale_box(mask.astype(np.uint8), (w, h), (x0, y0, x1, y1), cv2.INTER_NEAREST) > 0
+        return full
 
     removed = up(_removed(small.masks, masks_small)) & m.hair
     volume = up(small.masks.head & ~masks_small.head) & m.head
     hair = m.hair & ~removed & ~volume
     head = m.head & ~volume
     return result, replace(m, hair=hair, skin=head & ~hair, background=~head, head=head), True
+
+
+def _upscale_box(small: np.ndarray, size: tuple[int, int], box: tuple[int, int, int, int], interp: int) -> np.ndarray:
+    """The part ``box`` = (x0, y0, x1, y1) of ``small`` resized to ``size`` (w, h), as ``cv2.resize`` maps it.
+
+    Full-resolution pixel centre x + 0.5 samples the small image at (x + 0.5) * kx - 0.5 (kx computed as
+    OpenCV does, 1 / (w / small_w)), the same mapping as resizing the whole image, so a box equals the same
+    box cut from the full resize.
+    """
+    kx, ky = 1.0 / (size[0] / small.shape[1]), 1.0 / (size[1] / small.shape[0])
+    x0, y0, x1, y1 = box
+    if interp == cv2.INTER_NEAREST:  # OpenCV's nearest neighbour: floor(x * kx), no half-pixel shift
+        xs = np.minimum(np.floor(np.arange(x0, x1) * kx).astype(np.int64), small.shape[1] - 1)
+        ys = np.minimum(np.floor(np.arange(y0, y1) * ky).astype(np.int64), small.shape[0] - 1)
+        return small[ys[:, None], xs[None, :]]
+    m = np.array([[kx, 0.0, (x0 + 0.5) * kx - 0.5], [0.0, ky, (y0 + 0.5) * ky - 0.5]])
+    return cv2.warpAffine(small, m, (x1 - x0, y1 - y0), flags=interp | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def _inpaint_background(rgb: np.ndarray, hole: np.ndarray, need: np.ndarray,
+                        ppm: float) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """Telea inpainting of ``hole`` over the bounding box of ``need`` (plus the fill radius), at no more
+    than ``INPAINT_PX_PER_MM``: the fill is a smooth continuation of the background, so a coarse fill
+    scaled up is the same picture at a fraction of the cost (inpainting time grows with hole area x radius²).
+
+    Returns the filled crop (float32 sRGB) and the box (row and column slices) of the photo it covers.
+    """
+    h, w = hole.shape
+    radius_px = 2.0 * ppm
+    r, c = np.nonzero(need.any(axis=1))[0], np.nonzero(need.any(axis=0))[0]
+    pad = int(np.ceil(4 * radius_px)) + 2
+    box = (slice(max(0, r[0] - pad), min(h, r[-1] + 1 + pad)), slice(max(0, c[0] - pad), min(w, c[-1] + 1 + pad)))
+    img8: np.ndarray = np.clip(rgb[box] * 255 + 0.5, 0, 255).astype(np.uint8)
+    hole8: np.ndarray = hole[box].astype(np.uint8)
+    bh, bw = hole8.shape
+    f = min(1.0, INPAINT_PX_PER_MM / ppm)
+    if f < 1.0:
+        sw, sh = max(4, round(bw * f)), max(4, round(bh * f))
+        img8 = cv2.resize(img8, (sw, sh), interpolation=cv2.INTER_AREA)
+        # a coarse pixel touching the hole is hole: no hair colour is averaged into the known background
+        hole8 = (cv2.resize(hole8.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0).astype(np.uint8)
+    filled = cv2.inpaint(img8, hole8, max(3, int(round(radius_px * f))), cv2.INPAINT_TELEA)
+    if f < 1.0:
+        filled = cv2.resize(filled, (bw, bh), interpolation=cv2.INTER_LINEAR)
+    return filled.astype(np.float32) / np.float32(255.0), box
 
 
 def _removed(before: Masks, after: Masks) -> np.ndarray:
@@ -161,17 +212,24 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
     pts = analysis.landmarks_px.astype(np.float64)
     ppm = analysis.frame.px_per_mm
 
-    # the skull's silhouette, evaluated on a coarse grid and scaled up
+    # the skull's silhouette, evaluated on a coarse grid over the head's box and scaled up
     step = max(1, int(round(1.5 * ppm)))  # ~1.5 mm: normals vary slowly; the outline is interpolated
-    gx = np.arange(0, w, step) + 0.5 * step
-    gy = np.arange(0, h, step) + 0.5 * step
-    xx, yy = np.meshgrid(gx, gy)
+    r, c = np.nonzero(m.head.any(axis=1))[0], np.nonzero(m.head.any(axis=0))[0]
+    pad = int(10 * ppm) + step
+    hy = slice(max(0, r[0] - pad), min(h, r[-1] + 1 + pad)) if len(r) else slice(0, h)
+    hx = slice(max(0, c[0] - pad), min(w, c[-1] + 1 + pad)) if len(c) else slice(0, w)
+    bw, bh = hx.stop - hx.start, hy.stop - hy.start
+    gx = np.arange(0, bw, step) + 0.5 * step
+    gy = np.arange(0, bh, step) + 0.5 * step
+    xx, yy = np.meshgrid(gx + hx.start, gy + hy.start)
     n_grid, on_grid = _normals(analysis, np.stack([xx.ravel(), yy.ravel()], axis=1))
     n_grid = n_grid.reshape(len(gy), len(gx), 3).astype(np.float32)
     n_grid[~on_grid.reshape(len(gy), len(gx))] = 0
-    normals = cv2.resize(n_grid, (w, h), interpolation=cv2.INTER_LINEAR)
-    skull = cv2.resize(on_grid.reshape(len(gy), len(gx)).astype(np.float32), (w, h),
-                       interpolation=cv2.INTER_LINEAR) > 0.5
+    normals = np.zeros((h, w, 3), np.float32)
+    normals[hy, hx] = cv2.resize(n_grid, (bw, bh), interpolation=cv2.INTER_LINEAR)
+    skull = np.zeros((h, w), bool)
+    skull[hy, hx] = cv2.resize(on_grid.reshape(len(gy), len(gx)).astype(np.float32), (bw, bh),
+                               interpolation=cv2.INTER_LINEAR) > 0.5
 
     brow_y = min(pts[list(IDX_LEFT_BROW_UPPER), 1].min(), pts[list(IDX_RIGHT_BROW_UPPER), 1].min())
     rows = np.arange(h)[:, None]
@@ -211,12 +269,15 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
     # between the brows' band and the mesh's top
     band = skull & (rows < brow_y - 0.04 * (pts[FACE_OVAL[18], 1] - brow_y)) & ~scalp & ~m.background
     if band.any():
-        lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
+        r, c = np.nonzero(band.any(axis=1))[0], np.nonzero(band.any(axis=0))[0]
+        by = slice(max(0, r[0] - 1), r[-1] + 2)  # the band's box, 1 px margin for the closing
+        bx = slice(max(0, c[0] - 1), c[-1] + 2)
+        lab = cv2.cvtColor(np.ascontiguousarray(rgb[by, bx]), cv2.COLOR_RGB2Lab)
         ref = cv2.cvtColor(_encode(fore_colour.reshape(1, 1, 3)), cv2.COLOR_RGB2Lab)[0, 0]
-        far = np.linalg.norm(lab - ref, axis=2) > FRINGE_DELTA_E
-        fringe = band & far
+        far = ((lab - ref) ** 2).sum(axis=2) > FRINGE_DELTA_E**2
+        fringe = band[by, bx] & far
         fringe = cv2.morphologyEx(fringe.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool)
-        scalp |= fringe & band
+        scalp[by, bx] |= fringe & band[by, bx]
 
     ys, xs = np.nonzero(scalp)
     n = normals[ys, xs]
@@ -235,11 +296,9 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
     if volume.any():
         # fill the volume from the background around the head only: the skull is part of the hole too,
         # so no scalp or hair colour bleeds outwards
-        img8 = np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)
-        radius = max(3, int(round(2 * ppm)))
-        hole = (volume | skull & ~m.face & above_chin).astype(np.uint8)
-        filled = cv2.inpaint(img8, hole, radius, cv2.INPAINT_TELEA)
-        out[volume] = filled[volume].astype(np.float32) / 255.0
+        hole = volume | skull & ~m.face & above_chin
+        filled, box = _inpaint_background(rgb, hole, volume, ppm)
+        out[box][volume[box]] = filled[volume[box]]
 
     # feather the seam between what changed and what did not
     changed = (scalp | volume).astype(np.float32)

@@ -78,3 +78,50 @@ def test_large_photo_is_modelled_at_work_resolution_and_scaled_up(astronaut_rgb)
     lab_in = cv2.cvtColor(big.rgb, cv2.COLOR_RGB2Lab)
     skin = np.median(lab_in[a.masks.skin & a.masks.face], axis=0)
     assert np.linalg.norm(np.median(lab_out[removed & masks.skin], axis=0) - skin) < 10
+    _assert_volume_filled_with_background(big.rgb, out, a.masks, masks)  # filled coarse, scaled up
+
+
+@pytest.mark.parametrize("interp", ["linear", "nearest"])
+def test_box_upscale_equals_the_same_box_of_a_full_resize(interp) -> None:
+    """Scaling up only the changed box gives exactly the pixels a full-image resize gives there."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from smpstudio.render.shave import _upscale_box
+
+    flag = cv2.INTER_LINEAR if interp == "linear" else cv2.INTER_NEAREST
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.integers(3, 60), st.integers(3, 60), st.floats(1.0, 4.0), st.floats(1.0, 4.0), st.data())
+    def check(sh, sw, fy, fx, data):
+        h, w = max(sh, round(sh * fy)), max(sw, round(sw * fx))
+        small = np.random.default_rng(sh * 61 + sw).random((sh, sw, 3)).astype(np.float32)
+        if flag == cv2.INTER_NEAREST:
+            small = (small[..., 0] > 0.5).astype(np.uint8)
+        x0 = data.draw(st.integers(0, w - 1))
+        x1 = data.draw(st.integers(x0 + 1, w))
+        y0 = data.draw(st.integers(0, h - 1))
+        y1 = data.draw(st.integers(y0 + 1, h))
+        full = cv2.resize(small, (w, h), interpolation=flag)
+        box = _upscale_box(small, (w, h), (x0, y0, x1, y1), flag)
+        np.testing.assert_allclose(box, full[y0:y1, x0:x1], atol=1e-6)
+
+    check()
+
+
+def _assert_volume_filled_with_background(rgb_in, out, before, after) -> None:
+    volume = before.head & ~after.head
+    assert volume.sum() > 200
+    lab_out = cv2.cvtColor(out, cv2.COLOR_RGB2Lab)
+    lab_in = cv2.cvtColor(rgb_in, cv2.COLOR_RGB2Lab)
+    k = max(15, rgb_in.shape[0] // 35)
+    ring = cv2.dilate(before.head.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool) & ~before.head
+    background = np.median(lab_in[ring & before.background], axis=0)
+    hair = np.median(lab_in[volume], axis=0)
+    filled = np.median(lab_out[volume], axis=0)
+    assert np.linalg.norm(filled - background) < 0.5 * np.linalg.norm(hair - background)
+
+
+def test_removed_hair_volume_is_filled_with_the_background(astronaut_photo, astronaut_analysis, shaved):
+    """Where hair stood out beyond the skull, the fill continues the background beside it, not the hair."""
+    _assert_volume_filled_with_background(astronaut_photo.rgb, shaved[0], astronaut_analysis.masks, shaved[1])

@@ -21,16 +21,13 @@ def read_photo(path: Path | None) -> Photo:
 def write_png(path: Path, image: np.ndarray) -> None:
     """Write an RGB image (uint8, or float32 in [0, 1]) as PNG with no metadata.
 
-    Fast settings (sub filter, Huffman only): ~3x faster than the default at ~15 % larger files, which
-    matters for the many 12 MP images a preview writes.
+    Encoded by :func:`smpstudio.imaging.png.encode_png` (3x OpenCV's fastest settings, smaller files;
+    ``benchmarks/bench_png.py``), which matters for the many 12 MP images a preview writes.
     """
-    import cv2
+    from smpstudio.imaging.png import encode_png
 
     arr = image if image.dtype == np.uint8 else to_uint8(image)
-    params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB,
-              cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY]
-    if not cv2.imwrite(str(path), np.ascontiguousarray(arr[..., ::-1]), params):
-        raise OSError(f"could not write {path}")
+    path.write_bytes(encode_png(arr))
 
 
 def write_json(path: Path, data: Any) -> None:

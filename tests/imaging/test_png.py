@@ -32,17 +32,17 @@ def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(1, 70), st.integers(1, 70), st.booleans(), st.integers(0, 2**32 - 1), st.integers(1, 300))
-def test_any_image_round_trips_exactly(h, w, grey, seed, block_bytes):
+@given(st.integers(1, 70), st.integers(1, 70), st.booleans(), st.integers(0, 2**32 - 1), st.integers(1, 9))
+def test_any_image_round_trips_exactly(h, w, grey, seed, block_rows):
     rng = np.random.default_rng(seed)
     img = rng.integers(0, 256, (h, w) if grey else (h, w, 3), dtype=np.uint8)
     img[: h // 2] //= 7  # smooth and noisy parts
-    old = png.BLOCK_BYTES
-    png.BLOCK_BYTES = block_bytes  # many blocks: block boundaries must not change a row's filter
+    old = png.BLOCK_ROWS
+    png.BLOCK_ROWS = block_rows  # many blocks: block boundaries must not change a row's filter
     try:
         data = encode_png(img)
     finally:
-        png.BLOCK_BYTES = old
+        png.BLOCK_ROWS = old
     assert [k for k, _ in _chunks(data)] == [b"IHDR", b"IDAT", b"IEND"]  # no metadata of any kind
     pil = np.asarray(Image.open(io.BytesIO(data)))
     np.testing.assert_array_equal(pil, img)

@@ -125,21 +125,33 @@ class RankedPoints:
     Attributes
     ----------
     xy_mm : ndarray (N, 2) float64
-        Positions in mm, in insertion order.
+        Positions in mm, in row-major order of the final sampler grid (spatially coherent; insertion order
+        is ``step``).
     rank : ndarray (N,) float64
         Radius scale at insertion (>= 1); larger = earlier = kept at lower density.
     level : ndarray (N,) float64
-        Density (as a fraction of ``max_density_per_cm2``) from which on the point is selected:
-        ``q / rank**2`` for points of the levels, spread over ``(q, 1]`` (in insertion order) for the
-        points of the final saturation passes. ``q`` is the share of points that the levels place where
-        the density is full (measured on the set itself), which calibrates selection so that the
-        selected density equals the requested one.
+        Density, as a fraction of the point's base density ``base_density_per_cm2``, from which on the
+        point is selected: spread over ``(0, q]`` by rank for the points of the levels and over ``(q, 1]``
+        (in insertion order) for the points of the final saturation passes. ``q`` is the share of points
+        that the levels place (measured on the set itself), which calibrates selection so that the selected
+        density equals the requested one.
     q : float
     r_min_mm : float
-        Minimum distance at ``max_density_per_cm2`` (rank 1).
+        Minimum distance at ``max_density_per_cm2`` (rank 1, base density = maximum).
     max_density_per_cm2 : float
-        The density that rank 1 stands for.
+        The density that rank 1 stands for where the radius scale is 1.
     seed : int
+    base_density_per_cm2 : ndarray (N,) float64
+        The base density at each point: the target density, but at least ``min_base_density_per_cm2``.
+        The point's exclusion radius is ``rank * r_min * sqrt(max_density / base)`` (variable radius).
+    step : ndarray (N,) int64
+        Insertion step: a point keeps its radius from every point of an earlier step; points of one step
+        keep it from each other (their cells are farther apart than the largest radius).
+    min_base_density_per_cm2 : float
+        Below this density the radius stops growing (``max_density / max_radius_scale**2``); there the
+        target density is reached by selection (a lower level) instead.
+    density : DensityGrid or None
+        The field the set was placed for (base density at any position).
     """
 
     xy_mm: np.ndarray
@@ -149,13 +161,24 @@ class RankedPoints:
     r_min_mm: float
     max_density_per_cm2: float
     seed: int
+    base_density_per_cm2: np.ndarray
+    step: np.ndarray
+    min_base_density_per_cm2: float
+    density: DensityGrid | None = None
 
     def __len__(self) -> int:
         return int(self.rank.shape[0])
 
     def subset(self, keep: np.ndarray) -> RankedPoints:
         return RankedPoints(self.xy_mm[keep], self.rank[keep], self.level[keep], self.q, self.r_min_mm,
-                            self.max_density_per_cm2, self.seed)
+                            self.max_density_per_cm2, self.seed, self.base_density_per_cm2[keep], self.step[keep],
+                            self.min_base_density_per_cm2, self.density)
+
+    def base_at(self, xy_mm: np.ndarray) -> np.ndarray:
+        """Base density (dots/cm^2) at arbitrary positions (N, 2) mm."""
+        if self.density is None:
+            return np.full(np.asarray(xy_mm).reshape(-1, 2).shape[0], self.max_density_per_cm2)
+        return np.maximum(self.density.at(xy_mm), self.min_base_density_per_cm2)
 
 
 @numba.njit(cache=True, inline="always")
@@ -192,258 +215,244 @@ def _mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-# neighbour offsets within 2 cells, nearest first (most conflicts are found in the inner ring)
-_OFFSETS = np.array([(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1),
-                     (-2, 0), (2, 0), (0, -2), (0, 2), (-2, -1), (2, -1), (-2, 1), (2, 1),
-                     (-1, -2), (1, -2), (-1, 2), (1, 2), (-2, -2), (2, -2), (-2, 2), (2, 2)], dtype=np.int64)
+def _offset_table(k_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cell offsets within ``k_max`` cells, sorted by the smallest possible squared distance (in cells) between
+    a point of the centre cell and a point of the offset cell: a search stops at the first offset whose
+    cells lie beyond the radius, and conflicts are found early in the inner ring."""
+    r = np.arange(-k_max, k_max + 1)
+    dy, dx = (a.ravel() for a in np.meshgrid(r, r, indexing="ij"))
+    d2 = np.maximum(np.abs(dx) - 1, 0) ** 2 + np.maximum(np.abs(dy) - 1, 0) ** 2
+    order = np.lexsort((np.abs(dx) + np.abs(dy), d2))
+    return (np.ascontiguousarray(np.stack([dx[order], dy[order]], axis=1).astype(np.int64)),
+            d2[order].astype(np.float64))
 
 
 @numba.njit(cache=True, inline="always")
-def _free(cell_x: np.ndarray, cell_y: np.ndarray, ncx: int, ncy: int, cx: int, cy: int,
-          px: float, py: float, rr: float, offsets: np.ndarray) -> bool:
-    interior = cx >= 2 and cy >= 2 and cx < ncx - 2 and cy < ncy - 2
-    for k in range(offsets.shape[0]):
-        xx = cx + offsets[k, 0]
-        yy = cy + offsets[k, 1]
-        if not interior and (xx < 0 or xx >= ncx or yy < 0 or yy >= ncy):
+def _free(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, ncy: int, cx: int, cy: int,
+          px: float, py: float, rr: float, rr_cells: float, offs: np.ndarray, offd2: np.ndarray) -> bool:
+    for k in range(offs.shape[0]):
+        if offd2[k] >= rr_cells:  # this cell and all further ones lie beyond the radius
+            break
+        xx = cx + offs[k, 0]
+        yy = cy + offs[k, 1]
+        if xx < 0 or yy < 0 or xx >= ncx or yy >= ncy:
             continue
         c = yy * ncx + xx
-        qx = cell_x[c]
-        if qx == qx:  # not NaN: occupied
-            ex = qx - px
+        if cell_k[c] >= 0:
+            ex = cell_x[c] - px
             ey = cell_y[c] - py
             if ex * ex + ey * ey < rr:
                 return False
     return True
 
 
-@numba.njit(cache=True)
-def _cell_bounds(vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Min and max of the bilinear density over each grid cell (its four nodes bound it exactly)."""
-    ny, nx = vals.shape
-    lo = np.empty((max(ny - 1, 1), max(nx - 1, 1)))
-    hi = np.empty((max(ny - 1, 1), max(nx - 1, 1)))
-    for i in numba.prange(lo.shape[0]):
-        for j in range(lo.shape[1]):
-            i1 = min(i + 1, ny - 1)
-            j1 = min(j + 1, nx - 1)
-            a = vals[i, j]
-            b = vals[i, j1]
-            c = vals[i1, j]
-            d = vals[i1, j1]
-            lo[i, j] = min(min(a, b), min(c, d))
-            hi[i, j] = max(max(a, b), max(c, d))
-    return lo, hi
-
-
-@numba.njit(cache=True)
-def _mark_cells(cell_f: np.ndarray, ncx: int, ncy: int, a: float, s_hi: float, s_lo: float, lo_b: np.ndarray,
-                hi_b: np.ndarray, cell: float, d_max: float) -> None:
-    """Per cell and level: 2 = dead (the density is too low for rank s_hi anywhere in the cell), 1 = the
-    density admits rank s_lo everywhere in it (no lookup needed), 0 = look the density up per candidate.
-    Bounds come from the density grid cells the sampler cell overlaps (exact for bilinear fields)."""
-    gy, gx = lo_b.shape
-    for cy in numba.prange(ncy):
-        i0 = int(cy * a / cell)
-        i1 = int((cy + 1) * a / cell)
-        for cx in range(ncx):
-            c = cy * ncx + cx
-            j0 = int(cx * a / cell)
-            j1 = int((cx + 1) * a / cell)
-            hi = 0.0
-            lo = np.inf
-            outside = i0 >= gy or j0 >= gx or i1 >= gy or j1 >= gx
-            for i in range(i0, min(i1, gy - 1) + 1):
-                for j in range(j0, min(j1, gx - 1) + 1):
-                    hi = max(hi, hi_b[i, j])
-                    lo = min(lo, lo_b[i, j])
-            if outside:
-                lo = 0.0
-            if hi * s_hi * s_hi < d_max:
-                cell_f[c] = 2
-            elif lo > 0 and lo * s_lo * s_lo >= d_max:
-                cell_f[c] = 1
-            else:
-                cell_f[c] = 0
-
-
 @numba.njit(cache=True, inline="always")
-def _phase_row(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o: np.ndarray, cell_f: np.ndarray,
-               ncx: int, cy: int, ox: int, a: float, s: float, rr: float, vals: np.ndarray, x0: float, y0: float,
-               cell: float, width: float, height: float, d_max: float, key: np.uint64, tries: int, step: int,
-               offsets: np.ndarray, ncy: int) -> None:
-    for cx in range(ox, ncx, 3):
+def _row(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, ncy: int, cy: int, x_first: int,
+         x_end: int, stride: int, a: float, s: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
+         cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, key: np.uint64,
+         tries: int, step: int, offs: np.ndarray, offd2: np.ndarray) -> None:
+    """One candidate (or ``tries``) in every empty cell ``x_first, x_first + stride, ... < x_end`` of row cy."""
+    ss = s * s
+    rr_full = ss * r_min * r_min
+    inv_a2 = 1.0 / (a * a)
+    for cx in range(x_first, x_end, stride):
         c = cy * ncx + cx
-        if cell_x[c] == cell_x[c] or cell_f[c] == 2:  # occupied, or dead for this level
+        if cell_k[c] >= 0:  # occupied
             continue
-        check = cell_f[c] == 0
         ck = key ^ (np.uint64(c) * np.uint64(0xD1B54A32D192ED03))
         for t in range(tries):
-            z = _mix(ck ^ _mix(np.uint64(t)))
+            z = _mix(ck + np.uint64(t) * np.uint64(0x9E3779B97F4A7C15))
             px = (cx + float(z >> np.uint64(40)) * (1.0 / 16777216.0)) * a
             py = (cy + float((z >> np.uint64(16)) & np.uint64(0xFFFFFF)) * (1.0 / 16777216.0)) * a
             if px > width or py > height:
                 continue
-            if check:
-                dens = _lookup(vals, x0, y0, cell, px + x0, py + y0)
-                if dens * s * s < d_max:  # rank s below the local threshold: never selected
-                    continue
-            if _free(cell_x, cell_y, ncx, ncy, cx, cy, px, py, rr, offsets):
+            n = _lookup(vals, x0, y0, cell, px + x0, py + y0)
+            if n <= 0.0:
+                continue
+            b = max(n, b_min)
+            if n * ss < prune * b:  # rank s below the local threshold: never selected
+                continue
+            # where the radius is g = sqrt(d_max / b) times larger, throw 1/g^2 of the candidates, so that
+            # every region sees the same number of candidates per disc area (a scaled copy of full density)
+            if b < d_max and float(z & np.uint64(0xFFFF)) * (1.0 / 65536.0) * d_max >= b:
+                continue
+            rr = rr_full * (d_max / b)
+            if _free(cell_x, cell_y, cell_k, ncx, ncy, cx, cy, px, py, rr, rr * inv_a2, offs, offd2):
                 cell_x[c] = px
                 cell_y[c] = py
-                cell_s[c] = s
-                cell_o[c] = step
+                cell_k[c] = step
                 break
 
 
+@numba.njit(cache=True)
+def _tile(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, ncy: int, t: int, colour: int,
+          off_x: int, off_y: int, tile: int, stride: int, st0: int, n_sub: int, oxs: np.ndarray, oys: np.ndarray,
+          ss: np.ndarray, keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
+          cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, tries: int,
+          offs: np.ndarray, offd2: np.ndarray) -> None:
+    """Tile number ``t`` of a colour: its sub-phases (cells ``stride`` apart) one after the other."""
+    ntx = (ncx + off_x + tile - 1) // tile
+    ntx_c = (ntx - colour % 2 + 1) // 2
+    ix = 2 * (t % ntx_c) + colour % 2
+    iy = 2 * (t // ntx_c) + colour // 2
+    tx0 = ix * tile - off_x
+    ty0 = iy * tile - off_y
+    x_end = min(tx0 + tile, ncx)
+    y_end = min(ty0 + tile, ncy)
+    for k in range(st0, st0 + n_sub):
+        x_first = tx0 + oxs[k]
+        y_first = ty0 + oys[k]
+        if x_first < 0:
+            x_first += ((-x_first + stride - 1) // stride) * stride
+        if y_first < 0:
+            y_first += ((-y_first + stride - 1) // stride) * stride
+        for cy in range(y_first, y_end, stride):
+            _row(cell_x, cell_y, cell_k, ncx, ncy, cy, x_first, x_end, stride, a, ss[k], r_min, vals, x0, y0, cell,
+                 width, height, d_max, b_min, prune, keys[k], tries, k, offs, offd2)
+
+
+@numba.njit(cache=True, inline="always")
+def _n_tiles(ncx: int, ncy: int, off_x: int, off_y: int, tile: int, colour: int) -> int:
+    ntx = (ncx + off_x + tile - 1) // tile
+    nty = (ncy + off_y + tile - 1) // tile
+    return ((ntx - colour % 2 + 1) // 2) * ((nty - colour // 2 + 1) // 2)
+
+
 @numba.njit(cache=True, parallel=True)
-def _phase(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o: np.ndarray, cell_f: np.ndarray,
-           ncx: int, ncy: int, ox: int, oy: int,
-           a: float, s: float, r_min: float, vals: np.ndarray, x0: float, y0: float, cell: float,
-           width: float, height: float, d_max: float, key: np.uint64, tries: int, step: int,
-           offsets: np.ndarray) -> None:
-    """One phase over a large grid: its rows (3 apart) in parallel."""
-    rr = (s * r_min) * (s * r_min)
-    n_rows = (ncy - oy + 2) // 3
-    for ri in numba.prange(n_rows):
-        _phase_row(cell_x, cell_y, cell_s, cell_o, cell_f, ncx, oy + 3 * ri, ox, a, s, rr, vals, x0, y0, cell,
-                   width, height, d_max, key, tries, step, offsets, ncy)
+def _passes_parallel(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, ncy: int, p0: int, p1: int,
+                     pass_off: np.ndarray, tile: int, stride: int, n_sub: int, oxs: np.ndarray, oys: np.ndarray,
+                     ss: np.ndarray, keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
+                     cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, tries: int,
+                     offs: np.ndarray, offd2: np.ndarray) -> None:
+    """Passes ``p0 .. p1 - 1``: per pass four colours of tiles; the tiles of one colour lie a tile apart
+    (farther than any radius), so they run in parallel, and each tile runs its sub-phases in order."""
+    for p in range(p0, p1):
+        for colour in range(4):
+            st0 = (p * 4 + colour) * n_sub
+            m = _n_tiles(ncx, ncy, pass_off[p, 0], pass_off[p, 1], tile, colour)
+            for t in numba.prange(m):
+                _tile(cell_x, cell_y, cell_k, ncx, ncy, t, colour, pass_off[p, 0], pass_off[p, 1], tile, stride, st0,
+                      n_sub, oxs, oys, ss, keys, a, r_min, vals, x0, y0, cell, width, height, d_max, b_min, prune,
+                      tries, offs, offd2)
 
 
 @numba.njit(cache=True)
-def _phases_serial(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o: np.ndarray,
-                   cell_f: np.ndarray, ncx: int, ncy: int, oxs: np.ndarray, oys: np.ndarray, ss: np.ndarray,
-                   keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float, cell: float,
-                   width: float, height: float, d_max: float, tries: int, offsets: np.ndarray) -> None:
-    """All phases of a level on a small grid, in one call (the same result as :func:`_phase` per phase)."""
-    for k in range(ss.shape[0]):
-        s = ss[k]
-        rr = (s * r_min) * (s * r_min)
-        oy = oys[k]
-        for cy in range(oy, ncy, 3):
-            _phase_row(cell_x, cell_y, cell_s, cell_o, cell_f, ncx, cy, oxs[k], a, s, rr, vals, x0, y0, cell,
-                       width, height, d_max, keys[k], tries, k, offsets, ncy)
+def _passes_serial(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, ncy: int, p0: int, p1: int,
+                   pass_off: np.ndarray, tile: int, stride: int, n_sub: int, oxs: np.ndarray, oys: np.ndarray,
+                   ss: np.ndarray, keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
+                   cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, tries: int,
+                   offs: np.ndarray, offd2: np.ndarray) -> None:
+    """The same as :func:`_passes_parallel`, one tile after the other (no parallel launch on small grids)."""
+    for p in range(p0, p1):
+        for colour in range(4):
+            st0 = (p * 4 + colour) * n_sub
+            m = _n_tiles(ncx, ncy, pass_off[p, 0], pass_off[p, 1], tile, colour)
+            for t in range(m):
+                _tile(cell_x, cell_y, cell_k, ncx, ncy, t, colour, pass_off[p, 0], pass_off[p, 1], tile, stride, st0,
+                      n_sub, oxs, oys, ss, keys, a, r_min, vals, x0, y0, cell, width, height, d_max, b_min, prune,
+                      tries, offs, offd2)
 
 
-# grids with fewer cells run their phases serially: on the 2-core machines measured, a parallel launch per
-# phase cost more than it saved up to ~1M dots (3.3M cells); the parallel path stays for larger patterns
+# grids with fewer cells run their passes serially (the same result as the parallel tiles)
 SERIAL_CELLS = 10_000_000
+# tile side in sub-phase strides: the tiles' cells stay in cache while their sub-phases run
+TILE_STRIDES = 4
 
 
 @numba.njit(cache=True)
-def _level_grid(xs: np.ndarray, ys: np.ndarray, n: int, a: float, ncx: int, ncy: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _regrid(old_x: np.ndarray, old_y: np.ndarray, old_k: np.ndarray, a: float, ncx: int, ncy: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The next level's grid (finer cells) holding the points placed so far. Every point stands at least
+    the previous level's smallest radius (> this level's cell diagonal) from the others: one per cell."""
     m = ncx * ncy
     cell_x = np.empty(m)
     cell_y = np.empty(m)
-    cell_s = np.empty(m)
-    for c in numba.prange(m):
-        cell_x[c] = np.nan
-        cell_y[c] = np.nan
-        cell_s[c] = 0.0
-    # every existing point is at least s_lo * r_min = sqrt(2) a from the others: one per cell, no races
-    for k in numba.prange(n):
-        cx = min(int(xs[k] / a), ncx - 1)
-        cy = min(int(ys[k] / a), ncy - 1)
-        c = cy * ncx + cx
-        cell_x[c] = xs[k]
-        cell_y[c] = ys[k]
-        cell_s[c] = -1.0  # old point
-    return cell_x, cell_y, cell_s
+    cell_k = np.full(m, -1, dtype=np.int32)
+    for c in range(old_k.shape[0]):
+        k = old_k[c]
+        if k >= 0:
+            x = old_x[c]
+            y = old_y[c]
+            cc = min(int(y / a), ncy - 1) * ncx + min(int(x / a), ncx - 1)
+            cell_x[cc] = x
+            cell_y[cc] = y
+            cell_k[cc] = k
+    return cell_x, cell_y, cell_k
 
 
 @numba.njit(cache=True)
-def _collect(cell_x: np.ndarray, cell_y: np.ndarray, cell_s: np.ndarray, cell_o: np.ndarray, xs: np.ndarray,
-             ys: np.ndarray, rk: np.ndarray, st: np.ndarray, n: int
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Append the level's new points in insertion-step order (rank descending), then cell order."""
-    m = cell_x.shape[0]
-    n_new = 0
-    for c in range(m):
-        if cell_s[c] > 0.0:
-            n_new += 1
-    if n + n_new > xs.shape[0]:
-        cap = max(2 * xs.shape[0], n + n_new)
-        xs2 = np.empty(cap)
-        ys2 = np.empty(cap)
-        rk2 = np.empty(cap)
-        st2 = np.empty(cap, dtype=np.int64)
-        xs2[:n] = xs[:n]
-        ys2[:n] = ys[:n]
-        rk2[:n] = rk[:n]
-        st2[:n] = st[:n]
-        xs, ys, rk, st = xs2, ys2, rk2, st2
-    # stable counting sort of the new points by insertion step
-    n_steps = 0
-    for c in range(m):
-        if cell_s[c] > 0.0 and cell_o[c] + 1 > n_steps:
-            n_steps = cell_o[c] + 1
-    start = np.zeros(n_steps + 1, dtype=np.int64)
-    for c in range(m):
-        if cell_s[c] > 0.0:
-            start[cell_o[c] + 1] += 1
-    for k in range(n_steps):
-        start[k + 1] += start[k]
-    idx = np.empty(n_new, dtype=np.int64)
-    for c in range(m):
-        if cell_s[c] > 0.0:
-            idx[start[cell_o[c]]] = c
-            start[cell_o[c]] += 1
-    for j in range(n_new):
-        c = idx[j]
-        xs[n] = cell_x[c]
-        ys[n] = cell_y[c]
-        rk[n] = cell_s[c]
-        st[n] = cell_o[c]
-        n += 1
-    return xs, ys, rk, st, n
+def _emit(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, x0: float, y0: float
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The points of the final grid in row-major cell order (spatially coherent for later look-ups)."""
+    n = 0
+    for c in range(cell_k.shape[0]):
+        if cell_k[c] >= 0:
+            n += 1
+    xs = np.empty(n)
+    ys = np.empty(n)
+    ks = np.empty(n, dtype=np.int64)
+    j = 0
+    for c in range(cell_k.shape[0]):
+        if cell_k[c] >= 0:
+            xs[j] = cell_x[c] + x0
+            ys[j] = cell_y[c] + y0
+            ks[j] = cell_k[c]
+            j += 1
+    return xs, ys, ks
 
 
 def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, width: float, height: float,
-                       d_max: float, r_min: float, levels: np.ndarray, passes_per_level: int,
-                       saturation_passes: int, seed: int, tries: int
+                       d_max: float, b_min: float, prune: float, r_min: float, levels: np.ndarray,
+                       passes_per_level: int, saturation_passes: int, seed: int, tries: int
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    lo_b, hi_b = _cell_bounds(vals)
-    cap = int(1.2 * width * height / (r_min * r_min)) + 64
-    xs = np.empty(cap)
-    ys = np.empty(cap)
-    rk = np.empty(cap)
-    st = np.empty(cap, dtype=np.int64)
-    n = 0
     n_lv = levels.shape[0]
-    for lv in range(n_lv):
-        s_hi = levels[lv]
-        s_lo = levels[lv + 1] if lv + 1 < n_lv else s_hi
-        n_pass = passes_per_level if lv + 1 < n_lv else saturation_passes
+    g_max = math.sqrt(d_max / b_min)
+    # largest radius, in cells of its level's grid: s_hi * g_max * r_min / (s_lo * r_min / sqrt(2))
+    ratio = max(float(levels[i] / levels[i + 1]) for i in range(n_lv - 1))
+    k_max = int(math.ceil(ratio * g_max * math.sqrt(2.0) - 1e-9))
+    stride = k_max + 1  # cells of one sub-phase lie farther apart than any radius
+    tile = TILE_STRIDES * stride  # tiles of one colour lie a tile apart
+    offs, offd2 = _offset_table(k_max)
+    n_sub = stride * stride
+    # steps: (level, pass, colour, sub-phase); within a pass every colour sweeps the radius from s_hi to s_lo
+    ss: list[float] = []
+    sub: list[int] = []
+    offsets: list[tuple[int, int]] = []
+    plan = []
+    for lv in range(n_lv - 1):
+        s_hi, s_lo = float(levels[lv]), float(levels[lv + 1])
+        p0 = len(offsets)
+        n_pass = passes_per_level + (saturation_passes if lv == n_lv - 2 else 0)
+        for p in range(n_pass):
+            offsets.append((int(rng.integers(tile)), int(rng.integers(tile))))
+            for _ in range(4):
+                perm = rng.permutation(n_sub)
+                sub.extend(int(v) for v in perm)
+                if p < passes_per_level:
+                    ss.extend(s_hi * math.exp(math.log(s_lo / s_hi) * (p * n_sub + k) / (passes_per_level * n_sub))
+                              for k in range(n_sub))
+                else:  # saturation at rank 1, on the last level's grid
+                    ss.extend([1.0] * n_sub)
+        plan.append((s_lo, p0, len(offsets)))
+    ss_a = np.array(ss)
+    sub_a = np.array(sub, dtype=np.int64)
+    oys_a, oxs_a = sub_a // stride, sub_a % stride
+    pass_off = np.array(offsets, dtype=np.int64).reshape(-1, 2)
+    keys = rng.integers(0, 2**63, size=len(ss), dtype=np.int64).astype(np.uint64)
+    cell_x = np.empty(0)
+    cell_y = np.empty(0)
+    cell_k = np.empty(0, dtype=np.int32)
+    for s_lo, p0, p1 in plan:
         a = s_lo * r_min / math.sqrt(2.0)
         ncx = int(width / a) + 1
         ncy = int(height / a) + 1
-        cell_x, cell_y, cell_s = _level_grid(xs, ys, n, a, ncx, ncy)
-        cell_f = np.empty(ncx * ncy, dtype=np.int8)
-        cell_o = np.zeros(ncx * ncy, dtype=np.int64)
-        _mark_cells(cell_f, ncx, ncy, a, s_hi, s_lo, lo_b, hi_b, cell, d_max)
-        steps = n_pass * 9
-        oxs = np.empty(steps, dtype=np.int64)
-        oys = np.empty(steps, dtype=np.int64)
-        ss = np.empty(steps)
-        keys = np.empty(steps, dtype=np.uint64)
-        for p in range(n_pass):
-            phases = rng.permutation(9)
-            for k in range(9):
-                j = p * 9 + k
-                ss[j] = s_hi * math.exp(math.log(s_lo / s_hi) * j / steps)
-                keys[j] = np.uint64(rng.integers(0, 2**63))
-                oys[j], oxs[j] = divmod(int(phases[k]), 3)
-        if ncx * ncy < SERIAL_CELLS:
-            _phases_serial(cell_x, cell_y, cell_s, cell_o, cell_f, ncx, ncy, oxs, oys, ss, keys, a, r_min, vals,
-                           x0, y0, cell, width, height, d_max, tries, _OFFSETS)
-        else:
-            for j in range(steps):
-                _phase(cell_x, cell_y, cell_s, cell_o, cell_f, ncx, ncy, int(oxs[j]), int(oys[j]), a, float(ss[j]),
-                       r_min, vals, x0, y0, cell, width, height, d_max, keys[j], tries, j, _OFFSETS)
-        xs, ys, rk, st, n = _collect(cell_x, cell_y, cell_s, cell_o, xs, ys, rk, st, n)
-    return xs[:n] + x0, ys[:n] + y0, rk[:n], st[:n]
+        cell_x, cell_y, cell_k = _regrid(cell_x, cell_y, cell_k, a, ncx, ncy)
+        run = _passes_serial if ncx * ncy < SERIAL_CELLS else _passes_parallel
+        run(cell_x, cell_y, cell_k, ncx, ncy, p0, p1, pass_off, tile, stride, n_sub, oxs_a, oys_a, ss_a, keys, a,
+            r_min, vals, x0, y0, cell, width, height, d_max, b_min, prune, tries, offs, offd2)
+    xs, ys, ks = _emit(cell_x, cell_y, cell_k, x0, y0)
+    return xs, ys, ss_a[ks], ks
 
 
 def ranked_blue_noise(
@@ -456,6 +465,7 @@ def ranked_blue_noise(
     passes_per_level: int = 1,
     saturation_passes: int = 4,
     tries: int = 1,
+    max_radius_scale: float = 2.0,
 ) -> RankedPoints:
     """Place a ranked blue-noise point set whose top-ranked subset follows ``density``.
 
@@ -468,11 +478,19 @@ def ranked_blue_noise(
     max_density_per_cm2 : float, optional
         Density of rank 1 (default: the grid's maximum). Sessions select lower densities by rank.
     max_rank : float
-        Highest rank (radius scale); densities below ``max_density / max_rank**2`` get no points.
+        Highest rank (radius scale); a selection keeps at least ``q / max_rank**2`` of the base density.
     level_ratio : float
-        Radius ratio of one level (1 < ratio <= 1.4: cells of one phase then never conflict).
+        Largest radius ratio of one level (1 < ratio <= 1.4).
+    passes_per_level : int
+        Passes (one candidate per empty cell each) per level.
     saturation_passes : int
         Passes at the final radius that fill the remaining gaps.
+    tries : int
+        Candidates per empty cell and pass.
+    max_radius_scale : float
+        Variable radius: the exclusion radius follows the local density, ``r_min * sqrt(max_density / n)``,
+        down to densities of ``max_density / max_radius_scale**2``, so that lower-density regions are as
+        even as full density (1 = one radius everywhere, lower densities by selection only).
 
     Returns
     -------
@@ -482,30 +500,40 @@ def ranked_blue_noise(
         raise ValueError("level_ratio must be in (1, 1.4]")
     if max_rank < 1.0:
         raise ValueError("max_rank must be >= 1")
+    if not (1.0 <= max_radius_scale <= 4.0):
+        raise ValueError("max_radius_scale must be in [1, 4]")
     vals = np.ascontiguousarray(density.values, dtype=np.float64)
     if not np.all(np.isfinite(vals)) or np.any(vals < 0):
         raise ValueError("density must be finite and non-negative")
     d_max = float(max_density_per_cm2 if max_density_per_cm2 is not None else vals.max())
     if d_max <= 0:
-        return RankedPoints(np.empty((0, 2)), np.empty(0), np.empty(0), Q_DEFAULT, float("inf"), 0.0, seed)
+        return RankedPoints(np.empty((0, 2)), np.empty(0), np.empty(0), Q_DEFAULT, float("inf"), 0.0, int(seed),
+                            np.empty(0), np.empty(0, dtype=np.int64), 0.0, density)
     if vals.max() > d_max * (1 + 1e-9):
         raise ValueError("max_density_per_cm2 is below the field's maximum")
     r_min = float(min_distance_mm(d_max))
-    n_lv = max(2, int(math.ceil(math.log(max_rank) / math.log(level_ratio))) + 1)
+    b_min = d_max / max_radius_scale**2
+    n_lv = max(2, int(math.ceil(math.log(max_rank) / math.log(level_ratio) - 1e-9)) + 1)
     levels = np.exp(np.linspace(math.log(max_rank), 0.0, n_lv))  # last level = saturation at rank 1
     xs, ys, rk, steps = _ranked_dart_throw(vals, float(density.x0_mm), float(density.y0_mm), float(density.cell_mm),
-                                    float(density.width_mm), float(density.height_mm), d_max * PRUNE_Q, r_min, levels,
-                                    int(passes_per_level), int(saturation_passes), int(seed), int(tries))
+                                           float(density.width_mm), float(density.height_mm), d_max, b_min, PRUNE_Q,
+                                           r_min, levels, int(passes_per_level), int(saturation_passes), int(seed),
+                                           int(tries))
     xy = np.stack([xs, ys], axis=1)
+    n_at = density.at(xy)
+    base = np.maximum(n_at, b_min)
     sat = rk <= 1.0
-    full = density.at(xy) >= d_max * (1 - 1e-9)
-    n_full = int(full.sum())
-    q = float((full & ~sat).sum() / n_full) if n_full >= 200 else Q_DEFAULT
-    # level of the ranked points: where the density is full, the share of those points whose rank is at
-    # least theirs (an empirical calibration: selecting a fraction f there keeps f of the points); the
-    # same rank -> level map applies everywhere. Without a full-density region: q / rank^2.
-    if n_full >= 200 and (full & ~sat).any():
-        lv_ranks, lv_levels = _rank_level_map(rk[full & ~sat], n_full)
+    # calibration on the points whose radius follows the density (there, a selection of a fraction f of the
+    # base density keeps f of the points: every such region is a scaled copy of full density)
+    calib = n_at >= b_min * (1 - 1e-9)
+    n_cal = int(calib.sum())
+    ranked_cal = calib & ~sat
+    q = float(ranked_cal.sum() / n_cal) if n_cal >= 200 else Q_DEFAULT
+    # level of the ranked points: the share of calibration points whose rank is at least theirs (an
+    # empirical calibration: selecting a fraction f keeps f of the points); the same rank -> level map
+    # applies everywhere. Without calibration points: q / rank^2.
+    if n_cal >= 200 and ranked_cal.any():
+        lv_ranks, lv_levels = _rank_level_map(rk[ranked_cal], n_cal)
         level = np.interp(-rk, -lv_ranks, lv_levels, left=float(lv_levels[0]), right=q)
         # points of one insertion step share a rank: spread their levels over the step's share (any subset
         # of a step keeps the step's minimum distance), so the selected density follows the request
@@ -525,7 +553,7 @@ def ranked_blue_noise(
         lv = np.empty(n_sat)
         lv[order] = q + (1.0 - q) * (np.arange(1, n_sat + 1)) / n_sat
         level[sat] = lv
-    return RankedPoints(xy, rk, level, q, r_min, d_max, int(seed))
+    return RankedPoints(xy, rk, level, q, r_min, d_max, int(seed), base, steps, b_min, density)
 
 
 def _rank_level_map(ranks: np.ndarray, n_full: int) -> tuple[np.ndarray, np.ndarray]:
@@ -540,30 +568,49 @@ def _rank_level_map(ranks: np.ndarray, n_full: int) -> tuple[np.ndarray, np.ndar
 def select(points: RankedPoints, density_per_cm2: np.ndarray) -> np.ndarray:
     """Boolean mask of the points kept at a (per-point) target density.
 
-    A point is kept when the requested density reaches its level. Densities that grow from one
-    session to the next select nested sets (each a superset of the previous one).
+    A point is kept when the requested density reaches its level times its base density. Densities that
+    grow from one session to the next select nested sets (each a superset of the previous one).
 
     Parameters
     ----------
     points : RankedPoints
     density_per_cm2 : ndarray (N,)
-        Target density at each point (e.g. ``grid.at(points.xy_mm)``), at most the set's maximum.
+        Target density at each point (e.g. ``grid.at(points.xy_mm)``), at most the set's density there.
     """
     n = np.asarray(density_per_cm2, dtype=np.float64)
-    return (n > 0) & (points.level * points.max_density_per_cm2 <= n * (1 + 1e-12))
+    return (n > 0) & (points.level * points.base_density_per_cm2 <= n * (1 + 1e-12))
 
 
-def local_min_distance_mm(points: RankedPoints, density_per_cm2: np.ndarray) -> np.ndarray:
+def local_min_distance_mm(points: RankedPoints, density_per_cm2: np.ndarray,
+                          xy_mm: np.ndarray | None = None) -> np.ndarray:
     """The minimum distance (mm) the selection at a density keeps around each point.
 
-    A selected point of rank ``s`` is at least ``s * r_min`` from every point inserted before it; the
-    selection at density ``n`` keeps only the points whose level is at most ``n / D_max``, whose ranks
-    are at least the smallest rank among those levels.
+    A selected point of rank ``s`` is at least ``s * r_min * sqrt(max_density / base)`` from every point
+    inserted before it (``base``: its base density); the selection at density ``n`` keeps only the points
+    whose level is at most ``n / base``, whose ranks are at least the smallest rank among those levels.
+
+    Parameters
+    ----------
+    points : RankedPoints
+    density_per_cm2 : ndarray
+        Selected density at each position.
+    xy_mm : ndarray (M, 2), optional
+        The positions (any, e.g. detected dots). Without it, ``density_per_cm2`` is taken at the points
+        themselves when it has one value per point, else at full base density (a lower bound where the
+        base density is lower, exact up to the level calibration).
     """
-    f = np.maximum(np.asarray(density_per_cm2, dtype=np.float64), 1e-12) / points.max_density_per_cm2
+    n = np.asarray(density_per_cm2, dtype=np.float64)
+    if xy_mm is not None:
+        base = points.base_at(xy_mm)
+    elif n.shape == (len(points),):
+        base = points.base_density_per_cm2
+    else:
+        base = np.full(n.shape, points.max_density_per_cm2)
+    f = np.maximum(n, 1e-12) / base
+    scale = np.sqrt(points.max_density_per_cm2 / base)
     ranked = points.rank > 1.0
     if not ranked.any():
-        return np.full(f.shape, points.r_min_mm)
+        return points.r_min_mm * scale * np.ones(f.shape)
     lv = points.level[ranked]
     rk = points.rank[ranked]
     order = np.argsort(lv, kind="stable")
@@ -572,7 +619,7 @@ def local_min_distance_mm(points: RankedPoints, density_per_cm2: np.ndarray) -> 
     idx = np.searchsorted(lv_sorted, f, side="right") - 1
     s = np.where(idx >= 0, min_rank[np.clip(idx, 0, None)], rk.max())
     s = np.where(f >= points.q, 1.0, s)
-    return points.r_min_mm * np.maximum(s, 1.0)
+    return points.r_min_mm * np.maximum(s, 1.0) * scale
 
 
 def nn_distances_mm(xy_mm: np.ndarray) -> np.ndarray:

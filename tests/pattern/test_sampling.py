@@ -24,7 +24,7 @@ def _interior(xy: np.ndarray, w: float, h: float, m: float = 3.0) -> np.ndarray:
 
 
 def _earlier_violations(xy: np.ndarray, order: np.ndarray, dmin: np.ndarray) -> int:
-    """Count points closer than their own minimum distance to a point inserted before them."""
+    """Count points closer than their own minimum distance to a point inserted before them (an earlier step)."""
     tree = cKDTree(xy)
     bad = 0
     for i, nbrs in enumerate(tree.query_ball_point(xy, dmin * (1 - 1e-9))):
@@ -98,19 +98,19 @@ def test_layered_sessions_nest_and_keep_distance(seed: int, coarse: list[float],
     if len(pts) == 0:
         return
     base = g.at(pts.xy_mm)
-    order = np.arange(len(pts))
+    order = pts.step
     prev = np.zeros(len(pts), dtype=bool)
     for f in sorted(fractions):
         keep = select(pts, base * f)
         assert np.all(keep[prev]), "a dot of an earlier session disappeared"
-        dmin = local_min_distance_mm(pts, base[keep] * f)
+        dmin = local_min_distance_mm(pts, base[keep] * f, xy_mm=pts.xy_mm[keep])
         assert _earlier_violations(pts.xy_mm[keep], order[keep], dmin) == 0
         # new dots of this session keep the minimum distance from every earlier session's dot (the smaller
         # of the two dots' local minimum distances, which differ only where the density changes)
         new = keep & ~prev
         if prev.any() and new.any():
-            r_new = local_min_distance_mm(pts, base[new] * f)
-            r_old = local_min_distance_mm(pts, base[prev] * f)
+            r_new = local_min_distance_mm(pts, base[new] * f, xy_mm=pts.xy_mm[new])
+            r_old = local_min_distance_mm(pts, base[prev] * f, xy_mm=pts.xy_mm[prev])
             old_tree = cKDTree(pts.xy_mm[prev])
             for p, r, near in zip(pts.xy_mm[new], r_new, old_tree.query_ball_point(pts.xy_mm[new], r_new),
                                   strict=True):

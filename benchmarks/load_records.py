@@ -5,15 +5,26 @@ Starts a real server (``smp serve`` code path, one uvicorn process) on a fresh d
 sessions, client list, reminders) and writes (session with zones, client update, new client), each
 audited as in production. Prints throughput, p50/p99 latency of reads and writes and the error count,
 for SQLite and (with ``--postgres-url`` or SMP_TEST_POSTGRES_URL) PostgreSQL, and the PostgreSQL /
-SQLite throughput ratio. The load generator shares the machine's cores with the server.
+SQLite throughput ratio.
 
-Run: ``python -m benchmarks.load_records --duration 60`` (target on 2 cores: 0 errors, read p99 < 100 ms).
+Mix: 80 % reads, 20 % each of: a client record, its sessions (with zones), the client list (50), the
+clinic's reminders; 20 % writes: 50 % a new session with 3 zones, 30 % a client update, 20 % a new
+client. Every read of a client record writes an audit row too, so reads are database writes as well.
+
+The load generator shares the machine's cores with the server (and the database). It is a minimal
+HTTP/1.1 keep-alive client on asyncio streams (with uvloop when installed): httpx costs ~10x more CPU
+per request, which a real clinic's browsers would not take from the server machine. The output gives
+the CPU the server process and the generator used, and the load average, with every figure.
+
+Run: ``python -m benchmarks.load_records --duration 60`` (target on 2 cores: 0 errors, read p99 < 100 ms
+at a realistic think time).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import socket
@@ -47,6 +58,113 @@ class Stats:
     def error(self, kind: str) -> None:
         self.errors += 1
         self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+
+
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive client (one connection, one request at a time) for the load.
+
+    Sends ``Content-Length`` bodies and reads ``Content-Length`` or chunked answers in full; reconnects
+    after ``Connection: close`` or any error. Nothing else of HTTP is needed against our own server.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.headers: dict[str, str] = {}
+        self._r: asyncio.StreamReader | None = None
+        self._w: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: object = None) -> tuple[int, dict[str, str], bytes]:
+        if self._r is not None and self._r.at_eof():  # the server closed the idle connection (keep-alive timeout)
+            self.close()
+        reused = self._w is not None
+        try:
+            return await self._request(method, path, body)
+        except asyncio.IncompleteReadError as exc:
+            self.close()
+            if reused and not exc.partial:  # closed by the server just as we reused it: send again, as browsers do
+                return await self.request(method, path, body)
+            raise
+        except BaseException:
+            self.close()
+            raise
+
+    async def _request(self, method: str, path: str, body: object) -> tuple[int, dict[str, str], bytes]:
+        if self._w is None:
+            self._r, self._w = await asyncio.open_connection(self.host, self.port)
+        assert self._r is not None
+        data = b"" if body is None else json.dumps(body).encode()
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        head += [f"{k}: {v}" for k, v in self.headers.items()]
+        if body is not None:
+            head += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
+        self._w.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+        status_line, *lines = (await self._r.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(status_line.split(" ", 2)[1])
+        headers: dict[str, str] = {}
+        for line in lines:
+            if line:
+                k, v = line.split(":", 1)
+                k = k.strip().lower()
+                headers[k] = f"{headers[k]}, {v.strip()}" if k in headers else v.strip()
+        if "content-length" in headers:
+            payload = await self._r.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            parts = []
+            while size := int((await self._r.readuntil(b"\r\n")).split(b";")[0], 16):
+                parts.append(await self._r.readexactly(size + 2))
+            await self._r.readuntil(b"\r\n")
+            payload = b"".join(p[:-2] for p in parts)
+        else:
+            payload = b""
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, headers, payload
+
+    def close(self) -> None:
+        if self._w is not None:
+            self._w.close()
+        self._r = self._w = None
+
+
+def _cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by process ``pid`` and its live descendants (the server's
+    worker processes); Linux /proc, None elsewhere."""
+    try:
+        procs: dict[int, tuple[int, float]] = {}  # pid -> (parent, cpu s)
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # ended meanwhile
+                procs[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    except OSError:
+        return None
+    if pid not in procs:
+        return None
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += procs[p][1]
+        todo += [c for c, (parent, _) in procs.items() if parent == p]
+    return total
+
+
+def _run(coro):  # type: ignore[no-untyped-def]
+    """``asyncio.run`` on uvloop when it is installed (a lighter load generator), else on asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
+def _loadavg() -> str:
+    try:
+        return "/".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
 
 
 def _free_port() -> int:
@@ -93,72 +211,85 @@ def _start(data_dir: Path, url: str, port: int, workers: int) -> subprocess.Pope
 
 
 async def _drive(
-    base: str, emails: list[str], concurrency: int, duration_s: float, think_s: float
-) -> tuple[Stats, float]:
-    stats, client_ids, start = Stats(), [], asyncio.Event()
+    host: str, port: int, emails: list[str], concurrency: int, duration_s: float, think_s: float, server_pid: int
+) -> tuple[Stats, float, dict[str, float | None]]:
+    stats, start = Stats(), asyncio.Event()
+    client_ids: list[int] = []
     tasks = []
     holder = {"stop": float("inf"), "think_s": think_s}
 
     # sign everyone in first (argon2 is slow on purpose), then start the clock
     for i in range(concurrency):
-        tasks.append(asyncio.create_task(_user(base, emails[i % len(emails)], i, holder, stats, client_ids, start)))
+        tasks.append(
+            asyncio.create_task(_user(host, port, emails[i % len(emails)], i, holder, stats, client_ids, start))
+        )
     while len(client_ids) < concurrency:
         await asyncio.sleep(0.05)
-    t0 = time.monotonic()
+    t0, gen0, srv0 = time.monotonic(), time.process_time(), _cpu_s(server_pid)
     holder["stop"] = t0 + duration_s
     start.set()
     await asyncio.gather(*tasks)
-    return stats, time.monotonic() - t0
+    elapsed = time.monotonic() - t0
+    srv1 = _cpu_s(server_pid)
+    cpu = {
+        "generator_cpu": (time.process_time() - gen0) / elapsed,
+        "server_cpu": None if srv0 is None or srv1 is None else (srv1 - srv0) / elapsed,
+    }
+    return stats, elapsed, cpu
 
 
-async def _user(base, email, i, holder, stats, client_ids, start):  # type: ignore[no-untyped-def]
+async def _user(host, port, email, i, holder, stats, client_ids, start):  # type: ignore[no-untyped-def]
     """One simulated user: sign in, create a client of its own, then send requests until time is up."""
     rng = random.Random(i)
-    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
-        r = await c.post("/api/auth/login", json={"email": email, "password": PASSWORD})
-        r.raise_for_status()
-        c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-        r = await c.post("/api/clients", json={"first_name": f"U{i}", "last_name": "Load"})
-        client_ids.append(r.json()["id"])
+    c = RawHttp(host, port)
+    try:
+        status, headers, body = await c.request("POST", "/api/auth/login", {"email": email, "password": PASSWORD})
+        if status != 200:
+            raise SystemExit(f"sign-in failed: {status} {body[:200]!r}")
+        cookie = headers["set-cookie"].split("smp_session=", 1)[1].split(";", 1)[0]
+        c.headers = {"Cookie": f"smp_session={cookie}", "X-CSRF-Token": json.loads(body)["csrf_token"]}
+        status, _, body = await c.request("POST", "/api/clients", {"first_name": f"U{i}", "last_name": "Load"})
+        client_ids.append(json.loads(body)["id"])
         await start.wait()
         while time.monotonic() < holder["stop"]:
             await _one_request(c, rng, client_ids, stats)
             if holder["think_s"] > 0:  # a person reads the screen before the next click
                 pause = rng.expovariate(1.0 / holder["think_s"])
                 await asyncio.sleep(max(0.0, min(pause, holder["stop"] - time.monotonic())))
+    finally:
+        c.close()
 
 
-async def _one_request(c: httpx.AsyncClient, rng: random.Random, client_ids: list[int], stats: Stats) -> None:
+async def _one_request(c: RawHttp, rng: random.Random, client_ids: list[int], stats: Stats) -> None:
     cid = rng.choice(client_ids)
+    body: object = None
     if rng.random() < 0.8:
-        kind = "read"
+        kind, method = "read", "GET"
         url = rng.choice(
             [f"/api/clients/{cid}", f"/api/clients/{cid}/sessions", "/api/clients?limit=50", "/api/reminders"]
         )
-        req = c.get(url)
     else:
         kind = "write"
         q = rng.random()
         if q < 0.5:
-            req = c.post(
-                f"/api/clients/{cid}/sessions",
-                json={
-                    "date": "2026-06-01",
-                    "status": rng.choice(["planned", "done"]),
-                    "zones": [{"zone": z, "impressions": 1000} for z in ("hairline", "top", "crown")],
-                    "pigment_brand": "Load",
-                    "notes": "benchmark",
-                },
-            )
+            method, url = "POST", f"/api/clients/{cid}/sessions"
+            body = {
+                "date": "2026-06-01",
+                "status": rng.choice(["planned", "done"]),
+                "zones": [{"zone": z, "impressions": 1000} for z in ("hairline", "top", "crown")],
+                "pigment_brand": "Load",
+                "notes": "benchmark",
+            }
         elif q < 0.8:
-            req = c.patch(f"/api/clients/{cid}", json={"phone": f"+1 555 {rng.randrange(10000):04d}"})
+            method, url = "PATCH", f"/api/clients/{cid}"
+            body = {"phone": f"+1 555 {rng.randrange(10000):04d}"}
         else:
-            req = c.post("/api/clients", json={"first_name": "New", "last_name": "Load"})
+            method, url, body = "POST", "/api/clients", {"first_name": "New", "last_name": "Load"}
     t0 = time.perf_counter()
     try:
-        resp = await req
-        ok, code = resp.status_code < 400, str(resp.status_code)
-    except httpx.HTTPError as exc:
+        status, _, payload = await asyncio.wait_for(c.request(method, url, body), timeout=30)
+        ok, code = status < 400 and len(payload) > 0, str(status)
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
         ok, code = False, type(exc).__name__
     ms = (time.perf_counter() - t0) * 1000
     if ok:
@@ -173,8 +304,9 @@ def run_backend(
     emails = _seed(url, users=min(concurrency, 10))
     port = _free_port()
     proc = _start(data_dir, url, port, workers)
+    load_before = _loadavg()
     try:
-        stats, elapsed = asyncio.run(_drive(f"http://127.0.0.1:{port}", emails, concurrency, duration_s, think_s))
+        stats, elapsed, cpu = _run(_drive("127.0.0.1", port, emails, concurrency, duration_s, think_s, proc.pid))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -195,6 +327,12 @@ def run_backend(
         f"writes p50 {res['write_p50_ms']:.1f} ms p99 {res['write_p99_ms']:.1f} ms; errors {stats.errors}"
         + (f" {stats.error_kinds}" if stats.errors else "")
     )
+    srv = "n/a" if cpu["server_cpu"] is None else f"{100 * cpu['server_cpu']:.0f} %"
+    print(
+        f"{'':10s} CPU (100 % = one core): server {srv}, load generator {100 * (cpu['generator_cpu'] or 0):.0f} %; "
+        f"load average before {load_before}, after {_loadavg()}"
+    )
+    res |= {k: float("nan") if v is None else v for k, v in cpu.items()}
     return res
 
 

@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
         return JSONResponse({"detail": "the database is busy or unavailable; retry"}, status_code=503)
 
     @app.get("/healthz", tags=["meta"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     for module in (auth, admin, clients, photos, workflows):

@@ -1,12 +1,21 @@
-"""Typed dependencies of the web layer: the database session and the signed-in user."""
+"""Typed dependencies of the web layer: one worker-thread hop per request.
+
+Routes are ``async`` and hand their whole database work to :class:`Call`: the session is opened, the
+signed-in user looked up (cookie token, and the CSRF token on writes), the service run and its result
+turned into a response schema in ONE call of the thread pool. FastAPI would otherwise run every sync
+dependency, the sync endpoint and its response validation in separate thread-pool hops (5 per request),
+each a cross-thread wake-up that contends for the GIL; on the 2-core machine the hops cost more CPU
+than the queries themselves (benchmarks/load_records.py).
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +31,8 @@ SESSION_COOKIE = "smp_session"
 CSRF_COOKIE = "smp_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -40,37 +51,69 @@ async def get_state(request: Request) -> AppState:  # async: no thread-pool hop 
 
 StateDep = Annotated[AppState, Depends(get_state)]
 
-
-def get_db(state: StateDep) -> Iterator[Session]:
-    with state.sessions() as db:
-        yield db
-
-
-SessionDep = Annotated[Session, Depends(get_db)]
-
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="set by POST /api/auth/login")
 _csrf = APIKeyHeader(
     name=CSRF_HEADER, auto_error=False, description="the csrf_token of the login answer; needed on writes"
 )
 
 
-def current_actor(
-    request: Request,
-    db: SessionDep,
-    token: Annotated[str | None, Depends(_cookie)],
-    csrf: Annotated[str | None, Depends(_csrf)],
-) -> Actor:
-    """The signed-in user; state-changing requests must also carry the session's CSRF token."""
-    if not token or len(token) > 200:
-        raise Unauthorized("sign in first (POST /api/auth/login)")
+def authenticate(db: Session, token: str, csrf: str | None, method: str) -> Actor:
+    """The signed-in user of ``token``; state-changing requests must also carry the session's CSRF token."""
     found = session_user(db, token)
     if found is None:
         raise Unauthorized("the session has expired or is invalid; sign in again")
     user, login = found
-    if request.method not in SAFE_METHODS:
+    if method not in SAFE_METHODS:
         if not csrf or not hmac.compare_digest(csrf.encode(), login.csrf_token.encode()):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header (CSRF protection)")
     return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role))
 
 
-CurrentUser = Annotated[Actor, Depends(current_actor)]
+@dataclass
+class Call:
+    """Runs a request's database work in one worker thread (see the module docstring)."""
+
+    state: AppState
+    token: str | None
+    csrf: str | None
+    method: str
+
+    async def __call__(self, work: Callable[[Session, Actor], T]) -> T:
+        """``work(db, actor)`` for the signed-in user, in one worker thread with its own session."""
+        if not self.token or len(self.token) > 200:
+            raise Unauthorized("sign in first (POST /api/auth/login)")
+        token = self.token
+
+        def run() -> T:
+            with self.state.sessions() as db:
+                return work(db, authenticate(db, token, self.csrf, self.method))
+
+        return await anyio.to_thread.run_sync(run)
+
+    async def anonymous(self, work: Callable[[Session], T]) -> T:
+        """``work(db)`` without a signed-in user (sign-in itself), in one worker thread."""
+
+        def run() -> T:
+            with self.state.sessions() as db:
+                return work(db)
+
+        return await anyio.to_thread.run_sync(run)
+
+
+async def get_call(
+    request: Request,
+    state: StateDep,
+    token: Annotated[str | None, Depends(_cookie)],
+    csrf: Annotated[str | None, Depends(_csrf)],
+) -> Call:
+    return Call(state, token, csrf, request.method)
+
+
+async def get_anonymous_call(request: Request, state: StateDep) -> Call:
+    return Call(state, None, None, request.method)
+
+
+SignedIn = Annotated[Call, Depends(get_call)]
+"""The request's database work on behalf of the signed-in user: ``await call(lambda db, actor: ...)``."""
+Anonymous = Annotated[Call, Depends(get_anonymous_call)]
+"""The request's database work without a user (sign-in): ``await call.anonymous(lambda db: ...)``."""

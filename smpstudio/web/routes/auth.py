@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.security import APIKeyCookie
+from sqlalchemy.orm import Session
 
 from smpstudio.records import schemas as s
 from smpstudio.records import services
-from smpstudio.web.deps import CSRF_COOKIE, SESSION_COOKIE, CurrentUser, SessionDep, StateDep
+from smpstudio.records.models import User
+from smpstudio.records.services import Actor
+from smpstudio.web.deps import CSRF_COOKIE, SESSION_COOKIE, Anonymous, SignedIn
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False)
 
 
 @router.post("/login", responses={401: {}, 429: {}})
-def login(body: s.LoginIn, request: Request, response: Response, db: SessionDep, state: StateDep) -> s.LoginOut:
+async def login(body: s.LoginIn, request: Request, response: Response, call: Anonymous) -> s.LoginOut:
     address = request.client.host if request.client else "unknown"
-    result = services.sign_in(db, state.settings, state.throttle, address, body.email, body.password)
+    state = call.state
+
+    def work(db: Session) -> tuple[services.SignIn, s.UserOut]:
+        result = services.sign_in(db, state.settings, state.throttle, address, body.email, body.password)
+        return result, s.UserOut.model_validate(result.user)
+
+    result, user = await call.anonymous(work)
     max_age = int(state.settings.session_hours * 3600)
     secure = state.settings.secure_cookies
     response.set_cookie(
@@ -25,14 +32,17 @@ def login(body: s.LoginIn, request: Request, response: Response, db: SessionDep,
     response.set_cookie(
         CSRF_COOKIE, result.csrf_token, max_age=max_age, httponly=False, samesite="strict", secure=secure, path="/"
     )
-    return s.LoginOut(user=s.UserOut.model_validate(result.user), csrf_token=result.csrf_token)
+    return s.LoginOut(user=user, csrf_token=result.csrf_token)
 
 
 @router.post("/logout", status_code=204, responses={401: {}, 403: {}})
-def logout(request: Request, db: SessionDep, actor: CurrentUser) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
+async def logout(call: SignedIn) -> Response:
+    token = call.token or ""  # call() refuses a request without a token before work runs
+
+    def work(db: Session, _actor: Actor) -> None:
         services.sign_out(db, token)
+
+    await call(work)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -40,8 +50,5 @@ def logout(request: Request, db: SessionDep, actor: CurrentUser) -> Response:
 
 
 @router.get("/me", responses={401: {}})
-def me(db: SessionDep, actor: CurrentUser) -> s.UserOut:
-    from smpstudio.records.models import User
-
-    user = db.get(User, actor.user_id)
-    return s.UserOut.model_validate(user)
+async def me(call: SignedIn) -> s.UserOut:
+    return await call(lambda db, actor: s.UserOut.model_validate(db.get(User, actor.user_id)))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from smpstudio.records import schemas as s
 from smpstudio.records import services, services_workflows
-from smpstudio.web.deps import CurrentUser, SessionDep, StateDep
+from smpstudio.web.deps import SignedIn
 
 router = APIRouter(responses={401: {}, 403: {}, 404: {}})
 
@@ -21,9 +21,8 @@ def _today() -> dt.date:
 
 
 @router.get("/lots", tags=["lots"])
-def list_lots(
-    db: SessionDep,
-    actor: CurrentUser,
+async def list_lots(
+    call: SignedIn,
     kind: s.LotKind | None = None,
     lot_number: Annotated[
         str | None, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$", description="exact lot number")
@@ -32,33 +31,39 @@ def list_lots(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[s.LotOut]:
     page = s.Page(offset=offset, limit=limit)
-    return [s.LotOut.model_validate(x) for x in services.list_lots(db, actor, kind, page, lot_number)]
+    return await call(
+        lambda db, actor: [s.LotOut.model_validate(x) for x in services.list_lots(db, actor, kind, page, lot_number)]
+    )
 
 
 @router.post("/lots", status_code=201, tags=["lots"], responses={409: {}})
-def create_lot(body: s.LotCreate, db: SessionDep, actor: CurrentUser) -> s.LotOut:
-    return s.LotOut.model_validate(services.create_lot(db, actor, body))
+async def create_lot(body: s.LotCreate, call: SignedIn) -> s.LotOut:
+    return await call(lambda db, actor: s.LotOut.model_validate(services.create_lot(db, actor, body)))
 
 
 @router.get("/lots/{lot_id}", tags=["lots"])
-def get_lot(lot_id: ObjId, db: SessionDep, actor: CurrentUser) -> s.LotOut:
-    return s.LotOut.model_validate(services.get_lot(db, actor, lot_id))
+async def get_lot(lot_id: ObjId, call: SignedIn) -> s.LotOut:
+    return await call(lambda db, actor: s.LotOut.model_validate(services.get_lot(db, actor, lot_id)))
 
 
 @router.get("/lots/{lot_id}/recall", tags=["lots"])
-def recall(lot_id: ObjId, db: SessionDep, actor: CurrentUser) -> s.RecallOut:
+async def recall(lot_id: ObjId, call: SignedIn) -> s.RecallOut:
     """Every client and session that used this pigment or needle lot."""
-    return services_workflows.recall(db, actor, lot_id)
+    return await call(lambda db, actor: services_workflows.recall(db, actor, lot_id))
 
 
 @router.get("/reminders", tags=["reminders"])
-def reminders(
-    db: SessionDep,
-    actor: CurrentUser,
+async def reminders(
+    call: SignedIn,
     days: Annotated[int, Query(ge=0, le=3660, description="look this many days ahead")] = 30,
     overdue_days: Annotated[int, Query(ge=0, le=3660, description="and this many days back")] = 14,
 ) -> list[s.ReminderOut]:
-    return services_workflows.clinic_reminders(db, actor, today=_today(), days=days, overdue_days=overdue_days)
+    today = _today()
+    return await call(
+        lambda db, actor: services_workflows.clinic_reminders(
+            db, actor, today=today, days=days, overdue_days=overdue_days
+        )
+    )
 
 
 @router.get(
@@ -67,8 +72,9 @@ def reminders(
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}, "description": "iCalendar file"}},
 )
-def client_calendar(client_id: ObjId, db: SessionDep, actor: CurrentUser) -> Response:
-    data = services_workflows.client_calendar(db, actor, client_id, today=_today())
+async def client_calendar(client_id: ObjId, call: SignedIn) -> Response:
+    today = _today()
+    data = await call(lambda db, actor: services_workflows.client_calendar(db, actor, client_id, today=today))
     return Response(
         data,
         media_type="text/calendar",
@@ -82,9 +88,10 @@ def client_calendar(client_id: ObjId, db: SessionDep, actor: CurrentUser) -> Res
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}, "description": "record.json and photos"}},
 )
-def export_client(client_id: ObjId, db: SessionDep, actor: CurrentUser, state: StateDep) -> Response:
+async def export_client(client_id: ObjId, call: SignedIn) -> Response:
     """GDPR export of the client's complete record (owner only)."""
-    data = services_workflows.export_client(db, actor, state.vault, client_id)
+    vault = call.state.vault
+    data = await call(lambda db, actor: services_workflows.export_client(db, actor, vault, client_id))
     return Response(
         data,
         media_type="application/zip",
@@ -93,6 +100,7 @@ def export_client(client_id: ObjId, db: SessionDep, actor: CurrentUser, state: S
 
 
 @router.post("/clients/{client_id}/erase", tags=["gdpr"])
-def erase_client(client_id: ObjId, db: SessionDep, actor: CurrentUser, state: StateDep) -> s.EraseOut:
+async def erase_client(client_id: ObjId, call: SignedIn) -> s.EraseOut:
     """GDPR erase (owner only): crypto-shred photos, clear what the retention rule does not require."""
-    return services_workflows.erase_client(db, actor, state.vault, client_id, today=_today())
+    vault, today = call.state.vault, _today()
+    return await call(lambda db, actor: services_workflows.erase_client(db, actor, vault, client_id, today=today))

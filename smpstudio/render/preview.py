@@ -191,20 +191,64 @@ def dot_splats(pattern: Pattern, keep: np.ndarray, stage_idx: np.ndarray, skin_l
     return Splats.concat(parts)
 
 
-def skin_at(photo_linear: np.ndarray, xy_px: np.ndarray, blur_px: float) -> np.ndarray:
+class LinearPhoto:
+    """An sRGB photo seen in linear light, linearised on demand for the region asked for.
+
+    Renders touch only the region around the dots: linearising a 12 MP photo for every preview would
+    cost more than drawing the dots. ``photo[rows, cols]`` is :func:`photo_linear` of that region;
+    ``np.asarray(photo)`` linearises the whole.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lin = LinearPhoto(np.full((4, 4, 3), 0.5, np.float32))
+    >>> round(float(lin[1:2, 1:2][0, 0, 0]), 3)  # sRGB 0.5 is linear 0.214
+    0.214
+    """
+
+    def __init__(self, srgb: np.ndarray) -> None:
+        self.srgb = srgb
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        h, w, c = self.srgb.shape
+        return int(h), int(w), int(c)
+
+    def __getitem__(self, key: tuple[slice, slice]) -> np.ndarray:
+        return srgb_to_linear(self.srgb[key])
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        return srgb_to_linear(self.srgb)
+
+
+def skin_at(photo_linear: np.ndarray | LinearPhoto, xy_px: np.ndarray, blur_px: float) -> np.ndarray:
     """The photo's local colour (linear RGB, blurred over ``blur_px``) at points (N, 2) px.
 
-    The blur runs on a copy reduced so that ``blur_px`` spans ~3 px (the same local mean, much cheaper).
+    Only the region around the points is read, and the blur runs on a copy reduced so that ``blur_px``
+    spans ~3 px (the same local mean, much cheaper).
     """
+    if len(xy_px) == 0:
+        return np.empty((0, 3), np.float32)
+    full_h, full_w = photo_linear.shape[:2]
+    pad = int(np.ceil(4.0 * blur_px)) + 2  # the blur's reach
+    cx0 = int(max(np.floor(xy_px[:, 0].min()) - pad, 0))
+    cx1 = int(min(np.ceil(xy_px[:, 0].max()) + pad + 1, full_w))
+    cy0 = int(max(np.floor(xy_px[:, 1].min()) - pad, 0))
+    cy1 = int(min(np.ceil(xy_px[:, 1].max()) + pad + 1, full_h))
+    if cx0 >= cx1 or cy0 >= cy1:  # every point off the photo: the nearest edge pixels
+        cx0, cx1 = min(max(cx0, 0), full_w - 1), min(max(cx0, 0), full_w - 1) + 1
+        cy0, cy1 = min(max(cy0, 0), full_h - 1), min(max(cy0, 0), full_h - 1) + 1
+    img: np.ndarray = np.ascontiguousarray(photo_linear[cy0:cy1, cx0:cx1], dtype=np.float32)
     f = min(1.0, 3.0 / blur_px) if blur_px > 0.5 else 1.0
-    img = photo_linear
     if f < 1.0:
-        img = cv2.resize(photo_linear, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        img = cv2.resize(img, (max(1, round(img.shape[1] * f)), max(1, round(img.shape[0] * f))),
+                         interpolation=cv2.INTER_AREA)
     if blur_px > 0.5:
         img = cv2.GaussianBlur(img, (0, 0), blur_px * f)
     h, w = img.shape[:2]
-    x = np.clip(xy_px[:, 0] * f - 0.5, 0, w - 1)
-    y = np.clip(xy_px[:, 1] * f - 0.5, 0, h - 1)
+    fx, fy = w / (cx1 - cx0), h / (cy1 - cy0)
+    x = np.clip((xy_px[:, 0] - cx0) * fx - 0.5, 0, w - 1)
+    y = np.clip((xy_px[:, 1] - cy0) * fy - 0.5, 0, h - 1)
     x0 = np.floor(x).astype(int)
     y0 = np.floor(y).astype(int)
     x1 = np.minimum(x0 + 1, w - 1)
@@ -241,15 +285,16 @@ def hair_visibility(hair_mask: np.ndarray | None, shape: tuple[int, int], hidden
     return out
 
 
-def render_on_photo(photo_linear: np.ndarray, pattern: Pattern, day: float, interval_days: int,
+def render_on_photo(photo_linear: np.ndarray | LinearPhoto, pattern: Pattern, day: float, interval_days: int,
                     skin_linear: np.ndarray, visibility: np.ndarray | None = None, scale: float = 1.0,
                     optics: SkinOptics = DEFAULT_OPTICS, to_srgb8: bool = True, only_healed: bool = False,
                     max_session: int | None = None, base_srgb8: np.ndarray | None = None) -> np.ndarray:
     """The photo with every dot present on ``day`` (days since session 1), at each dot's stage.
 
-    ``photo_linear`` must already be at ``scale`` times the pattern's photo size. With ``to_srgb8`` and
-    ``base_srgb8`` (the photo already encoded, :func:`smpstudio.render.render.linear_to_srgb8`), only the
-    region the dots touch is composited and the rest copied (the same pixels, much faster).
+    ``photo_linear`` must already be at ``scale`` times the pattern's photo size (an array, or a
+    :class:`LinearPhoto` read only where the dots are). With ``to_srgb8`` and ``base_srgb8`` (the photo
+    already encoded in 8 bits), only the region the dots touch is composited; every pixel no dot reaches
+    is ``base_srgb8``'s own.
     """
     present, stage = stages_on_day(pattern, day, interval_days, max_session)
     if only_healed:
@@ -258,7 +303,7 @@ def render_on_photo(photo_linear: np.ndarray, pattern: Pattern, day: float, inte
     splats = dot_splats(pattern, present, stage, skin_linear, View.photo(pattern, scale), optics, pattern.seed)
     if not (to_srgb8 and base_srgb8 is not None):
         opacity = render_opacity(splats, h, w)
-        return composite(photo_linear, opacity, visibility, to_srgb8=to_srgb8)
+        return composite(np.asarray(photo_linear), opacity, visibility, to_srgb8=to_srgb8)
     out = base_srgb8.copy()
     if len(splats) == 0:
         return out
@@ -273,7 +318,9 @@ def render_on_photo(photo_linear: np.ndarray, pattern: Pattern, day: float, inte
     crop = Splats(splats.x_px - x0, splats.y_px - y0, splats.cxx, splats.cxy, splats.cyy, splats.amp)
     opacity = render_opacity(crop, y1 - y0, x1 - x0)
     vis = None if visibility is None else visibility[y0:y1, x0:x1]
-    out[y0:y1, x0:x1] = composite(photo_linear[y0:y1, x0:x1], opacity, vis, to_srgb8=True)
+    roi = composite(photo_linear[y0:y1, x0:x1], opacity, vis, to_srgb8=True)
+    touched = np.any(opacity if vis is None else opacity * vis[..., None], axis=2, keepdims=True)
+    np.copyto(out[y0:y1, x0:x1], roi, where=touched)
     return out
 
 

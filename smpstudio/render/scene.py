@@ -13,18 +13,19 @@ import numpy as np
 
 from smpstudio.analysis.types import Analysis
 from smpstudio.design.types import Design
+from smpstudio.imaging.intake import to_uint8
 from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern, layout_pattern
 from smpstudio.render import preview as pv
-from smpstudio.render.render import linear_to_srgb8
 
 
 @dataclass
 class Scene:
-    """The photo in linear light, its 8-bit sRGB copy, the skin under each dot and hair visibility."""
+    """The photo in linear light (linearised where renders read it), its 8-bit sRGB copy, the skin under
+    each dot and hair visibility."""
 
-    linear: np.ndarray
+    linear: pv.LinearPhoto
     base_srgb8: np.ndarray
     skin_at_dots: np.ndarray
     visibility: np.ndarray
@@ -44,9 +45,13 @@ def design_pattern(analysis: Analysis, design: Design, *, n_sessions: int, inter
 
 
 def prepare_scene(rgb: np.ndarray, analysis: Analysis, pattern: Pattern, px_per_mm: float) -> Scene:
-    """Linearise the photo and measure what every render of ``pattern`` on it needs (computed once)."""
-    lin = pv.photo_linear(rgb)
+    """Measure what every render of ``pattern`` on the photo needs (computed once).
+
+    Nothing is computed for the whole photo but its 8-bit copy: the photo is linearised only where
+    the dots are (:class:`smpstudio.render.preview.LinearPhoto`).
+    """
+    lin = pv.LinearPhoto(rgb)
     skin_at_dots = pv.skin_at(lin, pattern.xy_px, max(2.0 * px_per_mm, 1.0))
     vis = pv.hair_visibility(analysis.masks.hair, lin.shape[:2], feather_px=max(0.5 * px_per_mm, 1.0),
                              around_px=pattern.xy_px, margin_px=int(6 * px_per_mm) + 8)
-    return Scene(lin, linear_to_srgb8(lin), skin_at_dots, vis)
+    return Scene(lin, to_uint8(rgb), skin_at_dots, vis)

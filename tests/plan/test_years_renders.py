@@ -33,14 +33,13 @@ def delta_e(a8: np.ndarray, b8: np.ndarray) -> np.ndarray:
 def sample():
     """The embedded sample as the CLI draws on it (head shaved by default): photo (uint8), treatment region."""
     from smpstudio.consultation import consult_photo
+    from smpstudio.imaging.intake import to_uint8
     from smpstudio.imaging.samples import sample_photo
-    from smpstudio.render.preview import photo_linear
-    from smpstudio.render.render import linear_to_srgb8
 
     c = consult_photo(sample_photo(), age=35, style="soft", seed=0, shave=True)  # the CLI's defaults
     assert c.shaved
     # the shaved photo's 8-bit rendering, as every render starts from it
-    return linear_to_srgb8(photo_linear(c.photo.rgb)), c.design.treatment_mask, c.design.frame.px_per_mm
+    return to_uint8(c.photo.rgb), c.design.treatment_mask, c.design.frame.px_per_mm
 
 
 @pytest.fixture(scope="module")

@@ -179,3 +179,51 @@ def test_cropped_composite_equals_full_frame(pattern) -> None:
     fast = pv.render_on_photo(lin, pattern, 20, INTERVAL, FAIR_SKIN_LINEAR, base_srgb8=base)
     assert np.array_equal(full, fast)
     assert not np.array_equal(full, base)
+
+
+def _textured_srgb(h: int, w: int) -> np.ndarray:
+    """An sRGB photo with a smooth gradient and pixel noise (every pixel different)."""
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 0.35 + 0.3 * (xx / w)[..., None] * np.array([1.0, 0.8, 0.6], np.float32) + 0.1 * (yy / h)[..., None]
+    return np.clip(base + rng.normal(0, 0.03, (h, w, 3)), 0, 1).astype(np.float32)
+
+
+def test_lazily_linearised_photo_renders_the_same_and_leaves_the_rest_alone(pattern) -> None:
+    from scipy.ndimage import distance_transform_edt
+
+    from smpstudio.imaging.intake import to_uint8
+
+    h, w = flat_photo_linear(PPM, height_mm=60.0).shape[:2]
+    srgb = _textured_srgb(h, w)
+    full = pv.photo_linear(srgb)
+    lazy = pv.LinearPhoto(srgb)
+    assert np.array_equal(lazy[5:40, 7:90], full[5:40, 7:90])
+    base = to_uint8(srgb)
+    a = pv.render_on_photo(full, pattern, 20, INTERVAL, FAIR_SKIN_LINEAR, base_srgb8=base)
+    b = pv.render_on_photo(lazy, pattern, 20, INTERVAL, FAIR_SKIN_LINEAR, base_srgb8=base)
+    assert np.array_equal(a, b)
+    changed = (a != base).any(axis=2)
+    assert changed.sum() > 0.05 * changed.size
+    # every pixel more than 2 mm from any dot is the photo's own 8-bit pixel, bit for bit
+    near = np.zeros((h, w), bool)
+    xy = np.round(pattern.xy_px).astype(int)
+    ok = (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
+    near[xy[ok, 1], xy[ok, 0]] = True
+    far = distance_transform_edt(~near) > 2 * PPM
+    assert far.sum() > 1000 and not changed[far].any()
+
+
+def test_skin_at_reads_only_around_the_points_and_matches_the_whole_photo_blur() -> None:
+    import cv2
+
+    srgb = _textured_srgb(300, 400)
+    lin = pv.photo_linear(srgb)
+    pts = np.random.default_rng(2).uniform([30, 30], [370, 270], (200, 2))
+    blur = 12.0
+    # reference: blur the whole photo at full resolution, sample bilinearly at the points
+    ref_img = cv2.GaussianBlur(lin, (0, 0), blur)
+    ref = np.array([cv2.getRectSubPix(ref_img, (1, 1), (float(x - 0.5), float(y - 0.5)))[0, 0] for x, y in pts])
+    got = pv.skin_at(pv.LinearPhoto(srgb), pts, blur)
+    np.testing.assert_allclose(got, ref, rtol=0.01)
+    np.testing.assert_allclose(pv.skin_at(lin, pts, blur), got, rtol=1e-6)

@@ -111,12 +111,14 @@ def build_design(
     labels[central & (behind_surface < hairline_band_mm)] = 1
     labels[temples] = 4
 
+    # surface area per zone, summed on the working grid (a cell covers 1 / (kx ky) photo pixels; the zone
+    # borders are only known to the grid's 0.5 mm anyway)
+    cell_mm2 = np.float32(1.0 / (ppm * ppm * kx * ky)) / np.maximum(fs, np.float32(MIN_FORESHORTENING))
+    areas_cm2 = np.bincount(labels.ravel(), weights=cell_mm2.ravel(), minlength=len(names) + 1) / 100.0
     if k < 1.0:
         labels = np.asarray(cv2.resize(labels, (w, h), interpolation=cv2.INTER_NEAREST), dtype=np.uint8)
         behind_mm = np.asarray(cv2.resize(behind_mm, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32)
         fs = np.asarray(cv2.resize(fs, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32)
-    px_area_mm2 = (np.float32(1.0 / (ppm * ppm)) / np.maximum(fs, np.float32(MIN_FORESHORTENING)))
-    areas_cm2 = np.bincount(labels.ravel(), weights=px_area_mm2.ravel(), minlength=len(names) + 1) / 100.0
     masks = {n: labels == i + 1 for i, n in enumerate(names)}
     mid = masks["mid_scalp"]
     zones = [
@@ -137,7 +139,7 @@ def build_design(
         hairline=hairline,
         zones=zones,
         treatment_mask=treatment_full,
-        behind_hairline_mm=behind_mm.astype(np.float32),
-        foreshortening=fs.astype(np.float32),
+        behind_hairline_mm=behind_mm.astype(np.float32, copy=False),
+        foreshortening=fs.astype(np.float32, copy=False),
         warnings=warnings,
     )

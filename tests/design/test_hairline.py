@@ -93,6 +93,38 @@ def test_zones_disjoint_and_areas_add_up(designs):
         assert (d.behind_hairline_mm[d.treatment_mask] > -1.0).all()
 
 
+def test_areas_of_a_large_photo_summed_on_the_working_grid_match_the_pixels(astronaut_rgb):
+    """Above the working resolution the zone areas are summed on the 0.5 mm grid: each agrees with a
+    direct sum over the photo's own pixels to within the grid's quantisation of the zone's border
+    (perimeter x half a cell)."""
+    import cv2
+
+    from smpstudio import analyze
+    from smpstudio.design.zones import MIN_FORESHORTENING, WORK_PX_PER_MM
+    from smpstudio.imaging.intake import Photo
+
+    big = Photo.from_array(cv2.resize(astronaut_rgb, None, fx=6, fy=6, interpolation=cv2.INTER_CUBIC))
+    a = analyze(big)
+    ppm = a.frame.px_per_mm
+    assert ppm > 1.5 * WORK_PX_PER_MM  # the working-grid path is the one under test
+    d = propose_hairline(a, age=35)
+    px_mm2 = 1.0 / ppm**2 / np.maximum(d.foreshortening, MIN_FORESHORTENING)
+    checked = 0
+    for z in d.zones:
+        if not z.mask.any():
+            assert z.area_cm2 == 0.0, z.name
+            continue
+        contours, _ = cv2.findContours(z.mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+        perimeter_mm = sum(cv2.arcLength(c, True) for c in contours) / ppm
+        direct_cm2 = float(px_mm2[z.mask].sum()) / 100
+        stretch = float((1.0 / np.maximum(d.foreshortening, MIN_FORESHORTENING))[z.mask].max())
+        tolerance_cm2 = perimeter_mm * 0.5 / WORK_PX_PER_MM * stretch / 100
+        assert abs(z.area_cm2 - direct_cm2) <= tolerance_cm2, (z.name, z.area_cm2, direct_cm2, tolerance_cm2)
+        assert tolerance_cm2 < 0.25 * direct_cm2, z.name  # the check is tighter than the area itself
+        checked += 1
+    assert checked >= 2
+
+
 def test_lower_hairline_treats_more_scalp(designs):
     young, old = designs[(18, "soft")], designs[(80, "soft")]
     assert sum(z.area_cm2 for z in young.zones) > sum(z.area_cm2 for z in old.zones)

@@ -229,7 +229,8 @@ def _offset_table(k_max: int) -> tuple[np.ndarray, np.ndarray]:
 
 @numba.njit(cache=True, inline="always")
 def _free(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, ncy: int, cx: int, cy: int,
-          px: float, py: float, rr: float, rr_cells: float, offs: np.ndarray, offd2: np.ndarray) -> bool:
+          px: float, py: float, rr: float, rr_cells: float, offs: np.ndarray, offd2: np.ndarray) -> int:
+    """The cell of a point closer than the radius, or -1."""
     for k in range(offs.shape[0]):
         if offd2[k] >= rr_cells:  # this cell and all further ones lie beyond the radius
             break
@@ -242,12 +243,30 @@ def _free(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, 
             ex = cell_x[c] - px
             ey = cell_y[c] - py
             if ex * ex + ey * ey < rr:
-                return False
-    return True
+                return c
+    return -1
 
 
 @numba.njit(cache=True, inline="always")
-def _row(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, ncy: int, cy: int, x_first: int,
+def _free_inner(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, cx: int, cy: int,
+                px: float, py: float, rr: float, rr_cells: float, offs: np.ndarray, offd2: np.ndarray) -> int:
+    """:func:`_free` for cells at least ``k_max`` cells from the border (no bounds checks)."""
+    c0 = cy * ncx + cx
+    for k in range(offs.shape[0]):
+        if offd2[k] >= rr_cells:
+            break
+        c = c0 + offs[k, 1] * ncx + offs[k, 0]
+        if cell_k[c] >= 0:
+            ex = cell_x[c] - px
+            ey = cell_y[c] - py
+            if ex * ex + ey * ey < rr:
+                return c
+    return -1
+
+
+@numba.njit(cache=True, inline="always")
+def _row(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, cell_m: np.ndarray,
+         ncx: int, ncy: int, cy: int, x_first: int,
          x_end: int, stride: int, a: float, s: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
          cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, key: np.uint64,
          tries: int, step: int, offs: np.ndarray, offd2: np.ndarray) -> None:
@@ -255,18 +274,54 @@ def _row(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, n
     ss = s * s
     rr_full = ss * r_min * r_min
     inv_a2 = 1.0 / (a * a)
+    inv_cell = 1.0 / cell
+    inv_24 = 1.0 / 16777216.0
+    ny, nx = vals.shape
+    k_max = stride - 1
+    inner = cy >= k_max and cy < ncy - k_max
+    learn = s == 1.0
     for cx in range(x_first, x_end, stride):
         c = cy * ncx + cx
         if cell_k[c] >= 0:  # occupied
             continue
+        m = cell_m[c]
+        if m == 0:  # every quadrant lies inside one disc: no candidate can be placed
+            continue
         ck = key ^ (np.uint64(c) * np.uint64(0xD1B54A32D192ED03))
         for t in range(tries):
             z = _mix(ck + np.uint64(t) * np.uint64(0x9E3779B97F4A7C15))
-            px = (cx + float(z >> np.uint64(40)) * (1.0 / 16777216.0)) * a
-            py = (cy + float((z >> np.uint64(16)) & np.uint64(0xFFFFFF)) * (1.0 / 16777216.0)) * a
+            # signed conversions (one instruction each; the values fit in 24 bits)
+            ux = float(np.int64(z >> np.uint64(40))) * inv_24
+            uy = float(np.int64((z >> np.uint64(16)) & np.uint64(0xFFFFFF))) * inv_24
+            if m == 15:
+                px = (cx + ux) * a
+                py = (cy + uy) * a
+            else:  # uniform in one of the quadrants not yet known to be covered
+                cnt = (m & 1) + ((m >> 1) & 1) + ((m >> 2) & 1) + ((m >> 3) & 1)
+                pick = int(np.int64(_mix(z) >> np.uint64(33)) % cnt)
+                q = 0
+                for bit in range(4):
+                    if (m >> bit) & 1:
+                        if pick == 0:
+                            q = bit
+                            break
+                        pick -= 1
+                px = (cx + 0.5 * ((q & 1) + ux)) * a
+                py = (cy + 0.5 * ((q >> 1) + uy)) * a
             if px > width or py > height:
                 continue
-            n = _lookup(vals, x0, y0, cell, px + x0, py + y0)
+            # bilinear density (the sampler's frame starts at the grid's first node; px <= width, py <= height)
+            fx = px * inv_cell
+            fy = py * inv_cell
+            j = min(int(fx), nx - 2) if nx > 1 else 0
+            i = min(int(fy), ny - 2) if ny > 1 else 0
+            if nx > 1 and ny > 1:
+                tx = fx - j
+                ty = fy - i
+                n = ((1 - ty) * ((1 - tx) * vals[i, j] + tx * vals[i, j + 1])
+                     + ty * ((1 - tx) * vals[i + 1, j] + tx * vals[i + 1, j + 1]))
+            else:
+                n = vals[i, j]
             if n <= 0.0:
                 continue
             b = max(n, b_min)
@@ -274,18 +329,45 @@ def _row(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, n
                 continue
             # where the radius is g = sqrt(d_max / b) times larger, throw 1/g^2 of the candidates, so that
             # every region sees the same number of candidates per disc area (a scaled copy of full density)
-            if b < d_max and float(z & np.uint64(0xFFFF)) * (1.0 / 65536.0) * d_max >= b:
+            if b < d_max and float(np.int64(z & np.uint64(0xFFFF))) * (1.0 / 65536.0) * d_max >= b:
                 continue
             rr = rr_full * (d_max / b)
-            if _free(cell_x, cell_y, cell_k, ncx, ncy, cx, cy, px, py, rr, rr * inv_a2, offs, offd2):
+            if inner and cx >= k_max and cx < ncx - k_max:
+                hit = _free_inner(cell_x, cell_y, cell_k, ncx, cx, cy, px, py, rr, rr * inv_a2, offs, offd2)
+            else:
+                hit = _free(cell_x, cell_y, cell_k, ncx, ncy, cx, cy, px, py, rr, rr * inv_a2, offs, offd2)
+            if hit < 0:
                 cell_x[c] = px
                 cell_y[c] = py
                 cell_k[c] = step
                 break
+            if learn:
+                # early rejection: close the quadrants of this cell that lie inside the disc that rejected the
+                # candidate (all four corners inside it): at the fixed rank-1 radius they stay covered
+                qx = cell_x[hit]
+                qy = cell_y[hit]
+                inside = 0  # bit i + 3 j: corner (i, j) of the 3 x 3 lattice of half-cell corners
+                for jj in range(3):
+                    ey = (cy + 0.5 * jj) * a - qy
+                    for ii in range(3):
+                        ex = (cx + 0.5 * ii) * a - qx
+                        if ex * ex + ey * ey < rr:
+                            inside |= 1 << (ii + 3 * jj)
+                closed = 0
+                for q4 in range(4):
+                    b0 = (q4 & 1) + 3 * (q4 >> 1)
+                    need = (1 << b0) | (1 << (b0 + 1)) | (1 << (b0 + 3)) | (1 << (b0 + 4))
+                    if inside & need == need:
+                        closed |= 1 << q4
+                m = np.uint8(m & ~closed & 15)
+                cell_m[c] = m
+                if m == 0:
+                    break
 
 
 @numba.njit(cache=True)
-def _tile(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, ncy: int, t: int, colour: int,
+def _tile(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, cell_m: np.ndarray,
+          ncx: int, ncy: int, t: int, colour: int,
           off_x: int, off_y: int, tile: int, stride: int, st0: int, n_sub: int, oxs: np.ndarray, oys: np.ndarray,
           ss: np.ndarray, keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
           cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, tries: int,
@@ -307,7 +389,8 @@ def _tile(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, 
         if y_first < 0:
             y_first += ((-y_first + stride - 1) // stride) * stride
         for cy in range(y_first, y_end, stride):
-            _row(cell_x, cell_y, cell_k, ncx, ncy, cy, x_first, x_end, stride, a, ss[k], r_min, vals, x0, y0, cell,
+            _row(cell_x, cell_y, cell_k, cell_m,
+                 ncx, ncy, cy, x_first, x_end, stride, a, ss[k], r_min, vals, x0, y0, cell,
                  width, height, d_max, b_min, prune, keys[k], tries, k, offs, offd2)
 
 
@@ -319,7 +402,8 @@ def _n_tiles(ncx: int, ncy: int, off_x: int, off_y: int, tile: int, colour: int)
 
 
 @numba.njit(cache=True, parallel=True)
-def _passes_parallel(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, ncy: int, p0: int, p1: int,
+def _passes_parallel(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, cell_m: np.ndarray,
+                     ncx: int, ncy: int, p0: int, p1: int,
                      pass_off: np.ndarray, tile: int, stride: int, n_sub: int, oxs: np.ndarray, oys: np.ndarray,
                      ss: np.ndarray, keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
                      cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, tries: int,
@@ -331,13 +415,15 @@ def _passes_parallel(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray,
             st0 = (p * 4 + colour) * n_sub
             m = _n_tiles(ncx, ncy, pass_off[p, 0], pass_off[p, 1], tile, colour)
             for t in numba.prange(m):
-                _tile(cell_x, cell_y, cell_k, ncx, ncy, t, colour, pass_off[p, 0], pass_off[p, 1], tile, stride, st0,
+                _tile(cell_x, cell_y, cell_k, cell_m,
+                      ncx, ncy, t, colour, pass_off[p, 0], pass_off[p, 1], tile, stride, st0,
                       n_sub, oxs, oys, ss, keys, a, r_min, vals, x0, y0, cell, width, height, d_max, b_min, prune,
                       tries, offs, offd2)
 
 
 @numba.njit(cache=True)
-def _passes_serial(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, ncy: int, p0: int, p1: int,
+def _passes_serial(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, cell_m: np.ndarray,
+                   ncx: int, ncy: int, p0: int, p1: int,
                    pass_off: np.ndarray, tile: int, stride: int, n_sub: int, oxs: np.ndarray, oys: np.ndarray,
                    ss: np.ndarray, keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
                    cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, tries: int,
@@ -348,7 +434,8 @@ def _passes_serial(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, n
             st0 = (p * 4 + colour) * n_sub
             m = _n_tiles(ncx, ncy, pass_off[p, 0], pass_off[p, 1], tile, colour)
             for t in range(m):
-                _tile(cell_x, cell_y, cell_k, ncx, ncy, t, colour, pass_off[p, 0], pass_off[p, 1], tile, stride, st0,
+                _tile(cell_x, cell_y, cell_k, cell_m,
+                      ncx, ncy, t, colour, pass_off[p, 0], pass_off[p, 1], tile, stride, st0,
                       n_sub, oxs, oys, ss, keys, a, r_min, vals, x0, y0, cell, width, height, d_max, b_min, prune,
                       tries, offs, offd2)
 
@@ -356,7 +443,7 @@ def _passes_serial(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, n
 # grids with fewer cells run their passes serially (the same result as the parallel tiles)
 SERIAL_CELLS = 10_000_000
 # tile side in sub-phase strides: the tiles' cells stay in cache while their sub-phases run
-TILE_STRIDES = 4
+TILE_STRIDES = 24
 
 
 @numba.njit(cache=True)
@@ -448,9 +535,10 @@ def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, widt
         ncx = int(width / a) + 1
         ncy = int(height / a) + 1
         cell_x, cell_y, cell_k = _regrid(cell_x, cell_y, cell_k, a, ncx, ncy)
+        cell_m = np.full(ncx * ncy, 15, dtype=np.uint8)
         run = _passes_serial if ncx * ncy < SERIAL_CELLS else _passes_parallel
-        run(cell_x, cell_y, cell_k, ncx, ncy, p0, p1, pass_off, tile, stride, n_sub, oxs_a, oys_a, ss_a, keys, a,
-            r_min, vals, x0, y0, cell, width, height, d_max, b_min, prune, tries, offs, offd2)
+        run(cell_x, cell_y, cell_k, cell_m, ncx, ncy, p0, p1, pass_off, tile, stride, n_sub, oxs_a, oys_a, ss_a, keys,
+            a, r_min, vals, x0, y0, cell, width, height, d_max, b_min, prune, tries, offs, offd2)
     xs, ys, ks = _emit(cell_x, cell_y, cell_k, x0, y0)
     return xs, ys, ss_a[ks], ks
 
@@ -463,7 +551,7 @@ def ranked_blue_noise(
     max_rank: float = 6.0,
     level_ratio: float = 1.4,
     passes_per_level: int = 1,
-    saturation_passes: int = 4,
+    saturation_passes: int = 3,
     tries: int = 1,
     max_radius_scale: float = 2.0,
 ) -> RankedPoints:

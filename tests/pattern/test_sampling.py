@@ -128,3 +128,54 @@ def test_serial_and_parallel_phases_agree(monkeypatch) -> None:
     monkeypatch.setattr(sampling, "SERIAL_CELLS", 10**12)
     ser = ranked_blue_noise(g, seed=8)
     assert np.array_equal(par.xy_mm, ser.xy_mm) and np.array_equal(par.level, ser.level)
+
+
+@pytest.mark.parametrize("density", [80.0, 40.0, 22.0])
+def test_variable_radius_keeps_lower_densities_as_even_as_full(density: float) -> None:
+    # one set whose rank 1 stands for 80 dots/cm^2, placed on a field at a lower density: the radius follows
+    # the density (down to 80 / 2^2 = 20), so the final set there is a saturated blue-noise set of its own,
+    # not a thinned-out full-density one (which measured ~0.79)
+    w = h = 90.0
+    g = DensityGrid.uniform(density, w, h, cell_mm=5.0)
+    pts = ranked_blue_noise(g, seed=4, max_density_per_cm2=80.0)
+    keep = select(pts, g.at(pts.xy_mm))
+    xy = pts.xy_mm[keep]
+    assert len(xy) / (w * h) * 100.0 == pytest.approx(density, rel=0.05)
+    nn = nn_distances_mm(xy)
+    local = local_min_distance_mm(pts, g.at(xy), xy_mm=xy)
+    assert np.allclose(local, pts.r_min_mm * np.sqrt(80.0 / density))
+    assert nn.min() >= local.min() * (1 - 1e-9)
+    assert nn_ratio(xy, interior=_interior(xy, w, h)) >= 0.88
+
+
+def test_two_density_regions_each_even() -> None:
+    # left half at full density, right half at half density (a 4 mm ramp between): each region, measured
+    # on its own, keeps min/mean nearest-neighbour >= 0.88 relative to its own target spacing
+    w, h = 120.0, 80.0
+    x = np.arange(0.0, w + 1.0)
+    row = np.interp(x, [0.0, 58.0, 62.0, w], [80.0, 80.0, 40.0, 40.0])
+    g = DensityGrid(np.tile(row, (int(h) + 1, 1)), 0.0, 0.0, 1.0)
+    pts = ranked_blue_noise(g, seed=12)
+    keep = select(pts, g.at(pts.xy_mm))
+    xy = pts.xy_mm[keep]
+    d, nn = cKDTree(xy).query(xy, k=2)
+    local = local_min_distance_mm(pts, g.at(xy), xy_mm=xy)
+    rel = d[:, 1] / np.minimum(local, local[nn[:, 1]])
+    assert rel.min() >= 1 - 1e-9
+    inner = _interior(xy, w, h)
+    for lo, hi, n in ((3.0, 55.0, 80.0), (65.0, w - 3.0, 40.0)):
+        m = inner & (xy[:, 0] > lo) & (xy[:, 0] < hi)
+        assert rel[m].min() / rel[m].mean() >= 0.88, (lo, hi)
+        assert m.sum() / ((hi - lo) * (h - 6.0)) * 100.0 == pytest.approx(n, rel=0.06)
+    assert rel[inner].min() / rel[inner].mean() >= 0.88
+
+
+def test_grid_order_output_and_steps() -> None:
+    # points come out in the final grid's row-major order (spatially coherent); their insertion steps say
+    # which came first, and no point is closer than its radius to an earlier one
+    g = DensityGrid.uniform(80.0, 40.0, 40.0)
+    pts = ranked_blue_noise(g, seed=6)
+    rows = np.floor(pts.xy_mm[:, 1] / (pts.r_min_mm / np.sqrt(2.0)))
+    assert np.all(np.diff(rows) >= 0)
+    radius = pts.rank * pts.r_min_mm * np.sqrt(pts.max_density_per_cm2 / pts.base_density_per_cm2)
+    assert _earlier_violations(pts.xy_mm, pts.step, radius) == 0

@@ -44,6 +44,7 @@ FRINGE_DELTA_E = 14.0  # colour distance (CIE76) beyond which a forehead pixel i
 FEATHER_MM = 1.0
 VOLUME_MARGIN_MM = 3.0  # background margin taken around the removed hair volume before inpainting
 WORK_PX_PER_MM = 3.0  # resolution of the scalp model (1/3 mm); the result is scaled up to the photo
+HEAD_BOX_MARGIN_MM = 25.0  # the shave's reach beyond the head mask: skull outline, volume margin, seam, fill
 INPAINT_PX_PER_MM = 1.0  # the background fill is smooth: filled at 1 px/mm and scaled up
 
 
@@ -97,6 +98,57 @@ def simulate_shaved(rgb: np.ndarray, analysis: Analysis, *, seed: int = 0) -> tu
     m = analysis.masks
     if not m.hair.any():
         return rgb, m, False
+    # everything the shave changes lies within the head's box (the removed volume, its margin, the
+    # feathered seam): work on that crop only
+    h, w = rgb.shape[:2]
+    rows, cols = np.nonzero(m.head.any(axis=1))[0], np.nonzero(m.head.any(axis=0))[0]
+    pad = int(np.ceil(HEAD_BOX_MARGIN_MM * analysis.frame.px_per_mm)) + 2
+    y0, y1 = max(0, int(rows[0]) - pad), min(h, int(rows[-1]) + 1 + pad)
+    x0, x1 = max(0, int(cols[0]) - pad), min(w, int(cols[-1]) + 1 + pad)
+    if (y0, y1, x0, x1) == (0, h, 0, w):
+        return _shave_scaled(rgb, analysis, seed)
+    crop = _cropped(analysis, (x0, y0, x1, y1))
+    out_c, masks_c, changed = _shave_scaled(np.ascontiguousarray(rgb[y0:y1, x0:x1]), crop, seed)
+    if not changed:
+        return rgb, m, False
+    result = rgb.copy()
+    result[y0:y1, x0:x1] = out_c
+
+    def paste(full: np.ndarray, part: np.ndarray) -> np.ndarray:
+        out = full.copy()
+        out[y0:y1, x0:x1] = part
+        return out
+
+    return result, Masks(hair=paste(m.hair, masks_c.hair), skin=paste(m.skin, masks_c.skin),
+                         background=paste(m.background, masks_c.background), face=m.face,
+                         head=paste(m.head, masks_c.head)), True
+
+
+def _cropped(analysis: Analysis, box: tuple[int, int, int, int]) -> Analysis:
+    """The analysis of the photo cropped to ``box`` = (x0, y0, x1, y1) px (what the shave reads of it)."""
+    x0, y0, x1, y1 = box
+    m = analysis.masks
+    head = analysis.head
+    assert head is not None
+    f = analysis.frame
+
+    def cut(mask: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(mask[y0:y1, x0:x1])
+
+    return replace(
+        analysis,
+        image_size=(x1 - x0, y1 - y0),
+        landmarks_px=analysis.landmarks_px - np.array([x0, y0], np.float32),
+        masks=Masks(hair=cut(m.hair), skin=cut(m.skin), background=cut(m.background), face=cut(m.face),
+                    head=cut(m.head)),
+        frame=replace(f, origin_px=(f.origin_px[0] - x0, f.origin_px[1] - y0)),
+        head=replace(head, origin_px=head.origin_px - np.array([x0, y0, 0.0])),
+    )
+
+
+def _shave_scaled(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, Masks, bool]:
+    """:func:`simulate_shaved` of a crop: modelled at no more than ``WORK_PX_PER_MM`` and scaled up."""
+    m = analysis.masks
     h, w = rgb.shape[:2]
     k = min(1.0, WORK_PX_PER_MM / analysis.frame.px_per_mm)
     if k >= 1.0:

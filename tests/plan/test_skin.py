@@ -187,3 +187,28 @@ def test_robust_skin_lab_survives_contamination(skin_lab, hi, lo, red, seed):
     img = px.reshape(40, 100, 3).astype(np.float32)
     tone = measure_skin(img, np.ones((40, 100), bool))
     assert delta_e2000(np.array(tone.lab), np.array(skin_lab)) < 1.0
+
+
+def test_a_large_mask_thinned_to_max_pixels_measures_what_every_pixel_says(make_scalp):
+    """A 12 MP photo's skin is measured on every k-th pixel: the same tone as measuring them all."""
+    rgb, skin, hair = make_scalp((62.0, 10.0, 20.0), hair_lab=(20.0, 3.0, 6.0), size=900)
+    every = measure_skin(rgb, skin, hair_mask=hair, max_pixels=10**9)
+    thinned = measure_skin(rgb, skin, hair_mask=hair, max_pixels=20_000)
+    assert every.spread["sampled_every"] == 1 and thinned.spread["sampled_every"] > 10
+    assert thinned.spread["n_pixels"] <= 20_000
+    assert delta_e2000(np.array(thinned.lab), np.array(every.lab)) < 0.3
+    assert thinned.spread["kept_fraction"] == pytest.approx(every.spread["kept_fraction"], abs=0.02)
+    hair_all = measure_hair(rgb, hair, max_pixels=10**9)
+    hair_thin = measure_hair(rgb, hair, max_pixels=5_000)
+    assert hair_all is not None and hair_thin is not None and hair_thin.n_pixels == hair_all.n_pixels
+    assert delta_e2000(np.array(hair_thin.lab), np.array(hair_all.lab)) < 0.5
+
+
+def test_skin_next_to_hair_is_excluded_within_the_margin(make_scalp):
+    from scipy import ndimage
+
+    rgb, skin, hair = make_scalp((62.0, 10.0, 20.0), hair_lab=(20.0, 3.0, 6.0))
+    for margin in (1, 3, 5):
+        tone = measure_skin(rgb, skin, hair_mask=hair, hair_margin_px=margin)
+        near = ndimage.binary_dilation(hair, iterations=margin)  # 4-connected, `margin` steps
+        assert tone.spread["excluded_near_hair"] == float((skin & near).sum())

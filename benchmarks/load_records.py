@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -251,6 +252,8 @@ async def _user(host, port, email, i, holder, stats, client_ids, start):  # type
         status, _, body = await c.request("POST", "/api/clients", {"first_name": f"U{i}", "last_name": "Load"})
         client_ids.append(json.loads(body)["id"])
         await start.wait()
+        if holder["think_s"] > 0:  # users do not click in lock-step: each starts after its own first pause
+            await asyncio.sleep(rng.expovariate(1.0 / holder["think_s"]))
         while time.monotonic() < holder["stop"]:
             await _one_request(c, rng, client_ids, stats)
             if holder["think_s"] > 0:  # a person reads the screen before the next click
@@ -304,6 +307,8 @@ def run_backend(
     emails = _seed(url, users=min(concurrency, 10))
     port = _free_port()
     proc = _start(data_dir, url, port, workers)
+    gc.collect()
+    gc.freeze()  # the generator's own full collections (~100k objects of imports) would stall its clock
     load_before = _loadavg()
     try:
         stats, elapsed, cpu = _run(_drive("127.0.0.1", port, emails, concurrency, duration_s, think_s, proc.pid))

@@ -45,6 +45,7 @@ def serve(
 
         typer.echo(f"demo clinic: sign in as {DEMO_OWNER} / {DEMO_PASSWORD} at http://{host}:{port}/docs")
     if workers == 1:
+        freeze_heap()
         uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
         return
     app.state.engine.dispose()  # schema checked and photo store reconciled once, here, before any worker
@@ -60,6 +61,19 @@ def serve(
         log_level="info",
         timeout_graceful_shutdown=5,
     )
+
+
+def freeze_heap() -> None:
+    """Move everything the app allocated at start-up out of the garbage collector's sight.
+
+    The modules, routes, schemas and mappers (~130k objects) never die, but every full collection
+    walked them all: 80-230 ms pauses of the whole process under the 50-client load benchmark, the
+    largest part of its p99 latency. ``gc.freeze`` keeps them out of every later collection.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def prepare_demo(settings):  # type: ignore[no-untyped-def]

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     lockout_minutes: float = Field(default=15.0, ge=0, le=24 * 60)
     max_upload_mb: float = Field(default=40.0, gt=0, le=500)
+    # requests doing database work at once per process (worker threads); more only add GIL contention
+    db_threads: int = Field(default=8, ge=1, le=200, validation_alias=AliasChoices("SMP_DB_THREADS", "db_threads"))
 
     @property
     def db_url(self) -> str:

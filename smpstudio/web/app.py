@@ -8,7 +8,10 @@ one-line ``detail``; nothing a client sends can cause a 500.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -51,7 +54,14 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     if report.rows_missing_files:
         log.error("photo store: photo rows without their file: %s", report.rows_missing_files)
 
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # every route's database work is one call of this thread pool (smpstudio.web.deps.Call)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         # whole request bodies are capped before parsing (a photo upload plus form overhead);
         # JSON fields are bounded further by the schemas
         max_body_size=int((settings.max_upload_mb + 1) * 1_000_000),
@@ -121,4 +131,8 @@ def _offline_docs(app: FastAPI) -> None:
 def worker_app() -> FastAPI:
     """App factory of one worker process of ``smp serve --workers N`` (settings from the environment;
     the parent process has already checked the schema and reconciled the photo store)."""
-    return create_app(Settings(), reconcile_store=False)
+    from smpstudio.commands.serve import freeze_heap
+
+    app = create_app(Settings(), reconcile_store=False)
+    freeze_heap()
+    return app

@@ -21,9 +21,8 @@ from fastapi.security import APIKeyCookie, APIKeyHeader
 from sqlalchemy.orm import Session, sessionmaker
 
 from smpstudio.records.errors import Forbidden, Unauthorized
-from smpstudio.records.schemas import Role
 from smpstudio.records.security import AddressThrottle
-from smpstudio.records.services import Actor, session_user
+from smpstudio.records.services import Actor, session_actor
 from smpstudio.records.services_photos import Vault
 from smpstudio.records.settings import Settings
 
@@ -59,14 +58,14 @@ _csrf = APIKeyHeader(
 
 def authenticate(db: Session, token: str, csrf: str | None, method: str) -> Actor:
     """The signed-in user of ``token``; state-changing requests must also carry the session's CSRF token."""
-    found = session_user(db, token)
+    found = session_actor(db, token)
     if found is None:
         raise Unauthorized("the session has expired or is invalid; sign in again")
-    user, login = found
+    actor, csrf_token = found
     if method not in SAFE_METHODS:
-        if not csrf or not hmac.compare_digest(csrf.encode(), login.csrf_token.encode()):
+        if not csrf or not hmac.compare_digest(csrf.encode(), csrf_token.encode()):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header (CSRF protection)")
-    return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role))
+    return actor
 
 
 @dataclass

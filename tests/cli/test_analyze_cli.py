@@ -122,6 +122,26 @@ def test_bad_options(tmp_path, capsys, args, msg):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("args, msg", [
+    (["preview", "--sessions", "abc"], "--sessions"),
+    (["analyze", "--age", "old"], "--age"),
+    (["plan", "--no-such-option"], "--no-such-option"),
+    (["preview", "a.jpg", "b.jpg"], "unexpected extra argument"),
+    (["no-such-command"], "no-such-command"),
+])
+def test_usage_errors_are_one_line(tmp_path, capsys, args, msg):
+    """Wrong types, unknown options and extra arguments: one line and status 2, like every other error."""
+    assert run([*args, "--out", str(tmp_path / "o")] if args[0] != "no-such-command" else args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("smp: error: ") and msg in err[0].lower(), err
+    assert not (tmp_path / "o").exists()
+
+
+def test_help_still_works(capsys):
+    assert run(["preview", "--help"]) == 0
+    assert "--sessions" in capsys.readouterr().out
+
+
 def test_real_process_prints_no_traceback(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
     exe = Path(sys.executable).with_name("smp")

@@ -29,7 +29,12 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from smpstudio.analysis.landmarks import FACE_OVAL, IDX_LEFT_BROW_UPPER, IDX_RIGHT_BROW_UPPER
+from smpstudio.analysis.landmarks import (
+    FACE_OVAL,
+    IDX_LEFT_BROW_UPPER,
+    IDX_RIGHT_BROW_UPPER,
+    IDX_SUBNASALE,
+)
 from smpstudio.analysis.segmentation import FOREHEAD_POLY, LEFT_CHEEK_POLY, RIGHT_CHEEK_POLY
 from smpstudio.analysis.types import Analysis, Masks
 from smpstudio.plan.colour_space import linear_to_srgb
@@ -46,6 +51,7 @@ VOLUME_MARGIN_MM = 3.0  # background margin taken around the removed hair volume
 WORK_PX_PER_MM = 3.0  # resolution of the scalp model (1/3 mm); the result is scaled up to the photo
 HEAD_BOX_MARGIN_MM = 25.0  # the shave's reach beyond the head mask: skull outline, volume margin, seam, fill
 INPAINT_PX_PER_MM = 1.0  # the background fill is smooth: filled at 1 px/mm and scaled up
+RIM_MM = 4.0  # the face outline's inner rim is no source of the background fill (it holds hair strands)
 
 
 def _encode(v: np.ndarray) -> np.ndarray:
@@ -285,11 +291,22 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
 
     brow_y = min(pts[list(IDX_LEFT_BROW_UPPER), 1].min(), pts[list(IDX_RIGHT_BROW_UPPER), 1].min())
     rows = np.arange(h)[:, None]
+    oval = pts[list(FACE_OVAL)]
+    # the head is at least as wide as the face: down to the ears' lower end (~ the nose's base) the outline
+    # is the convex hull of the model's silhouette and the face oval (the ellipsoid alone pinches in at the
+    # temples, and what the hair hid beside the face is the side of the head, not background)
+    contours, _ = cv2.findContours(skull.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if contours:
+        ear_low_y = float(pts[IDX_SUBNASALE, 1])
+        hull = cv2.convexHull(np.concatenate([np.concatenate(contours).reshape(-1, 2),
+                                              np.round(oval).astype(np.int32)]).astype(np.int32))
+        widened = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(widened, hull, 1)
+        skull |= widened.astype(bool) & (rows < ear_low_y)
     above_brows = rows < brow_y
     above_chin = rows < pts[FACE_OVAL[18], 1]
     # on the skull, above the face mesh's top edge, is scalp whatever the masks say (a fringe hides it);
     # between the mesh's top and the brows only what is labelled hair
-    oval = pts[list(FACE_OVAL)]
     mesh_top = np.interp(np.arange(w), *_top_edge(oval))[None, :]
     # (and hair on the skull's sides, beside the face: the sides are clippered too)
     scalp = skull & ((m.hair & (above_brows | ~m.face)) | (rows < mesh_top)) & above_chin
@@ -348,7 +365,10 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
     if volume.any():
         # fill the volume from the background around the head only: the skull is part of the hole too,
         # so no scalp or hair colour bleeds outwards
-        hole = volume | skull & ~m.face & above_chin
+        # the face's own border is not a source either: at the temples it still holds strands of hair
+        rim = max(1, int(round(RIM_MM * ppm)))
+        inner = cv2.erode(m.face.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2))
+        hole = volume | skull & ~m.face & above_chin | (m.face & ~inner.astype(bool) & above_chin)
         filled, box = _inpaint_background(rgb, hole, volume, ppm)
         out[box][volume[box]] = filled[volume[box]]
 

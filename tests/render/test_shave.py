@@ -125,3 +125,23 @@ def _assert_volume_filled_with_background(rgb_in, out, before, after) -> None:
 def test_removed_hair_volume_is_filled_with_the_background(astronaut_photo, astronaut_analysis, shaved):
     """Where hair stood out beyond the skull, the fill continues the background beside it, not the hair."""
     _assert_volume_filled_with_background(astronaut_photo.rgb, shaved[0], astronaut_analysis.masks, shaved[1])
+
+
+def test_shaved_head_is_at_least_as_wide_as_the_face_down_to_the_ears(astronaut_photo, astronaut_analysis, shaved):
+    """Hair beside the face at temple height becomes the side of the head (skin), not background, and the
+    head is no narrower than the face oval there (the head model's ellipsoid pinches in at the temples)."""
+    _, masks, _ = shaved
+    before = astronaut_analysis.masks
+    pts = astronaut_analysis.points_px
+    y = int(round(min(pts["left_brow_top"][1], pts["right_brow_top"][1])))
+    for row in (y, y + 5):
+        face_cols = np.flatnonzero(before.face[row])
+        assert len(face_cols) > 20
+        head_cols = np.flatnonzero(masks.head[row])
+        assert head_cols.min() <= face_cols.min() and head_cols.max() >= face_cols.max()
+        beside = np.zeros_like(before.hair[row])
+        beside[face_cols.min() - 4: face_cols.min()] = True
+        beside[face_cols.max() + 1: face_cols.max() + 5] = True
+        was_hair = beside & before.hair[row]
+        if was_hair.any():
+            assert masks.skin[row][was_hair].mean() > 0.9

@@ -1,35 +1,49 @@
 """Ranked (progressive) blue-noise placement of impressions in millimetres, following a density field.
 
 Every point carries a **rank** ``s >= 1``: the radius scale at which it was inserted. The sampler is
-dart throwing with a slowly *decreasing* radius ``s * r_min`` (continuous within geometric levels of
-ratio <= 1.4, then a few saturation passes at ``s = 1``), accelerated by a grid whose cell (side
-``s * r_min / sqrt(2)``) holds at most one point. Cells are visited in 3 x 3 interleaved phases (Wei
-2008): cells of one phase never conflict, so a phase runs in parallel, and every candidate's position
-comes from a counter-based hash of (seed, level, pass, cell), so the result does not depend on the number
-of threads. Two points always stand at least ``min(rank) * r_min`` apart.
+dart throwing with a slowly *decreasing* radius (continuous within geometric levels of ratio <= 1.8, then
+a few saturation passes at ``s = 1``), accelerated by a grid whose cell (side ``s * r_min / sqrt(2)`` for
+the level's smallest ``s``) holds at most one point.
 
-Each point also gets a **level** in (0, 1]: the density, as a fraction of ``D_max``, from which on it
-is selected (:func:`select`). Levels are calibrated on the set itself (the share of points ranked at least
-as high where the field is at full density), so selecting at density ``n`` gives ``n`` dots per cm^2,
-with a local minimum distance that :func:`local_min_distance_mm` states exactly. Densities that grow
-everywhere select nested sets. That is how sessions are layered: session ``k`` is a subset of session
-``k+1``, and a dot that session ``k+1`` adds keeps, from every earlier dot, at least the smaller of the
-two dots' local minimum distances (it was inserted at a radius no smaller than its own threshold, or the
-earlier dot was).
+**Variable radius.** A candidate's exclusion radius is ``s * r_min * sqrt(D_max / b)``, with ``b`` the
+*base density* at its position: the target density, but at least ``D_max / max_radius_scale**2``. Where
+the target density is half, the final set is a saturated blue-noise set of its own at 1.41 times the
+spacing (not a thinned-out full-density set), as even as full density. Below ``D_max / max_radius_scale**2``
+the radius stops growing and the target is reached by selection. Regions of lower density get
+proportionally fewer candidates (one in ``g**2`` cells), so every region is a scaled copy of full density.
+
+**Order, threads.** Cells are visited in tiles (4 colours; tiles of one colour lie a tile apart) and,
+inside a tile, in sub-phases whose cells lie farther apart than any radius (after Wei 2008). Tiles of one
+colour never conflict, so they run in parallel on large grids; every candidate's position comes from a
+counter-based hash of (seed, step, cell), so the result does not depend on the number of threads (and the
+serial and parallel paths agree). A point keeps its own radius from every point of an earlier step. In the
+rank-1 passes, a rejected candidate closes the quadrants of its cell that lie inside the rejecting disc,
+and later candidates go to the open quadrants only (early rejection after Ebeida et al. 2011).
+
+Each point also gets a **level** in (0, 1]: the density, as a fraction of its base density, from which on
+it is selected (:func:`select`). Levels are calibrated on the set itself (the share of points ranked at
+least as high), so selecting at density ``n`` gives ``n`` dots per cm^2, with a local minimum distance that
+:func:`local_min_distance_mm` states. Densities that grow everywhere select nested sets. That is how
+sessions are layered: session ``k`` is a subset of session ``k+1``, and a dot that session ``k+1`` adds
+keeps, from every earlier dot, at least the smaller of the two dots' local minimum distances (it was
+inserted at a radius no smaller than its own threshold, or the earlier dot was).
 
 Density is in dots per cm^2 (domain.md §1 spacing/density: about 1 mm apart, natural follicular
 density 65-85 FU/cm^2, triangular packing spacing ``L = 10.7 / sqrt(n)`` mm). The minimum distance of a
 density is ``r = 10 * sqrt(PACKING / n)`` mm, with ``PACKING`` the number of points per ``r_min^2`` this
-sampler reaches when saturated (measured; maximal Poisson-disk sampling reaches ~0.69). At full density
-the min / mean nearest-neighbour ratio is ~0.89 (scipy's Poisson disk: ~0.91); intermediate selections
-(earlier sessions, reduced density among hair) are ~0.79: still blue noise, less tightly packed.
+sampler reaches when saturated (measured; maximal Poisson-disk sampling reaches ~0.69). The final set's
+min / mean nearest-neighbour ratio (normalised by the local target) is ~0.89-0.90 at full density, at half
+density and over a whole variable-density pattern (scipy's Poisson disk: ~0.91); intermediate selections
+(earlier sessions) are ~0.78-0.80: still blue noise, less tightly packed.
 
 References
 ----------
 .. [1] M. McCool, E. Fiume, "Hierarchical Poisson disk sampling distributions", Graphics Interface 1992
    (dart throwing with a decreasing radius gives a progressive, ranked point set).
 .. [2] L.-Y. Wei, "Parallel Poisson disk sampling", ACM SIGGRAPH 2008 (grid of cell size r/sqrt(2)).
-.. [3] /work/shared/domain.md §1 (spacing, density).
+.. [3] M. S. Ebeida, A. A. Davidson, A. Patney, P. M. Knupp, S. A. Mitchell, J. D. Owens, "Efficient
+   maximal Poisson-disk sampling", ACM SIGGRAPH 2011 (covered cells get no more darts).
+.. [4] /work/shared/domain.md §1 (spacing, density).
 
 Examples
 --------
@@ -215,6 +229,11 @@ def _mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
+# coordinates of an empty cell: far from everything (finite, so distances stay finite), so neighbour tests need
+# no occupancy branch
+EMPTY_MM = 1e30
+
+
 def _offset_table(k_max: int) -> tuple[np.ndarray, np.ndarray]:
     """Cell offsets within ``k_max`` cells, sorted by the smallest possible squared distance (in cells) between
     a point of the centre cell and a point of the offset cell: a search stops at the first offset whose
@@ -239,11 +258,10 @@ def _free(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx: int, 
         if xx < 0 or yy < 0 or xx >= ncx or yy >= ncy:
             continue
         c = yy * ncx + xx
-        if cell_k[c] >= 0:
-            ex = cell_x[c] - px
-            ey = cell_y[c] - py
-            if ex * ex + ey * ey < rr:
-                return c
+        ex = cell_x[c] - px  # an empty cell holds EMPTY_MM: never within the radius
+        ey = cell_y[c] - py
+        if ex * ex + ey * ey < rr:
+            return c
     return -1
 
 
@@ -256,11 +274,10 @@ def _free_inner(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, ncx:
         if offd2[k] >= rr_cells:
             break
         c = c0 + offs[k, 1] * ncx + offs[k, 0]
-        if cell_k[c] >= 0:
-            ex = cell_x[c] - px
-            ey = cell_y[c] - py
-            if ex * ex + ey * ey < rr:
-                return c
+        ex = cell_x[c] - px  # no occupancy test: an empty cell's EMPTY_MM is never within the radius
+        ey = cell_y[c] - py
+        if ex * ex + ey * ey < rr:
+            return c
     return -1
 
 
@@ -452,8 +469,8 @@ def _regrid(old_x: np.ndarray, old_y: np.ndarray, old_k: np.ndarray, a: float, n
     """The next level's grid (finer cells) holding the points placed so far. Every point stands at least
     the previous level's smallest radius (> this level's cell diagonal) from the others: one per cell."""
     m = ncx * ncy
-    cell_x = np.empty(m)
-    cell_y = np.empty(m)
+    cell_x = np.full(m, EMPTY_MM)
+    cell_y = np.full(m, EMPTY_MM)
     cell_k = np.full(m, -1, dtype=np.int32)
     for c in range(old_k.shape[0]):
         k = old_k[c]
@@ -492,6 +509,7 @@ def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, widt
                        d_max: float, b_min: float, prune: float, r_min: float, levels: np.ndarray,
                        passes_per_level: int, saturation_passes: int, seed: int, tries: int
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Positions (mm, grid order), insertion steps, and the radius scale (rank) of every step."""
     rng = np.random.default_rng(seed)
     n_lv = levels.shape[0]
     g_max = math.sqrt(d_max / b_min)
@@ -540,7 +558,7 @@ def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, widt
         run(cell_x, cell_y, cell_k, cell_m, ncx, ncy, p0, p1, pass_off, tile, stride, n_sub, oxs_a, oys_a, ss_a, keys,
             a, r_min, vals, x0, y0, cell, width, height, d_max, b_min, prune, tries, offs, offd2)
     xs, ys, ks = _emit(cell_x, cell_y, cell_k, x0, y0)
-    return xs, ys, ss_a[ks], ks
+    return xs, ys, ks, ss_a
 
 
 def ranked_blue_noise(
@@ -549,7 +567,7 @@ def ranked_blue_noise(
     *,
     max_density_per_cm2: float | None = None,
     max_rank: float = 6.0,
-    level_ratio: float = 1.4,
+    level_ratio: float = 1.8,
     passes_per_level: int = 1,
     saturation_passes: int = 3,
     tries: int = 1,
@@ -568,7 +586,7 @@ def ranked_blue_noise(
     max_rank : float
         Highest rank (radius scale); a selection keeps at least ``q / max_rank**2`` of the base density.
     level_ratio : float
-        Largest radius ratio of one level (1 < ratio <= 1.4).
+        Largest radius ratio of one level (1 < ratio <= 2): one grid (of the level's smallest radius) per level.
     passes_per_level : int
         Passes (one candidate per empty cell each) per level.
     saturation_passes : int
@@ -584,8 +602,8 @@ def ranked_blue_noise(
     -------
     RankedPoints
     """
-    if not (1.0 < level_ratio <= 1.4):
-        raise ValueError("level_ratio must be in (1, 1.4]")
+    if not (1.0 < level_ratio <= 2.0):
+        raise ValueError("level_ratio must be in (1, 2]")
     if max_rank < 1.0:
         raise ValueError("max_rank must be >= 1")
     if not (1.0 <= max_radius_scale <= 4.0):
@@ -603,10 +621,11 @@ def ranked_blue_noise(
     b_min = d_max / max_radius_scale**2
     n_lv = max(2, int(math.ceil(math.log(max_rank) / math.log(level_ratio) - 1e-9)) + 1)
     levels = np.exp(np.linspace(math.log(max_rank), 0.0, n_lv))  # last level = saturation at rank 1
-    xs, ys, rk, steps = _ranked_dart_throw(vals, float(density.x0_mm), float(density.y0_mm), float(density.cell_mm),
-                                           float(density.width_mm), float(density.height_mm), d_max, b_min, PRUNE_Q,
-                                           r_min, levels, int(passes_per_level), int(saturation_passes), int(seed),
-                                           int(tries))
+    xs, ys, steps, step_rank = _ranked_dart_throw(
+        vals, float(density.x0_mm), float(density.y0_mm), float(density.cell_mm), float(density.width_mm),
+        float(density.height_mm), d_max, b_min, PRUNE_Q, r_min, levels, int(passes_per_level), int(saturation_passes),
+        int(seed), int(tries))
+    rk = step_rank[steps]
     xy = np.stack([xs, ys], axis=1)
     n_at = density.at(xy)
     base = np.maximum(n_at, b_min)
@@ -615,42 +634,34 @@ def ranked_blue_noise(
     # base density keeps f of the points: every such region is a scaled copy of full density)
     calib = n_at >= b_min * (1 - 1e-9)
     n_cal = int(calib.sum())
-    ranked_cal = calib & ~sat
-    q = float(ranked_cal.sum() / n_cal) if n_cal >= 200 else Q_DEFAULT
-    # level of the ranked points: the share of calibration points whose rank is at least theirs (an
-    # empirical calibration: selecting a fraction f keeps f of the points); the same rank -> level map
-    # applies everywhere. Without calibration points: q / rank^2.
-    if n_cal >= 200 and ranked_cal.any():
-        lv_ranks, lv_levels = _rank_level_map(rk[ranked_cal], n_cal)
-        level = np.interp(-rk, -lv_ranks, lv_levels, left=float(lv_levels[0]), right=q)
-        # points of one insertion step share a rank: spread their levels over the step's share (any subset
-        # of a step keeps the step's minimum distance), so the selected density follows the request
-        # continuously instead of in steps
-        g = np.searchsorted(-lv_ranks, -rk)
-        exact = (g < len(lv_ranks)) & (lv_ranks[np.minimum(g, len(lv_ranks) - 1)] == rk) & ~sat
-        lo = np.where(g > 0, lv_levels[np.maximum(g - 1, 0)], 0.0)
-        u = np.random.default_rng([int(seed), 2]).random(len(rk))
-        level = np.where(exact, lo + u * (level - lo), level)
+    n_steps = len(step_rank)
+    # steps sharing a rank form a group; groups in descending rank (insertion order of the radius sweep)
+    uniq, group_of_step = np.unique(-step_rank, return_inverse=True)
+    group = group_of_step[steps]
+    ranked_group = -uniq > 1.0
+    cal_per_group = np.bincount(group[calib & ~sat], minlength=len(uniq)).astype(np.float64)
+    u = np.random.default_rng([int(seed), 2]).random(len(rk))
+    if n_cal >= 200 and cal_per_group.sum() > 0:
+        # level of a ranked point: the share of calibration points ranked at least as high as it (an
+        # empirical calibration: selecting a fraction f keeps f of the points), spread uniformly over its
+        # group's share (any subset of a group keeps the group's minimum distance), so the selected density
+        # follows the request continuously instead of in steps; the same rank -> level map applies everywhere
+        hi = np.cumsum(cal_per_group) / n_cal
+        lo = hi - cal_per_group / n_cal
+        q = float(hi[ranked_group][-1]) if ranked_group.any() else 0.0
+        level = lo[group] + u * (hi[group] - lo[group])
     else:
+        q = Q_DEFAULT
         level = q / rk**2
     n_sat = int(sat.sum())
     if n_sat:
-        # the final passes' points join between q and 1, in insertion order (random within a step)
-        keys = steps[sat] + np.random.default_rng([int(seed), 1]).random(n_sat)
-        order = np.argsort(keys, kind="stable")
-        lv = np.empty(n_sat)
-        lv[order] = q + (1.0 - q) * (np.arange(1, n_sat + 1)) / n_sat
-        level[sat] = lv
+        # the final passes' points join between q and 1, in insertion order (uniform within a step)
+        per_step = np.bincount(steps[sat], minlength=n_steps).astype(np.float64)
+        start = np.cumsum(per_step) - per_step
+        st = steps[sat]
+        level[sat] = q + (1.0 - q) * (start[st] + u[sat] * per_step[st]) / n_sat
+        level[sat] = np.maximum(level[sat], np.nextafter(q, 1.0))
     return RankedPoints(xy, rk, level, q, r_min, d_max, int(seed), base, steps, b_min, density)
-
-
-def _rank_level_map(ranks: np.ndarray, n_full: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct ranks (descending) and the share of full-density points ranked at least as high."""
-    r = np.sort(ranks)[::-1]
-    uniq, first = np.unique(-r, return_index=True)
-    # points with rank >= uniq[g] = index of the last occurrence + 1
-    last = np.append(first[1:], len(r))
-    return -uniq, last / float(n_full)
 
 
 def select(points: RankedPoints, density_per_cm2: np.ndarray) -> np.ndarray:

@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python -m benchmarks.bench_preview``.
 
 The 12 MP photo is the sample portrait enlarged (bicubic) to 3464 x 3464. "Cold" is a fresh
-``smp preview`` process (imports, model load, cached numba kernels, analysis, layout, 6 renders, close-up,
-writing 9 PNGs). "Warm" is the same command run again inside one process (target <= 3 s). Baseline in
+``smp preview`` process (imports, model load, cached numba kernels, analysis, shaved-head simulation,
+design, plan, layout, 7 renders, a 4-panel close-up, writing 10 PNGs). "Warm" is the same command run again inside one process (target <= 3 s). Baseline in
 the same run, what the command would cost without the dot engine: ``smp analyze`` on the same photo.
 """
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -179,3 +184,28 @@ def test_grid_order_output_and_steps() -> None:
     assert np.all(np.diff(rows) >= 0)
     radius = pts.rank * pts.r_min_mm * np.sqrt(pts.max_density_per_cm2 / pts.base_density_per_cm2)
     assert _earlier_violations(pts.xy_mm, pts.step, radius) == 0
+
+
+_THREADS_SCRIPT = textwrap.dedent("""
+    import hashlib, numpy as np
+    import smpstudio.pattern.sampling as sampling
+    sampling.SERIAL_CELLS = 0  # the parallel tiles on every grid
+    x = np.linspace(0.0, 1.0, 71)
+    g = sampling.DensityGrid(np.tile(20.0 + 60.0 * x, (51, 1)), 0.0, 0.0, 1.0)
+    pts = sampling.ranked_blue_noise(g, seed=21)
+    h = hashlib.sha256()
+    for a in (pts.xy_mm, pts.rank, pts.level, pts.step):
+        h.update(np.ascontiguousarray(a).tobytes())
+    print(len(pts), h.hexdigest())
+""")
+
+
+def test_parallel_tiles_identical_for_one_and_two_threads() -> None:
+    outs = []
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        r = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT], env=env, capture_output=True, text=True,
+                           check=True)
+        outs.append(r.stdout.strip())
+    assert outs[0] == outs[1]
+    assert int(outs[0].split()[0]) > 1000

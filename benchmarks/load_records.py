@@ -47,6 +47,10 @@ from smpstudio.records.schemas import Role, UserCreate
 from smpstudio.records.services import Actor, create_clinic_with_owner, create_user
 
 PASSWORD = "benchmark-password"
+MIX = (
+    "mix: 80 % reads (client record, its sessions, client list of 50, reminders: 20 % each), "
+    "20 % writes (new session with 3 zones 10 %, client update 6 %, new client 4 %); every read is audited"
+)
 
 
 @dataclass
@@ -212,12 +216,19 @@ def _start(data_dir: Path, url: str, port: int, workers: int) -> subprocess.Pope
 
 
 async def _drive(
-    host: str, port: int, emails: list[str], concurrency: int, duration_s: float, think_s: float, server_pid: int
+    host: str,
+    port: int,
+    emails: list[str],
+    concurrency: int,
+    duration_s: float,
+    think_s: float,
+    server_pid: int,
+    warmup_s: float,
 ) -> tuple[Stats, float, dict[str, float | None]]:
     stats, start = Stats(), asyncio.Event()
     client_ids: list[int] = []
     tasks = []
-    holder = {"stop": float("inf"), "think_s": think_s}
+    holder = {"stop": float("inf"), "think_s": think_s, "count_from": float("inf")}
 
     # sign everyone in first (argon2 is slow on purpose), then start the clock
     for i in range(concurrency):
@@ -226,9 +237,13 @@ async def _drive(
         )
     while len(client_ids) < concurrency:
         await asyncio.sleep(0.05)
-    t0, gen0, srv0 = time.monotonic(), time.process_time(), _cpu_s(server_pid)
-    holder["stop"] = t0 + duration_s
+    # warm-up: the same load, not timed (first use of each route builds FastAPI's route state, compiles
+    # SQLAlchemy statements and pydantic serializers: 40-150 ms once per route after a restart)
+    holder["stop"] = time.monotonic() + warmup_s + duration_s
     start.set()
+    await asyncio.sleep(warmup_s)
+    t0, gen0, srv0 = time.monotonic(), time.process_time(), _cpu_s(server_pid)
+    holder["count_from"] = t0
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - t0
     srv1 = _cpu_s(server_pid)
@@ -255,7 +270,7 @@ async def _user(host, port, email, i, holder, stats, client_ids, start):  # type
         if holder["think_s"] > 0:  # users do not click in lock-step: each starts after its own first pause
             await asyncio.sleep(rng.expovariate(1.0 / holder["think_s"]))
         while time.monotonic() < holder["stop"]:
-            await _one_request(c, rng, client_ids, stats)
+            await _one_request(c, rng, client_ids, stats, holder["count_from"])
             if holder["think_s"] > 0:  # a person reads the screen before the next click
                 pause = rng.expovariate(1.0 / holder["think_s"])
                 await asyncio.sleep(max(0.0, min(pause, holder["stop"] - time.monotonic())))
@@ -263,7 +278,8 @@ async def _user(host, port, email, i, holder, stats, client_ids, start):  # type
         c.close()
 
 
-async def _one_request(c: RawHttp, rng: random.Random, client_ids: list[int], stats: Stats) -> None:
+async def _one_request(c: RawHttp, rng: random.Random, client_ids: list[int], stats: Stats, count_from: float) -> None:
+    """One request; its latency counts if it started at ``count_from`` or later (errors always count)."""
     cid = rng.choice(client_ids)
     body: object = None
     if rng.random() < 0.8:
@@ -288,7 +304,7 @@ async def _one_request(c: RawHttp, rng: random.Random, client_ids: list[int], st
             body = {"phone": f"+1 555 {rng.randrange(10000):04d}"}
         else:
             method, url, body = "POST", "/api/clients", {"first_name": "New", "last_name": "Load"}
-    t0 = time.perf_counter()
+    started, t0 = time.monotonic(), time.perf_counter()
     try:
         status, _, payload = await asyncio.wait_for(c.request(method, url, body), timeout=30)
         ok, code = status < 400 and len(payload) > 0, str(status)
@@ -296,13 +312,21 @@ async def _one_request(c: RawHttp, rng: random.Random, client_ids: list[int], st
         ok, code = False, type(exc).__name__
     ms = (time.perf_counter() - t0) * 1000
     if ok:
-        (stats.read_ms if kind == "read" else stats.write_ms).append(ms)
+        if started >= count_from:
+            (stats.read_ms if kind == "read" else stats.write_ms).append(ms)
     else:
         stats.error(f"{kind} {code}")
 
 
 def run_backend(
-    name: str, url: str, data_dir: Path, concurrency: int, duration_s: float, think_s: float, workers: int = 1
+    name: str,
+    url: str,
+    data_dir: Path,
+    concurrency: int,
+    duration_s: float,
+    think_s: float,
+    workers: int = 1,
+    warmup_s: float = 5.0,
 ) -> dict[str, float]:
     emails = _seed(url, users=min(concurrency, 10))
     port = _free_port()
@@ -311,7 +335,9 @@ def run_backend(
     gc.freeze()  # the generator's own full collections (~100k objects of imports) would stall its clock
     load_before = _loadavg()
     try:
-        stats, elapsed, cpu = _run(_drive("127.0.0.1", port, emails, concurrency, duration_s, think_s, proc.pid))
+        stats, elapsed, cpu = _run(
+            _drive("127.0.0.1", port, emails, concurrency, duration_s, think_s, proc.pid, warmup_s)
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -326,7 +352,8 @@ def run_backend(
         "errors": stats.errors,
     }
     print(
-        f"{name:10s} {workers} worker(s), {concurrency} clients, think {think_s * 1000:.0f} ms, {elapsed:.0f} s: "
+        f"{name:10s} {workers} worker(s), {concurrency} clients, think {think_s * 1000:.0f} ms, "
+        f"{elapsed:.0f} s after {warmup_s:g} s warm-up: "
         f"{res['throughput_rps']:.0f} req/s "
         f"({n} ok); reads p50 {res['read_p50_ms']:.1f} ms p99 {res['read_p99_ms']:.1f} ms; "
         f"writes p50 {res['write_p50_ms']:.1f} ms p99 {res['write_p99_ms']:.1f} ms; errors {stats.errors}"
@@ -352,6 +379,9 @@ def main(argv: list[str] | None = None) -> None:
         help="mean think time between one user's requests (repeatable); default: 0 (saturation) and 500",
     )
     ap.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
+    ap.add_argument(
+        "--warmup", type=float, default=5.0, help="seconds of untimed load before the timed run (default 5)"
+    )
     ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument(
         "--postgres-url",
@@ -359,13 +389,14 @@ def main(argv: list[str] | None = None) -> None:
         help="admin URL of a PostgreSQL server; a scratch database is created and dropped",
     )
     args = ap.parse_args(argv)
-    if args.duration <= 0 or args.concurrency < 1:
-        raise SystemExit("--duration and --concurrency must be positive")
+    if args.duration <= 0 or args.concurrency < 1 or args.warmup < 0:
+        raise SystemExit("--duration and --concurrency must be positive, --warmup not negative")
     thinks = args.think_ms if args.think_ms else [0.0, 500.0]
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     if "postgresql" in backends and not args.postgres_url:
         print("PostgreSQL skipped: give --postgres-url or set SMP_TEST_POSTGRES_URL")
         backends.remove("postgresql")
+    print(MIX)
     results: dict[tuple[str, float], dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="smp-load-") as tmp:
         for think_ms in thinks:
@@ -374,7 +405,7 @@ def main(argv: list[str] | None = None) -> None:
                 if backend == "sqlite":
                     url = f"sqlite:///{root / 'records.sqlite3'}"
                     results[backend, think_ms] = run_backend(
-                        "SQLite", url, root, args.concurrency, args.duration, think_ms / 1000, args.workers
+                        "SQLite", url, root, args.concurrency, args.duration, think_ms / 1000, args.workers, args.warmup
                     )
                     continue
                 admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
@@ -384,7 +415,14 @@ def main(argv: list[str] | None = None) -> None:
                 try:
                     url = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
                     results[backend, think_ms] = run_backend(
-                        "PostgreSQL", url, root, args.concurrency, args.duration, think_ms / 1000, args.workers
+                        "PostgreSQL",
+                        url,
+                        root,
+                        args.concurrency,
+                        args.duration,
+                        think_ms / 1000,
+                        args.workers,
+                        args.warmup,
                     )
                 finally:
                     with admin.connect() as c:

@@ -24,9 +24,13 @@ from __future__ import annotations
 
 import os
 import time
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:
+    from smpstudio.render.render import Splats
 
 
 def dots(n: int, w: int, h: int, seed: int = 0) -> tuple[np.ndarray, ...]:
@@ -44,7 +48,7 @@ def dots(n: int, w: int, h: int, seed: int = 0) -> tuple[np.ndarray, ...]:
     return xy[:, 0], xy[:, 1], major, np.full(m, core), angle, amp, ppm
 
 
-def product_splats(x_px: np.ndarray, y_px: np.ndarray, ppm: float, stage: str, seed: int = 0):  # noqa: ANN201
+def product_splats(x_px: np.ndarray, y_px: np.ndarray, ppm: float, stage: str, seed: int = 0) -> Splats:
     """The splats ``smp preview`` draws for these dots (preview.dot_splats with the product's defaults)."""
     from smpstudio.analysis.types import FaceFrame
     from smpstudio.pattern.dots import dot_attributes
@@ -78,9 +82,9 @@ def main() -> None:
     core = Splats.elliptical(x, y, major, minor, angle, amp)
     halo = Splats.isotropic(x, y, 0.28 * ppm, amp * 0.25)
     t = time.perf_counter()
-    healed = product_splats(x, y, ppm, "healed")
+    healed = product_splats(x, y, float(ppm), "healed")
     setup = time.perf_counter() - t
-    fresh = product_splats(x, y, ppm, "fresh")
+    fresh = product_splats(x, y, float(ppm), "fresh")
     sets = {"core only": core, "core + halo": Splats.concat([core, halo]), "product, healed": healed,
             "product, fresh": fresh}
     photo = np.full((h, w, 3), 0.5, np.float32)

@@ -75,31 +75,6 @@ def _scale_bar(img: np.ndarray, px_per_mm: float, mm: float = 5.0) -> np.ndarray
     return out
 
 
-def _skin_tone(rgb: np.ndarray, skin_mask: np.ndarray, frame: Any, mfp_mm: np.ndarray) -> tuple[np.ndarray, float]:
-    """Median linear skin colour on the forehead (below the designed line) and its ITA (domain.md §5).
-
-    ``rgb`` is the sRGB-encoded photo; only the sampled skin pixels are linearised."""
-    import colour
-
-    from smpstudio.render.render import srgb_to_linear
-
-    ys, xs = np.nonzero(skin_mask)
-    step = max(1, len(xs) // 200_000)
-    xs, ys = xs[::step], ys[::step]
-    if len(xs) == 0:
-        skin = np.array([0.45, 0.33, 0.26])
-    else:
-        mm = frame.to_mm(np.stack([xs + 0.5, ys + 0.5], axis=1))
-        band = (mm[:, 1] > mfp_mm[1] - 35) & (mm[:, 1] < mfp_mm[1] - 5) & (np.abs(mm[:, 0] - mfp_mm[0]) < 40)
-        pick = band if band.sum() > 50 else np.ones(len(xs), bool)
-        px = srgb_to_linear(np.ascontiguousarray(rgb[ys[pick], xs[pick]], dtype=np.float32))
-        skin = np.median(px, axis=0).astype(np.float64)
-    lab = colour.XYZ_to_Lab(colour.RGB_to_XYZ(np.clip(skin, 1e-5, 1), colour.RGB_COLOURSPACES["sRGB"],
-                                              apply_cctf_decoding=False))
-    ita = float(np.degrees(np.arctan2(lab[0] - 50.0, lab[2])))
-    return skin, ita
-
-
 def preview_command(
     photo: Annotated[Path | None, typer.Argument(help="Client photo (JPEG, PNG, WebP, TIFF); the embedded sample if omitted")] = None,
     sessions: Annotated[int, typer.Option(help="Number of sessions, 2-4 (most need 3)")] = 3,
@@ -200,6 +175,7 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
     from smpstudio.consultation import consult_photo
     from smpstudio.pattern.dots import DotParams
     from smpstudio.plan.plan import PlanOptions, build_plan
+    from smpstudio.plan.skin import measure_skin
     from smpstudio.render import preview as pv
     from smpstudio.render.render import composite
     from smpstudio.render.scene import design_pattern, prepare_scene
@@ -212,8 +188,10 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
     step("placing the dots")
     hl = design.hairline
     mfp = np.asarray(hl.control_mm[len(hl.control_mm) // 2], dtype=np.float64)
-    # skin tone measured on the photo as taken (not on the shaved simulation)
-    skin_rgb, ita = _skin_tone(img.rgb, c_.masks_as_taken.skin, design.frame, mfp)
+    # one skin measurement, on the photo as taken (not on the shaved simulation), for the dots' optics, the
+    # close-up's skin and the plan (issue 4)
+    tone = measure_skin(img.rgb, c_.masks_as_taken.skin, hair_mask=c_.masks_as_taken.hair)
+    skin_rgb, ita = np.asarray(tone.rgb_linear, np.float64), float(tone.ita_deg)
     pattern = design_pattern(analysis, design, n_sessions=n_sessions, interval_days=interval_days, seed=seed,
                              ita_deg=ita, density=density, dots=DotParams(blowout_share=blowout_share))
     # the treatment plan picks each session's pigment and dilution (issue 4); the dots are drawn in those
@@ -224,7 +202,7 @@ def _run(photo_path: Path | None, n_sessions: int, interval_days: int, age: int,
     plan = build_plan(img.rgb, c_.masks_as_taken.skin, c_.masks_as_taken.hair, area_cm2=area,
                       options=PlanOptions(n_sessions=n_sessions, interval_days=interval_days, accept_extra_session=False,
                                           impressions_per_session=tuple(s.dots for s in pattern.sessions)),
-                      mfp_height_mm=hl.mfp_height_mm, age=age)
+                      mfp_height_mm=hl.mfp_height_mm, age=age, skin=tone)
     plan_sessions = [s for s in plan.block.sessions if not s.suggested]
     pattern = replace(pattern, water_parts=tuple(float(s.water_parts) for s in plan_sessions))
     step("rendering")

@@ -116,6 +116,7 @@ def build_plan(
     neutral_mask: np.ndarray | None = None,
     mfp_height_mm: float | None = None,
     age: int | None = None,
+    skin: SkinTone | None = None,
 ) -> PlanResult:
     """Make the treatment plan for one client.
 
@@ -134,6 +135,9 @@ def build_plan(
         A grey card or neutral patch: the photo is white-balanced on it first.
     mfp_height_mm, age : optional
         From the design, for the hairline check.
+    skin : SkinTone, optional
+        The skin already measured on this photo (:func:`smpstudio.plan.skin.measure_skin`), so that a
+        caller that needs it first (the dot pattern's optics) and the plan use one measurement.
     """
     o = options
     cat = catalogue or load_catalogue()
@@ -142,8 +146,10 @@ def build_plan(
     if o.pigment_id is not None:
         cat.get(o.pigment_id)  # unknown pigment -> one-line OptionError before any work
     intake_checks = ck.check_contraindications(o.intake)
+    if skin is not None and neutral_mask is not None:
+        raise ValueError("pass either a measured skin or a neutral patch to measure it on, not both")
     img = white_balance(rgb, neutral_mask) if neutral_mask is not None else rgb
-    skin = measure_skin(img, skin_mask, hair_mask=hair_mask)
+    skin = skin if skin is not None else measure_skin(img, skin_mask, hair_mask=hair_mask)
     hair = measure_hair(img, hair_mask)
     pp = recommend_sessions(
         skin, cat, hair_lab=None if hair is None else np.asarray(hair.lab),

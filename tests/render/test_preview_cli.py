@@ -104,6 +104,8 @@ def test_plan_json_sessions_and_pattern(preview_out) -> None:
     assert water[1] < water[0]
     assert water == [e["water_parts"] for e in entries]
     assert doc["skin"]["ita_deg"] and doc["touch_up"]["due_years"]
+    # one skin measurement: the dots were drawn for the same skin the plan chose the pigment for
+    assert doc["pattern"]["skin_ita_deg"] == pytest.approx(doc["skin"]["ita_deg"], abs=0.01)
 
 
 def test_same_seed_same_output(preview_out, tmp_path) -> None:

@@ -240,19 +240,27 @@ def _phi_pdf_lut(lut: np.ndarray, z: float) -> tuple[float, float]:
 @numba.njit(cache=True, parallel=True)
 def _draw(out: np.ndarray, x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy: np.ndarray, cyy: np.ndarray,
           amp: np.ndarray, start: np.ndarray, lists: np.ndarray, order: np.ndarray, band_rows: int,
-          lut: np.ndarray) -> None:
+          lut: np.ndarray, n_slots: int) -> None:
     """Draw the binned splats band by band (each band writes only its own rows)."""
     h, w = out.shape[0], out.shape[1]
     flat = out.reshape(-1)
+    m_max = 0
+    for b in range(start.shape[0] - 1):
+        m_max = max(m_max, start[b + 1] - start[b])
+    # one gather buffer per thread, allocated here: large allocations inside the parallel loop (mmap,
+    # page faults, munmap) serialise the threads
+    geo_t = np.empty((n_slots, m_max, 5))
+    opa_t = np.empty((n_slots, m_max, 3), dtype=np.float32)
     for j in numba.prange(order.shape[0]):
         b = order[j]
         r0 = b * band_rows
         r1 = min(r0 + band_rows, h)
         k0 = start[b]
         m = start[b + 1] - k0
-        # gather the band's splats into local, sequential arrays first (independent loads: fast)
-        geo = np.empty((m, 5))
-        opa = np.empty((m, 3), dtype=np.float32)
+        # gather the band's splats into sequential scratch arrays first (independent loads: fast)
+        tid = numba.get_thread_id()
+        geo = geo_t[tid]
+        opa = opa_t[tid]
         for k in range(m):
             i = lists[k0 + k]
             geo[k, 0] = x[i]
@@ -421,7 +429,8 @@ def render_opacity(splats: Splats, height: int, width: int, out: np.ndarray | No
     amp = np.ascontiguousarray(splats.amp, dtype=np.float32)
     n_chunks = max(1, min(_BIN_CHUNKS, len(splats) // 4096))
     start, lists = _bin(x, y, cxx, cxy, cyy, height, width, BAND_ROWS, n_chunks)
-    _draw(out, x, y, cxx, cxy, cyy, amp, start, lists, _band_order(len(start) - 1), BAND_ROWS, _PHI_LUT)
+    _draw(out, x, y, cxx, cxy, cyy, amp, start, lists, _band_order(len(start) - 1), BAND_ROWS, _PHI_LUT,
+          numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     return out
 
 

@@ -387,7 +387,7 @@ def _tile(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, cell_m: np
           ncx: int, ncy: int, t: int, colour: int,
           off_x: int, off_y: int, tile: int, stride: int, st0: int, n_sub: int, oxs: np.ndarray, oys: np.ndarray,
           ss: np.ndarray, keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
-          cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, tries: int,
+          cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, tries: np.ndarray,
           offs: np.ndarray, offd2: np.ndarray) -> None:
     """Tile number ``t`` of a colour: its sub-phases (cells ``stride`` apart) one after the other."""
     ntx = (ncx + off_x + tile - 1) // tile
@@ -408,7 +408,7 @@ def _tile(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, cell_m: np
         for cy in range(y_first, y_end, stride):
             _row(cell_x, cell_y, cell_k, cell_m,
                  ncx, ncy, cy, x_first, x_end, stride, a, ss[k], r_min, vals, x0, y0, cell,
-                 width, height, d_max, b_min, prune, keys[k], tries, k, offs, offd2)
+                 width, height, d_max, b_min, prune, keys[k], tries[k], k, offs, offd2)
 
 
 @numba.njit(cache=True, inline="always")
@@ -423,7 +423,8 @@ def _passes_parallel(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray,
                      ncx: int, ncy: int, p0: int, p1: int,
                      pass_off: np.ndarray, tile: int, stride: int, n_sub: int, oxs: np.ndarray, oys: np.ndarray,
                      ss: np.ndarray, keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
-                     cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, tries: int,
+                     cell: float, width: float, height: float, d_max: float, b_min: float, prune: float,
+                     tries: np.ndarray,
                      offs: np.ndarray, offd2: np.ndarray) -> None:
     """Passes ``p0 .. p1 - 1``: per pass four colours of tiles; the tiles of one colour lie a tile apart
     (farther than any radius), so they run in parallel, and each tile runs its sub-phases in order."""
@@ -443,7 +444,8 @@ def _passes_serial(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, c
                    ncx: int, ncy: int, p0: int, p1: int,
                    pass_off: np.ndarray, tile: int, stride: int, n_sub: int, oxs: np.ndarray, oys: np.ndarray,
                    ss: np.ndarray, keys: np.ndarray, a: float, r_min: float, vals: np.ndarray, x0: float, y0: float,
-                   cell: float, width: float, height: float, d_max: float, b_min: float, prune: float, tries: int,
+                   cell: float, width: float, height: float, d_max: float, b_min: float, prune: float,
+                   tries: np.ndarray,
                    offs: np.ndarray, offd2: np.ndarray) -> None:
     """The same as :func:`_passes_parallel`, one tile after the other (no parallel launch on small grids)."""
     for p in range(p0, p1):
@@ -507,8 +509,8 @@ def _emit(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, x0: float,
 
 def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, width: float, height: float,
                        d_max: float, b_min: float, prune: float, r_min: float, levels: np.ndarray,
-                       passes_per_level: int, saturation_passes: int, seed: int, tries: int
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                       passes_per_level: int, saturation_passes: int, seed: int, tries: int,
+                       saturation_tries: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Positions (mm, grid order), insertion steps, and the radius scale (rank) of every step."""
     rng = np.random.default_rng(seed)
     n_lv = levels.shape[0]
@@ -545,6 +547,7 @@ def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, widt
     oys_a, oxs_a = sub_a // stride, sub_a % stride
     pass_off = np.array(offsets, dtype=np.int64).reshape(-1, 2)
     keys = rng.integers(0, 2**63, size=len(ss), dtype=np.int64).astype(np.uint64)
+    tries_a = np.where(ss_a > 1.0, tries, saturation_tries).astype(np.int64)  # candidates per cell and step
     cell_x = np.empty(0)
     cell_y = np.empty(0)
     cell_k = np.empty(0, dtype=np.int32)
@@ -556,7 +559,7 @@ def _ranked_dart_throw(vals: np.ndarray, x0: float, y0: float, cell: float, widt
         cell_m = np.full(ncx * ncy, 15, dtype=np.uint8)
         run = _passes_serial if ncx * ncy < SERIAL_CELLS else _passes_parallel
         run(cell_x, cell_y, cell_k, cell_m, ncx, ncy, p0, p1, pass_off, tile, stride, n_sub, oxs_a, oys_a, ss_a, keys,
-            a, r_min, vals, x0, y0, cell, width, height, d_max, b_min, prune, tries, offs, offd2)
+            a, r_min, vals, x0, y0, cell, width, height, d_max, b_min, prune, tries_a, offs, offd2)
     xs, ys, ks = _emit(cell_x, cell_y, cell_k, x0, y0)
     return xs, ys, ks, ss_a
 
@@ -569,8 +572,9 @@ def ranked_blue_noise(
     max_rank: float = 6.0,
     level_ratio: float = 1.8,
     passes_per_level: int = 1,
-    saturation_passes: int = 3,
+    saturation_passes: int = 1,
     tries: int = 1,
+    saturation_tries: int = 3,
     max_radius_scale: float = 2.0,
 ) -> RankedPoints:
     """Place a ranked blue-noise point set whose top-ranked subset follows ``density``.
@@ -592,7 +596,11 @@ def ranked_blue_noise(
     saturation_passes : int
         Passes at the final radius that fill the remaining gaps.
     tries : int
-        Candidates per empty cell and pass.
+        Candidates per empty cell and pass of the levels.
+    saturation_tries : int
+        Candidates per empty cell and saturation pass, thrown one after the other while the cell is visited
+        (each rejection closes the cell's quadrants inside the rejecting disc, so later candidates go to
+        the open ones).
     max_radius_scale : float
         Variable radius: the exclusion radius follows the local density, ``r_min * sqrt(max_density / n)``,
         down to densities of ``max_density / max_radius_scale**2``, so that lower-density regions are as
@@ -624,7 +632,7 @@ def ranked_blue_noise(
     xs, ys, steps, step_rank = _ranked_dart_throw(
         vals, float(density.x0_mm), float(density.y0_mm), float(density.cell_mm), float(density.width_mm),
         float(density.height_mm), d_max, b_min, PRUNE_Q, r_min, levels, int(passes_per_level), int(saturation_passes),
-        int(seed), int(tries))
+        int(seed), int(tries), int(saturation_tries))
     rk = step_rank[steps]
     xy = np.stack([xs, ys], axis=1)
     n_at = density.at(xy)

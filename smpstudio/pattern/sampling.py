@@ -2,7 +2,7 @@
 
 Every point carries a **rank** ``s >= 1``: the radius scale at which it was inserted. The sampler is
 dart throwing with a slowly *decreasing* radius (continuous within geometric levels of ratio <= 1.8, then
-a few saturation passes at ``s = 1``), accelerated by a grid whose cell (side ``s * r_min / sqrt(2)`` for
+a saturation pass at ``s = 1`` with several candidates per empty cell), accelerated by a grid whose cell (side ``s * r_min / sqrt(2)`` for
 the level's smallest ``s``) holds at most one point.
 
 **Variable radius.** A candidate's exclusion radius is ``s * r_min * sqrt(D_max / b)``, with ``b`` the
@@ -17,8 +17,8 @@ inside a tile, in sub-phases whose cells lie farther apart than any radius (afte
 colour never conflict, so they run in parallel on large grids; every candidate's position comes from a
 counter-based hash of (seed, step, cell), so the result does not depend on the number of threads (and the
 serial and parallel paths agree). A point keeps its own radius from every point of an earlier step. In the
-rank-1 passes, a rejected candidate closes the quadrants of its cell that lie inside the rejecting disc,
-and later candidates go to the open quadrants only (early rejection after Ebeida et al. 2011).
+rank-1 pass, a rejected candidate closes the quadrants of its cell that lie inside the rejecting disc, and
+the cell's next candidates go to the open quadrants only (early rejection after Ebeida et al. 2011).
 
 Each point also gets a **level** in (0, 1]: the density, as a fraction of its base density, from which on
 it is selected (:func:`select`). Levels are calibrated on the set itself (the share of points ranked at
@@ -32,7 +32,7 @@ Density is in dots per cm^2 (domain.md §1 spacing/density: about 1 mm apart, na
 density 65-85 FU/cm^2, triangular packing spacing ``L = 10.7 / sqrt(n)`` mm). The minimum distance of a
 density is ``r = 10 * sqrt(PACKING / n)`` mm, with ``PACKING`` the number of points per ``r_min^2`` this
 sampler reaches when saturated (measured; maximal Poisson-disk sampling reaches ~0.69). The final set's
-min / mean nearest-neighbour ratio (normalised by the local target) is ~0.89-0.90 at full density, at half
+min / mean nearest-neighbour ratio (normalised by the local target) is ~0.90 at full density, at half
 density and over a whole variable-density pattern (scipy's Poisson disk: ~0.91); intermediate selections
 (earlier sessions) are ~0.78-0.80: still blue noise, less tightly packed.
 

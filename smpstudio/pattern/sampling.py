@@ -2,8 +2,8 @@
 
 Every point carries a **rank** ``s >= 1``: the radius scale at which it was inserted. The sampler is
 dart throwing with a slowly *decreasing* radius (continuous within geometric levels of ratio <= 1.8, then
-a saturation pass at ``s = 1`` with several candidates per empty cell), accelerated by a grid whose cell (side ``s * r_min / sqrt(2)`` for
-the level's smallest ``s``) holds at most one point.
+a saturation pass at ``s = 1`` with several candidates per empty cell), accelerated by a grid whose cell
+(side ``s * r_min / sqrt(2)`` for the level's smallest ``s``) holds at most one point.
 
 **Variable radius.** A candidate's exclusion radius is ``s * r_min * sqrt(D_max / b)``, with ``b`` the
 *base density* at its position: the target density, but at least ``D_max / max_radius_scale**2``. Where

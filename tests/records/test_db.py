@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
@@ -67,3 +68,24 @@ def test_gate_is_released_after_failures_and_rollbacks(sqlite_engine):
     assert not gate.lock.locked()
     with sqlite_engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM t")).scalar() == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(db_url):
+    """No ping per checkout: only a connection idle longer than ``ping_idle_s`` is pinged, and a dead
+    one is replaced instead of failing the request."""
+    engine = make_engine(db_url, pool_size=1, ping_idle_s=0.05)
+    admin = make_engine(db_url, pool_size=1)
+    try:
+        with engine.connect() as c:
+            pid = c.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as c:  # in steady use: same connection, not pinged
+            assert c.execute(text("SELECT pg_backend_pid()")).scalar_one() == pid
+        with admin.begin() as a:
+            assert a.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
+        time.sleep(0.2)  # idle longer than ping_idle_s: pinged on checkout, found dead, replaced
+        with engine.connect() as c:
+            assert c.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+    finally:
+        engine.dispose()
+        admin.dispose()

@@ -122,7 +122,7 @@ class Pattern:
         if self.ranked is None:
             raise ValueError("pattern without its ranked point set")
         pts = self.xy_mm if xy_mm is None else np.asarray(xy_mm, dtype=np.float64).reshape(-1, 2)
-        return local_min_distance_mm(self.ranked, self.grids[k - 1].at(pts))
+        return local_min_distance_mm(self.ranked, self.grids[k - 1].at(pts), xy_mm=pts)
 
     def stats(self) -> dict[str, float]:
         """Spacing of the final pattern on the face plane: min and mean nearest-neighbour distance (mm)."""

@@ -459,8 +459,10 @@ def _passes_serial(cell_x: np.ndarray, cell_y: np.ndarray, cell_k: np.ndarray, c
                       tries, offs, offd2)
 
 
-# grids with fewer cells run their passes serially (the same result as the parallel tiles)
-SERIAL_CELLS = 10_000_000
+# grids with fewer cells run their passes serially (the same result as the parallel tiles): below this the
+# threads' start-up costs more than they share (measured on 2 cores, load ~2: a 113k-dot pattern 0.92 -> 1.28 M
+# dots/s and a 951k-dot one 0.89 -> 1.4-1.6 M dots/s in parallel; on an oversubscribed machine parallel can lose)
+SERIAL_CELLS = 100_000
 # tile side in sub-phase strides: the tiles' cells stay in cache while their sub-phases run
 TILE_STRIDES = 24
 

@@ -9,7 +9,8 @@ outside the skull:
    first-order spherical-harmonic (ambient + directional) shading model over the head model's
    surface normals, ``I_c(n) = a_c + b_c . n`` per channel; the scalp is then shaded with the same
    light at its own normals, so it is lit like the forehead (brighter where it faces the light,
-   darker toward the silhouette), with a faint fine-grained texture.
+   darker toward the silhouette), with the grain of the client's own forehead (blocks of its fine
+   detail, picked at random from clean skin).
 2. **Background** where the hair stood out beyond the skull: filled in from the surrounding
    background (OpenCV's Telea inpainting).
 3. The transition is feathered over ~1 mm so no seam is visible.
@@ -44,7 +45,7 @@ from smpstudio.render.render import srgb_to_linear
 # that the forehead's mean normal reproduces the forehead's measured colour.
 LIGHT_DIR = np.array([0.0, -0.45, -0.89], np.float32)  # toward the light: up and toward the camera
 AMBIENT, DIFFUSE = 0.6, 0.4  # soft indoor light: sides of the head only somewhat darker
-TEXTURE_STRENGTH = 0.025  # relative std of the scalp's fine texture (pores, follicle openings)
+TEXTURE_STRENGTH = 0.025  # relative std of the synthetic texture used when no clean forehead skin is seen
 FRINGE_DELTA_E = 14.0  # colour distance (CIE76) beyond which a forehead pixel is hair, not skin
 FEATHER_MM = 1.0
 VOLUME_MARGIN_MM = 3.0  # background margin taken around the removed hair volume before inpainting
@@ -207,6 +208,49 @@ def _upscale_box(small: np.ndarray, size: tuple[int, int], box: tuple[int, int, 
                           borderMode=cv2.BORDER_REPLICATE)
 
 
+def _skin_grain(rgb: np.ndarray, skin: np.ndarray, size: tuple[int, int], ppm: float,
+                rng: np.random.Generator) -> np.ndarray | None:
+    """The photo's own skin grain (pores, freckles, sensor and JPEG noise) for a patch of ``size`` (h, w).
+
+    The forehead's fine detail (linear light relative to its 1.5 mm local mean, per channel) is cut into
+    square blocks of ~2 mm that lie wholly on clean skin, and the patch is tiled with blocks picked at
+    random (seeded): the modelled scalp then has the same grain as the real skin beside it instead of
+    a synthetic texture. None when the skin offers fewer than 8 such blocks.
+    """
+    block = max(4, int(round(2.0 * ppm)))
+    ok = cv2.erode(skin.astype(np.uint8), np.ones((block, block), np.uint8), anchor=(0, 0),
+                   borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
+    oy, ox = np.nonzero(ok[: ok.shape[0] - block + 1, : ok.shape[1] - block + 1])
+    if len(oy) < 8:
+        return None
+    r, c = np.nonzero(skin.any(axis=1))[0], np.nonzero(skin.any(axis=0))[0]
+    pad = 3 * block
+    by = slice(max(0, r[0] - pad), min(skin.shape[0], r[-1] + 1 + pad))
+    bx = slice(max(0, c[0] - pad), min(skin.shape[1], c[-1] + 1 + pad))
+    lin = srgb_to_linear(np.ascontiguousarray(rgb[by, bx]))
+    local = cv2.GaussianBlur(lin, (0, 0), max(0.7, 1.5 * ppm))
+    detail = np.clip(lin / np.maximum(local, 1e-4) - 1.0, -0.5, 0.5).astype(np.float32)
+    oy, ox = oy - by.start, ox - bx.start
+    # grain, not features: blocks holding a highlight, a freckle cluster or a shadow edge are left out
+    absmax = np.abs(detail).max(axis=2)
+    block_max = cv2.dilate(absmax, np.ones((block, block), np.uint8), anchor=(0, 0))  # max over each block
+    sigma = max(1.4826 * float(np.median(absmax[skin[by, bx]])), 1e-4)
+    calm = block_max[oy, ox] < 2.5 * sigma
+    if calm.sum() < 8:
+        return None
+    oy, ox = oy[calm], ox[calm]
+    detail = np.clip(detail, -2.5 * sigma, 2.5 * sigma)
+    h, w = size
+    nby, nbx = -(-h // block), -(-w // block)
+    pick = rng.integers(0, len(oy), nby * nbx)
+    dy, dx = np.mgrid[0:block, 0:block]
+    rows = (oy[pick][:, None, None] + dy[None]).reshape(nby, nbx, block, block)
+    cols = (ox[pick][:, None, None] + dx[None]).reshape(nby, nbx, block, block)
+    tiles = detail[rows, cols]  # (nby, nbx, block, block, 3)
+    grain = tiles.transpose(0, 2, 1, 3, 4).reshape(nby * block, nbx * block, 3)[:h, :w]
+    return np.ascontiguousarray(grain - grain.reshape(-1, 3).mean(axis=0))
+
+
 def _inpaint_background(rgb: np.ndarray, hole: np.ndarray, need: np.ndarray,
                         ppm: float) -> tuple[np.ndarray, tuple[slice, slice]]:
     """Telea inpainting of ``hole`` over the bounding box of ``need`` (plus the fill radius), at no more
@@ -356,11 +400,14 @@ def _shave(rgb: np.ndarray, analysis: Analysis, seed: int) -> tuple[np.ndarray, 
     y0, x0 = int(ys.min()) if len(ys) else 0, int(xs.min()) if len(xs) else 0
     bh, bw = (int(ys.max()) - y0 + 1, int(xs.max()) - x0 + 1) if len(ys) else (1, 1)
     rng = np.random.default_rng(seed)
-    tex = rng.standard_normal((bh, bw)).astype(np.float32)
-    tex = np.asarray(cv2.GaussianBlur(tex, (0, 0), max(0.4, 0.06 * ppm)), dtype=np.float32)
-    tex *= TEXTURE_STRENGTH / max(float(tex.std()), 1e-6)
+    tex = _skin_grain(rgb, fore_mask, (bh, bw), ppm, rng)
+    if tex is None:  # too little clean forehead: a synthetic fine texture
+        noise = rng.standard_normal((bh, bw)).astype(np.float32)
+        noise = np.asarray(cv2.GaussianBlur(noise, (0, 0), max(0.4, 0.06 * ppm)), dtype=np.float32)
+        noise *= TEXTURE_STRENGTH / max(float(noise.std()), 1e-6)
+        tex = np.repeat(noise[..., None], 3, axis=2)
     out = rgb.copy()
-    out[ys, xs] = _encode(fore_colour[None, :] * (shade * (1.0 + tex[ys - y0, xs - x0]))[:, None])
+    out[ys, xs] = _encode(fore_colour[None, :] * shade[:, None] * (1.0 + tex[ys - y0, xs - x0]))
 
     if volume.any():
         # fill the volume from the background around the head only: the skull is part of the hole too,

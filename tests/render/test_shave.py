@@ -145,3 +145,39 @@ def test_shaved_head_is_at_least_as_wide_as_the_face_down_to_the_ears(astronaut_
         was_hair = beside & before.hair[row]
         if was_hair.any():
             assert masks.skin[row][was_hair].mean() > 0.9
+
+
+def _grain(lin: np.ndarray, mask: np.ndarray, sigma_px: float) -> float:
+    """Robust std of the fine detail (relative to the local mean) over a mask."""
+    local = cv2.GaussianBlur(lin, (0, 0), sigma_px)
+    detail = (lin / np.maximum(local, 1e-4) - 1.0).mean(axis=2)
+    return float(1.4826 * np.median(np.abs(detail[mask] - np.median(detail[mask]))))
+
+
+def test_the_modelled_scalp_has_the_skins_own_grain(astronaut_photo, astronaut_analysis, shaved):
+    """The scalp's fine texture comes from the client's own forehead: about as grainy as the real skin, not
+    smooth (a painted cap) and not noisier (highlights or freckle clusters copied onto it)."""
+    from smpstudio.render.render import srgb_to_linear
+
+    out, masks, _ = shaved
+    before = astronaut_analysis.masks
+    scalp = cv2.erode((before.hair & masks.skin).astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    skin = cv2.erode((before.skin & before.face).astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    assert scalp.sum() > 500 and skin.sum() > 500
+    ppm = astronaut_analysis.frame.px_per_mm
+    g_scalp = _grain(srgb_to_linear(out), scalp, 1.5 * ppm)
+    g_skin = _grain(srgb_to_linear(astronaut_photo.rgb), skin, 1.5 * ppm)
+    assert 0.5 * g_skin < g_scalp < 1.5 * g_skin, (g_scalp, g_skin)
+
+
+def test_grain_needs_clean_skin_to_copy():
+    from smpstudio.render.shave import _skin_grain
+
+    rgb = np.full((60, 60, 3), 0.6, np.float32)
+    none = _skin_grain(rgb, np.zeros((60, 60), bool), (20, 20), 3.0, np.random.default_rng(0))
+    assert none is None
+    noisy = np.clip(rgb + np.random.default_rng(1).normal(0, 0.02, rgb.shape), 0, 1).astype(np.float32)
+    grain = _skin_grain(noisy, np.ones((60, 60), bool), (25, 33), 3.0, np.random.default_rng(0))
+    assert grain is not None and grain.shape == (25, 33, 3) and abs(float(grain.mean())) < 1e-3
+    again = _skin_grain(noisy, np.ones((60, 60), bool), (25, 33), 3.0, np.random.default_rng(0))
+    np.testing.assert_array_equal(grain, again)

@@ -109,6 +109,8 @@ def simulate_shaved(rgb: np.ndarray, analysis: Analysis, *, seed: int = 0) -> tu
     # feathered seam): work on that crop only
     h, w = rgb.shape[:2]
     rows, cols = np.nonzero(m.head.any(axis=1))[0], np.nonzero(m.head.any(axis=0))[0]
+    if len(rows) == 0:  # no head outline to bound the work: the whole photo
+        return _shave_scaled(rgb, analysis, seed)
     pad = int(np.ceil(HEAD_BOX_MARGIN_MM * analysis.frame.px_per_mm)) + 2
     y0, y1 = max(0, int(rows[0]) - pad), min(h, int(rows[-1]) + 1 + pad)
     x0, x1 = max(0, int(cols[0]) - pad), min(w, int(cols[-1]) + 1 + pad)

@@ -62,7 +62,10 @@ def _load(base, email, client_ids, stop, acked):
     photo = jpeg_with_gps(320, 240)
 
     def uploader(k):
-        c = _login(base, email)
+        try:
+            c = _login(base, email)
+        except httpx.HTTPError:  # the server was killed before this thread signed in
+            return
         i = 0
         while not stop.is_set():
             cid = client_ids[(i + k) % len(client_ids)]
@@ -79,7 +82,10 @@ def _load(base, email, client_ids, stop, acked):
                 acked["photos"].append(r.json()["id"])
 
     def saver(k):
-        c = _login(base, email)
+        try:
+            c = _login(base, email)
+        except httpx.HTTPError:  # the server was killed before this thread signed in
+            return
         i = 0
         while not stop.is_set():
             cid = client_ids[(i + k) % len(client_ids)]

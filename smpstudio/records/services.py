@@ -102,6 +102,15 @@ def owned(db: Session, actor: Actor, model: type[T], obj_id: int, what: str | No
     return row
 
 
+def changeable_client(db: Session, actor: Actor, client_id: int) -> Client:
+    """The actor's clinic's client ``client_id`` whose record may still change: :class:`NotFound` for
+    another clinic's id, :class:`Conflict` once the client was erased."""
+    client = owned(db, actor, Client, client_id, "client")
+    if client.erased_at is not None:
+        raise Conflict(f"client {client_id} was erased; the record can no longer be changed")
+    return client
+
+
 # ---- sign-in ---------------------------------------------------------------------------------------
 @dataclass
 class SignIn:
@@ -236,9 +245,7 @@ def create_client(db: Session, actor: Actor, data: s.ClientCreate) -> Client:
 
 
 def update_client(db: Session, actor: Actor, client_id: int, data: s.ClientUpdate) -> Client:
-    client = owned(db, actor, Client, client_id, "client")
-    if client.erased_at is not None:
-        raise Conflict(f"client {client_id} was erased; the record can no longer be changed")
+    client = changeable_client(db, actor, client_id)
     changes = _plain(data.model_dump(exclude_unset=True))
     for key in ("first_name", "last_name", "medical_intake"):
         if key in changes and changes[key] is None:
@@ -266,9 +273,7 @@ def list_consents(db: Session, actor: Actor, client_id: int) -> Sequence[Consent
 
 
 def create_consent(db: Session, actor: Actor, client_id: int, data: s.ConsentCreate) -> Consent:
-    client = owned(db, actor, Client, client_id, "client")
-    if client.erased_at is not None:
-        raise Conflict(f"client {client_id} was erased")
+    client = changeable_client(db, actor, client_id)
     consent = Consent(
         clinic_id=actor.clinic_id,
         client_id=client.id,
@@ -312,9 +317,7 @@ def list_plans(db: Session, actor: Actor, client_id: int) -> Sequence[Plan]:
 def create_plan(db: Session, actor: Actor, client_id: int, data: s.PlanCreate) -> Plan:
     """Store ``plan.json`` as the client's next immutable plan version."""
     actor.require(WRITERS)
-    client = owned(db, actor, Client, client_id, "client")
-    if client.erased_at is not None:
-        raise Conflict(f"client {client_id} was erased")
+    client = changeable_client(db, actor, client_id)
     for _attempt in range(3):
         version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
         plan = Plan(
@@ -390,9 +393,7 @@ def list_sessions(db: Session, actor: Actor, client_id: int) -> Sequence[Treatme
 def create_session(db: Session, actor: Actor, client_id: int, data: s.SessionCreate) -> TreatmentSession:
     """Write a session and its zones in one transaction (never half a session)."""
     actor.require(WRITERS)
-    client = owned(db, actor, Client, client_id, "client")
-    if client.erased_at is not None:
-        raise Conflict(f"client {client_id} was erased")
+    client = changeable_client(db, actor, client_id)
     values = _plain(data.model_dump(exclude={"zones"}))
     _check_refs(db, actor, client, values, data.date)
     if values.get("number") is None:
@@ -421,9 +422,7 @@ def get_session(db: Session, actor: Actor, session_id: int) -> TreatmentSession:
 def update_session(db: Session, actor: Actor, session_id: int, data: s.SessionUpdate) -> TreatmentSession:
     actor.require(WRITERS)
     session = owned(db, actor, TreatmentSession, session_id, "session")
-    client = owned(db, actor, Client, session.client_id, "client")
-    if client.erased_at is not None:
-        raise Conflict(f"client {client.id} was erased")
+    client = changeable_client(db, actor, session.client_id)
     values = _plain(data.model_dump(exclude_unset=True, exclude={"zones"}))
     for key in ("status", "date", "aftercare_given"):
         if key in values and values[key] is None:

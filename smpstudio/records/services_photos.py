@@ -23,7 +23,7 @@ from smpstudio.imaging.intake import load_photo
 from smpstudio.records import schemas as s
 from smpstudio.records.errors import Conflict, NotFound
 from smpstudio.records.models import Client, Photo, TreatmentSession, utcnow
-from smpstudio.records.services import EVERYONE, WRITERS, Actor, audit, owned
+from smpstudio.records.services import EVERYONE, WRITERS, Actor, audit, changeable_client, owned
 from smpstudio.records.storage import TMP_PREFIX, KeyStore, PhotoStore, new_client_key
 
 THUMB_MAX_SIDE_PX = 512
@@ -71,9 +71,7 @@ def upload_photo(
 ) -> Photo:
     """Validate, strip, encrypt and store one photo of a client; returns its row."""
     actor.require(WRITERS)
-    client = owned(db, actor, Client, client_id, "client")
-    if client.erased_at is not None:
-        raise Conflict(f"client {client_id} was erased")
+    client = changeable_client(db, actor, client_id)
     if session_id is not None:
         session = owned(db, actor, TreatmentSession, session_id, "session")
         if session.client_id != client.id:

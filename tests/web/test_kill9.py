@@ -61,7 +61,15 @@ def _load(base, email, client_ids, stop, acked):
     """Upload photos and save sessions until the server dies; remember what it acknowledged."""
     photo = jpeg_with_gps(320, 240)
 
-    def uploader(k):
+    def upload(c, cid):
+        return c.post(f"/api/clients/{cid}/photos", files={"file": ("p.jpg", photo, "image/jpeg")},
+                      data={"view": "front", "phase": "before"})
+
+    def save(c, cid):
+        return c.post(f"/api/clients/{cid}/sessions",
+                      json={"date": "2026-05-01", "status": "done", "zones": ZONES, "notes": "x" * 2000})
+
+    def worker(k, send, kind):
         try:
             c = _login(base, email)
         except httpx.HTTPError:  # the server was killed before this thread signed in
@@ -71,36 +79,14 @@ def _load(base, email, client_ids, stop, acked):
             cid = client_ids[(i + k) % len(client_ids)]
             i += 1
             try:
-                r = c.post(
-                    f"/api/clients/{cid}/photos",
-                    files={"file": ("p.jpg", photo, "image/jpeg")},
-                    data={"view": "front", "phase": "before"},
-                )
+                r = send(c, cid)
             except httpx.HTTPError:
                 return
             if r.status_code == 201:
-                acked["photos"].append(r.json()["id"])
+                acked[kind].append(r.json()["id"])
 
-    def saver(k):
-        try:
-            c = _login(base, email)
-        except httpx.HTTPError:  # the server was killed before this thread signed in
-            return
-        i = 0
-        while not stop.is_set():
-            cid = client_ids[(i + k) % len(client_ids)]
-            i += 1
-            try:
-                r = c.post(
-                    f"/api/clients/{cid}/sessions",
-                    json={"date": "2026-05-01", "status": "done", "zones": ZONES, "notes": "x" * 2000},
-                )
-            except httpx.HTTPError:
-                return
-            if r.status_code == 201:
-                acked["sessions"].append(r.json()["id"])
-
-    threads = [threading.Thread(target=f, args=(k,)) for k in range(2) for f in (uploader, saver)]
+    threads = [threading.Thread(target=worker, args=(k, send, kind))
+               for k in range(2) for send, kind in ((upload, "photos"), (save, "sessions"))]
     for t in threads:
         t.start()
     return threads

@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from smpstudio.errors import OptionError, SMPError
+from smpstudio.plan.datafile import read_yaml
 
 
 class Prices(BaseModel):
@@ -52,20 +51,7 @@ class Prices(BaseModel):
 
 def load_prices(path: str | Path | None = None) -> Prices:
     """The built-in prices or a clinic's file; typos and bad values raise :class:`SMPError` (one line)."""
-    if path is None:
-        text = resources.files("smpstudio.plan").joinpath("data/prices.yaml").read_text(encoding="utf-8")
-        source = "built-in prices"
-    else:
-        p = Path(path)
-        source = str(p)
-        if not p.is_file():
-            raise SMPError(f"prices file not found: {p}")
-        text = p.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SMPError(f"{source}: YAML error{'' if mark is None else f' at line {mark.line + 1}'}") from None
+    data, source = read_yaml(path, "prices.yaml", "prices")
     if not isinstance(data, dict):
         raise SMPError(f"{source}: expected a mapping of prices")
     try:

@@ -50,16 +50,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from smpstudio.errors import OptionError, SMPError
 from smpstudio.plan.colour_space import delta_e2000_many, lab_to_linear, linear_to_lab
+from smpstudio.plan.datafile import read_yaml
 from smpstudio.plan.optics_bridge import DEFAULT_DEPTH_MM, healed_dot_color_linear
 from smpstudio.plan.skin import ITA_CLASSES, SkinTone
 
@@ -254,25 +253,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     SMPError
         Missing or unreadable file, YAML syntax error, unknown field (typo), bad value.
     """
-    if path is None:
-        text = resources.files("smpstudio.plan").joinpath("data/pigments.yaml").read_text(encoding="utf-8")
-        source = "built-in catalogue"
-    else:
-        p = Path(path)
-        source = str(p)
-        if not p.is_file():
-            raise SMPError(f"catalogue file not found: {p}")
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SMPError(f"cannot read catalogue {p}: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise SMPError(f"{source}: YAML error{where}: {problem}") from None
+    data, source = read_yaml(path, "pigments.yaml", "catalogue")
     return catalogue_from_dict(data, source)
 
 

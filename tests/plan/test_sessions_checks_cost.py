@@ -142,3 +142,17 @@ def test_prices_file_typos(tmp_path):
         load_prices(f)
     f.write_text("currency: GBP\nsmp_session: 550\n")
     assert load_prices(f).smp_session == 550 and load_prices().currency == "USD"
+
+
+@pytest.mark.parametrize("content, needle", [
+    (b"\xff\xd8\xff\xe0 not text", "cannot read prices"),
+    (b"currency: [GBP\n", "YAML error at line"),
+])
+def test_prices_file_that_is_not_yaml_text_is_one_line(tmp_path, content, needle):
+    f = tmp_path / "p.yaml"
+    f.write_bytes(content)
+    with pytest.raises(SMPError, match=needle) as exc:
+        load_prices(f)
+    assert "\n" not in str(exc.value)
+    with pytest.raises(SMPError, match="prices file not found"):
+        load_prices(tmp_path / "missing.yaml")

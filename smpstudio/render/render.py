@@ -147,6 +147,18 @@ def _drawable(a: float, bb: float, c: float) -> bool:
     return a > 0.0 and c > 0.0 and a * c - bb * bb > 0.0
 
 
+@numba.njit(cache=True, inline="always")
+def _bin_key(x: float, y: float, a: float, bb: float, c: float, h: int, w: int, band_rows: int,
+             n_tiles: int) -> tuple[int, int, int]:
+    """A splat's x tile (64 px) and the bands it touches, ``[b0, b1)``; an empty range if it draws nothing."""
+    if not _drawable(a, bb, c):
+        return 0, 0, 0
+    x0, x1, y0, y1 = _footprint(x, y, a, bb, c, h, w)
+    if x0 >= x1 or y0 >= y1:
+        return 0, 0, 0
+    return min(max(int(x) // 64, 0), n_tiles - 1), y0 // band_rows, (y1 - 1) // band_rows + 1
+
+
 @numba.njit(cache=True, parallel=True)
 def _bin(x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy: np.ndarray, cyy: np.ndarray, h: int, w: int,
          band_rows: int, n_chunks: int) -> tuple[np.ndarray, np.ndarray]:
@@ -162,13 +174,8 @@ def _bin(x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy: np.ndarray, cyy: np
     hist = np.zeros((n_chunks, n_keys), dtype=np.int64)
     for ch in numba.prange(n_chunks):
         for i in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
-            if not _drawable(cxx[i], cxy[i], cyy[i]):
-                continue
-            x0, x1, y0, y1 = _footprint(x[i], y[i], cxx[i], cxy[i], cyy[i], h, w)
-            if x0 >= x1 or y0 >= y1:
-                continue
-            t = min(max(int(x[i]) // 64, 0), n_tiles - 1)
-            for b in range(y0 // band_rows, (y1 - 1) // band_rows + 1):
+            t, b0, b1 = _bin_key(x[i], y[i], cxx[i], cxy[i], cyy[i], h, w, band_rows, n_tiles)
+            for b in range(b0, b1):
                 hist[ch, b * n_tiles + t] += 1
     start = np.empty(n_bands + 1, dtype=np.int64)
     pos = 0
@@ -183,13 +190,8 @@ def _bin(x: np.ndarray, y: np.ndarray, cxx: np.ndarray, cxy: np.ndarray, cyy: np
     lists = np.empty(pos, dtype=np.int32)
     for ch in numba.prange(n_chunks):
         for i in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
-            if not _drawable(cxx[i], cxy[i], cyy[i]):
-                continue
-            x0, x1, y0, y1 = _footprint(x[i], y[i], cxx[i], cxy[i], cyy[i], h, w)
-            if x0 >= x1 or y0 >= y1:
-                continue
-            t = min(max(int(x[i]) // 64, 0), n_tiles - 1)
-            for b in range(y0 // band_rows, (y1 - 1) // band_rows + 1):
+            t, b0, b1 = _bin_key(x[i], y[i], cxx[i], cxy[i], cyy[i], h, w, band_rows, n_tiles)
+            for b in range(b0, b1):
                 k = hist[ch, b * n_tiles + t]
                 hist[ch, b * n_tiles + t] = k + 1
                 lists[k] = i

@@ -14,3 +14,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     touch "$stamp"
 fi
 .venv/bin/python -m smpstudio.analysis.model_files
+.venv/bin/python -m smpstudio.imaging.real_photos

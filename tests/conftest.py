@@ -29,3 +29,21 @@ def astronaut_analysis(astronaut_photo):
     from smpstudio import analyze
 
     return analyze(astronaut_photo)
+
+
+REAL_PHOTOS = ("biden.jpg", "obama.jpg")
+
+
+@pytest.fixture(scope="session", params=REAL_PHOTOS)
+def real_photo_path(request):
+    """Each real test photo (installed by scripts/setup.sh from a pinned registry package)."""
+    from smpstudio.imaging.real_photos import photo_path
+
+    return photo_path(request.param)
+
+
+@pytest.fixture(scope="session")
+def real_photo(real_photo_path):
+    from smpstudio.imaging.intake import load_photo
+
+    return load_photo(real_photo_path)

@@ -1,21 +1,24 @@
 # The two commands of the README:
-#   make run   - set up .venv, preview and plan the embedded sample (./out) and seed the demo clinic (SQLite)
+#   make run   - set up .venv, preview and plan the demo client's real photo (./out) and seed the demo clinic (SQLite)
 #   make test  - set up .venv and run lint, types and the tests
 .PHONY: setup run test bench lint
 
 setup:
 	./scripts/setup.sh
 
+# the demo client: a real photo installed by setup (receding, thinning hair; smpstudio/imaging/real_photos.py)
 run: setup
-	.venv/bin/smp preview --out out/preview
-	.venv/bin/smp plan --out out/plan
+	.venv/bin/smp preview "$$(.venv/bin/python -m smpstudio.imaging.real_photos --path)" --out out/preview
+	.venv/bin/smp plan "$$(.venv/bin/python -m smpstudio.imaging.real_photos --path)" --out out/plan
 	SMP_DATA_DIR=$(CURDIR)/out/data .venv/bin/smp demo-seed
 	@echo "Consultation: out/preview (sessions, side-by-side, close-up) and out/plan (plan, fading, cost, years)."
 	@echo "Records: SMP_DATA_DIR=$(CURDIR)/out/data SMP_ENV=dev .venv/bin/smp serve, then http://127.0.0.1:8000/docs"
 
 lint: setup
 	.venv/bin/ruff check smpstudio tests benchmarks
-	.venv/bin/mypy smpstudio/imaging smpstudio/analysis smpstudio/design smpstudio/plan smpstudio/pattern smpstudio/render
+	.venv/bin/mypy smpstudio/imaging smpstudio/analysis smpstudio/design smpstudio/plan smpstudio/pattern smpstudio/render \
+		smpstudio/pipeline smpstudio/commands smpstudio/consultation.py
+	.venv/bin/lint-imports
 
 test: lint
 	.venv/bin/python -m pytest -q -n 2 --dist loadfile

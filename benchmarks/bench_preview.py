@@ -57,7 +57,7 @@ def main() -> None:
 
     def analysis_only() -> float:
         t0 = time.perf_counter()
-        consult_photo(load_photo(src), age=35, style="soft", seed=0, shave=True)
+        consult_photo(load_photo(src), age=35, style="soft", seed=0, scalp="auto")
         return time.perf_counter() - t0
 
     base = min(analysis_only() for _ in range(3))

@@ -1,46 +1,31 @@
-"""The consultation step as one call: photo -> analysis -> design -> ``plan.json`` document.
+"""The consultation step as one call: photo -> analysis -> (scalp) -> design -> ``plan.json`` document.
 
-Pure: takes and returns objects; the CLI and the web service do the I/O.
+A thin wrapper over :class:`smpstudio.pipeline.Pipeline` for callers that want the design in one call;
+the pipeline is the one implementation.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from smpstudio import __version__
-from smpstudio.analysis import analyze
-from smpstudio.analysis.landmarks import LandmarkBackend, default_backend
+from smpstudio.analysis.landmarks import LandmarkBackend
 from smpstudio.analysis.types import Analysis, Masks
-from smpstudio.design import Design, edit_design, propose_hairline
+from smpstudio.design import Design
 from smpstudio.imaging.intake import Photo
-from smpstudio.schema import (
-    AnalysisBlock,
-    HairlineBlock,
-    HeadPoseDeg,
-    PhotoInfo,
-    PlanDocument,
-    SoftwareBlock,
-    ZoneBlock,
-)
+from smpstudio.pipeline.document import plan_document
+from smpstudio.schema import PlanDocument
 
-
-def _pts(a: np.ndarray) -> list[tuple[float, float]]:
-    return [(round(float(x), 2), round(float(y), 2)) for x, y in np.asarray(a).reshape(-1, 2)]
+__all__ = ["Consultation", "consult", "consult_photo", "plan_document"]
 
 
 @dataclass
 class Consultation:
     """One consultation: the photo as shown, its analysis, the design and the plan document.
 
-    ``photo`` is what previews draw on: the client's photo, or with ``shaved`` the photo with the
-    head shaved (:func:`smpstudio.render.shave.simulate_shaved`), as it will be for SMP;
-    ``original`` is the photo as taken and ``masks_as_taken`` its masks (measure skin and hair colour
-    on these, not on the shaved simulation).
+    ``photo`` is what previews draw on: the client's photo, or the photo with the head buzzed or
+    shaved (the pipeline's scalp step); ``original`` is the photo as taken and ``masks_as_taken`` its
+    masks (measure skin and hair colour on these, not on the simulation).
     """
 
     photo: Photo
@@ -50,6 +35,7 @@ class Consultation:
     doc: PlanDocument
     masks_as_taken: Masks
     shaved: bool = False
+    scalp: str = "as-is"
 
 
 def consult_photo(
@@ -63,9 +49,10 @@ def consult_photo(
     moves: list[tuple[int, tuple[float, float]]] | None = None,
     mirror: bool = True,
     shave: bool = False,
+    scalp: str | None = None,
     backend: LandmarkBackend | None = None,
 ) -> Consultation:
-    """Analyse the photo, (optionally) shave the head, propose the hairline, apply the artist's moves.
+    """Analyse the photo, show the scalp as it will be worn, propose the hairline, apply the artist's moves.
 
     Parameters
     ----------
@@ -77,89 +64,22 @@ def consult_photo(
     moves : list of (index, (x_mm, y_mm))
         Control-point moves, applied in order (mirrored when ``mirror``).
     shave : bool
-        Show the client with the head shaved: existing hair on the skull becomes scalp skin, so the
-        dots are seen as they will be worn. A bald client's photo is unchanged.
+        ``scalp="auto"`` when true and ``scalp`` is not given, else ``"as-is"``.
+    scalp : str, optional
+        ``auto``, ``as-is``, ``buzz`` or ``shave`` (:class:`smpstudio.pipeline.ScalpInputs`).
     """
-    from smpstudio.render.shave import simulate_shaved
+    from smpstudio.pipeline import DesignInputs, Inputs, Pipeline, ScalpInputs
 
-    backend = backend or default_backend()
-    analysis = analyze(photo, backend=backend)
-    masks_as_taken = analysis.masks
-    shown, shaved = photo, False
-    if shave:
-        rgb, masks, shaved = simulate_shaved(photo.rgb, analysis, seed=seed)
-        if shaved:
-            analysis = replace(analysis, masks=masks)
-            shown = replace(photo, rgb=rgb, notes=photo.notes + ("head shaved (simulated) for the preview",))
-    design = propose_hairline(analysis, age=age, style=style, mfp_height_mm=mfp_height_mm,
-                              conservative=conservative, seed=seed)
-    for index, xy in moves or []:
-        design = edit_design(analysis, design, index, xy, mirror=mirror)
-    doc = plan_document(photo, analysis, design, seed=seed, backend_name=backend.name)
-    if shaved:
-        doc.warnings.append("preview shows the head shaved (simulated from the photo); pass --no-shave to draw on "
-                            "the photo as taken")
-    return Consultation(shown, photo, analysis, design, doc, masks_as_taken, shaved)
+    mode = scalp if scalp is not None else ("auto" if shave else "as-is")
+    inputs = Inputs(seed=seed, scalp=ScalpInputs(mode),
+                    design=DesignInputs(age=age, style=style, mfp_height_mm=mfp_height_mm, conservative=conservative,
+                                        moves=tuple(moves or ()), mirror=mirror))
+    step = Pipeline(backend=backend).design(photo, inputs)
+    s = step.scalp
+    return Consultation(s.photo, photo, s.analysis, step.design, step.document, s.masks_as_taken, s.changed, s.mode)
 
 
 def consult(photo: Photo, **options: Any) -> tuple[Analysis, Design, PlanDocument]:
-    """:func:`consult_photo` without shaving, as ``(analysis, design, doc)``."""
+    """:func:`consult_photo` with the photo as taken, as ``(analysis, design, doc)``."""
     c = consult_photo(photo, **options)
     return c.analysis, c.design, c.doc
-
-
-def plan_document(photo: Photo, analysis: Analysis, design: Design, *, seed: int,
-                  backend_name: str = "mediapipe-face-landmarker") -> PlanDocument:
-    """Build the ``plan.json`` document for an analysed photo and its design."""
-    frame = analysis.frame
-    hl = design.hairline
-    n = hl.curve_mm.shape[0]
-    mid = len(hl.control_mm) // 2
-    pts = analysis.points_px
-    middle_third_mm = math.dist(pts["glabella"], pts["subnasale"]) / frame.px_per_mm
-    total = float(np.prod(analysis.image_size))
-    masks = analysis.masks
-    return PlanDocument(
-        software=SoftwareBlock(version=__version__),
-        seed=seed,
-        photo=PhotoInfo(
-            width_px=photo.width,
-            height_px=photo.height,
-            source_format=photo.source_format,
-            bit_depth=photo.bit_depth,
-            intake_notes=list(photo.notes),
-            pixels_sha256=hashlib.sha256(photo.to_uint8().tobytes()).hexdigest(),
-        ),
-        analysis=AnalysisBlock(
-            scale_px_per_mm=round(analysis.scale.px_per_mm, 5),
-            scale_source=analysis.scale.source,
-            scale_uncertainty_rel=round(analysis.scale.uncertainty_rel, 4),
-            iris_diameter_px=round(analysis.iris_diameter_px, 2),
-            head_pose_deg=HeadPoseDeg(yaw=round(analysis.pose.yaw, 2), pitch=round(analysis.pose.pitch, 2),
-                                      roll=round(analysis.pose.roll, 2)),
-            landmarks_px={k: (round(v[0], 2), round(v[1], 2)) for k, v in pts.items()},
-            landmark_backend=backend_name,
-            mask_fractions={
-                "hair": round(float(masks.hair.sum()) / total, 5),
-                "skin": round(float(masks.skin.sum()) / total, 5),
-                "background": round(float(masks.background.sum()) / total, 5),
-            },
-        ),
-        hairline=HairlineBlock(
-            style=hl.style,
-            age=hl.age,
-            points_px=_pts(frame.to_px(hl.curve_mm[:: max(1, n // 60)])),
-            edge_px=_pts(frame.to_px(hl.edge_mm)),
-            control_points_mm=_pts(hl.control_mm),
-            control_points_px=_pts(frame.to_px(hl.control_mm)),
-            mfp_px=_pts(frame.to_px(hl.control_mm[mid]))[0],
-            mfp_height_mm=round(hl.mfp_height_mm, 2),
-            mfp_height_image_mm=round(hl.mfp_height_image_mm, 2),
-            transition_mm=hl.transition_mm,
-            thirds_upper_suggestion_mm=round(middle_third_mm, 1),
-        ),
-        zones=[ZoneBlock(name=z.name, area_cm2=round(z.area_cm2, 2), visible=z.visible, note=z.note)
-               for z in design.zones],
-        treatment_area_cm2=round(sum(z.area_cm2 for z in design.zones), 2),
-        warnings=list(design.warnings),
-    )

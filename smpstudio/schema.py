@@ -104,6 +104,8 @@ class PlanDocument(BaseModel):
     zones: list[ZoneBlock]
     treatment_area_cm2: float
     warnings: list[str] = Field(default_factory=list)
+    scalp: str | None = Field(default=None, description="how the head is shown: 'as-is', 'buzz' or 'shave'")
+    scalp_reason: str | None = Field(default=None, description="why that client situation was chosen")
     # smp plan (issue 4): models in smpstudio.plan.models
     skin: SkinBlock | None = None
     hair: HairBlock | None = None
@@ -116,6 +118,7 @@ class PlanDocument(BaseModel):
     # sessions: the plan's (pigment, dates, ...) merged by index with the dot engine's (dots, density, ...)
     sessions: list[SessionBlock | PreviewSessionBlock] | None = None
     pattern: PatternBlock | None = None
+    renders: list[RenderBlock] | None = None
 
 
 # ---- dot engine (issue 3: smp preview) ----------------------------------------------------------------
@@ -149,6 +152,16 @@ class PatternBlock(_Strict):
     healed_after_days: int
     interval_days: int
     blowout_share: float = Field(default=0.0, description="share of impressions rendered too deep (blow-outs)")
+
+
+class RenderBlock(_Strict):
+    """One healed / faded render of the plan (``smp plan``: healed.png, years-N.png, touch-up-due.png)."""
+
+    file: str
+    years_after_last_session: float
+    pigment_remaining: float = Field(description="share of the last session's healed pigment left")
+    water_parts: list[float] = Field(description="dilution rendered per session (the faded pigment as water:1)")
+    dots: int
 
 
 # ---- end dot engine -----------------------------------------------------------------------------------

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 
 from smpstudio.errors import OptionError
 from smpstudio.imaging.intake import Photo, load_photo, to_uint8
 from smpstudio.imaging.samples import sample_photo
+from smpstudio.pipeline.inputs import SCALP_MODES, DesignInputs, PatternInputs, ScalpInputs
 
 
 def read_photo(path: Path | None) -> Photo:
@@ -39,3 +42,84 @@ def check_range(name: str, value: float, lo: float, hi: float, unit: str = "") -
     if not lo <= value <= hi:
         u = f" {unit}" if unit else ""
         raise OptionError(f"{name} must be between {lo:g} and {hi:g}{u} (got {value:g}{u})")
+
+
+# ---- options shared by the consultation commands (analyze, preview, plan) -------------------------------
+# Declared once as annotated types; each command lists the ones it takes and builds the pipeline's
+# inputs with design_inputs() / scalp_inputs().
+
+PhotoArg = Annotated[Path | None, typer.Argument(
+    help="Client photo (JPEG, PNG, WebP, TIFF); the embedded sample if omitted")]
+AgeOpt = Annotated[int, typer.Option(help="Client's age in years")]
+StyleOpt = Annotated[str, typer.Option(help="Hairline style: soft, broken or defined")]
+SeedOpt = Annotated[int, typer.Option(help="Seed of every random choice (recorded in plan.json)")]
+MfpOpt = Annotated[float | None, typer.Option(
+    "--mfp-mm", help="MFP height above the glabella along the forehead, 70-100 mm")]
+ConservativeOpt = Annotated[bool, typer.Option(help="Raise the hairline 10 mm")]
+MoveOpt = Annotated[list[str] | None, typer.Option(
+    help="Move a hairline control point: INDEX:X,Y in face-frame mm (0-6, left to right; 3 = MFP). Repeatable")]
+MirrorOpt = Annotated[bool, typer.Option(help="Mirror moved control points to the other side")]
+ScalpOpt = Annotated[str, typer.Option(
+    help="How the head is shown: auto (chosen from the photo), as-is, buzz or shave")]
+ShaveOpt = Annotated[bool, typer.Option(help="--no-shave: the same as --scalp as-is (draw on the photo as taken)")]
+OutOpt = Annotated[Path, typer.Option(help="Output folder")]
+
+MAX_SEED = 2**63 - 1  # what plan.json and the records keep (a signed 64-bit integer)
+
+
+def parse_move(text: str) -> tuple[int, tuple[float, float]]:
+    """``"1:-50,75"`` -> ``(1, (-50.0, 75.0))``; refuses what is not INDEX:X,Y with finite numbers."""
+    try:
+        idx, xy = text.split(":", 1)
+        x, y = xy.split(",", 1)
+        move = int(idx), (float(x), float(y))
+    except ValueError:
+        raise OptionError(f"--move {text!r} is not INDEX:X,Y (e.g. 1:-48,92)") from None
+    if not all(math.isfinite(v) for v in move[1]):
+        raise OptionError(f"--move {text!r}: X and Y must be finite numbers of mm")
+    return move
+
+
+def design_inputs(age: int, style: str, seed: int, mfp_mm: float | None = None, conservative: bool = False,
+                  move: list[str] | None = None, mirror: bool = True) -> DesignInputs:
+    """The design's inputs from the command's options, each checked (one-line errors)."""
+    from smpstudio.design.types import STYLES
+
+    if style not in STYLES:
+        raise OptionError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
+    check_range("--age", age, 16, 100, "years")
+    if mfp_mm is not None:
+        check_range("--mfp-mm", mfp_mm, 70, 100, "mm")
+    if not 0 <= seed <= MAX_SEED:
+        raise OptionError(f"--seed must be a whole number from 0 to {MAX_SEED}")
+    return DesignInputs(age=age, style=style, mfp_height_mm=mfp_mm, conservative=conservative,
+                        moves=tuple(parse_move(m) for m in (move or [])), mirror=mirror)
+
+
+def scalp_inputs(scalp: str, shave: bool = True) -> ScalpInputs:
+    """``--scalp`` (``--no-shave`` is ``--scalp as-is``)."""
+    if scalp not in SCALP_MODES:
+        raise OptionError(f"--scalp must be one of {', '.join(SCALP_MODES)} (got {scalp!r})")
+    return ScalpInputs(mode=scalp if shave else "as-is")
+
+
+def pattern_inputs(sessions: int, interval_days: int, density: float = 80.0, blowout_share: float = 0.0,
+                   neutral_box_px: tuple[int, int, int, int] | None = None) -> PatternInputs:
+    """The pattern's inputs from the command's options: the plan's rules (domain.md §1: 2-4 sessions,
+    7-30 days apart), a density the needles can place."""
+    from smpstudio.pattern.density import MAX_DENSITY_PER_CM2
+    from smpstudio.plan.pigment import MAX_SESSIONS, MIN_SESSIONS
+    from smpstudio.plan.sessions import MAX_INTERVAL_DAYS, MIN_INTERVAL_DAYS
+
+    check_range("--sessions", sessions, MIN_SESSIONS, MAX_SESSIONS)
+    if interval_days < 0:
+        raise OptionError(f"--interval-days must not be negative (got {interval_days})")
+    check_range("--interval-days", interval_days, MIN_INTERVAL_DAYS, MAX_INTERVAL_DAYS, "days")
+    if not math.isfinite(density) or density <= 0:
+        raise OptionError("--density must be a positive number of dots/cm²")
+    if density > MAX_DENSITY_PER_CM2:
+        raise OptionError(f"--density {density:g} dots/cm² is beyond what the needles can place "
+                          f"(at most {MAX_DENSITY_PER_CM2:g} dots/cm², ~0.87 mm apart)")
+    check_range("--blowout-share", blowout_share, 0, 0.3)
+    return PatternInputs(n_sessions=sessions, interval_days=interval_days, density_per_cm2=density,
+                         blowout_share=blowout_share, neutral_box_px=neutral_box_px)

@@ -16,7 +16,6 @@ are listed in plan.json under ``renders``.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import math
@@ -24,11 +23,30 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 
-from smpstudio.commands.common import check_range
+from smpstudio.commands.common import (
+    AgeOpt,
+    ConservativeOpt,
+    MfpOpt,
+    MirrorOpt,
+    MoveOpt,
+    OutOpt,
+    PhotoArg,
+    ScalpOpt,
+    SeedOpt,
+    ShaveOpt,
+    StyleOpt,
+    check_range,
+    design_inputs,
+    pattern_inputs,
+    read_photo,
+    scalp_inputs,
+    write_json,
+    write_png,
+)
 from smpstudio.errors import OptionError, SMPError
+from smpstudio.pipeline.inputs import Inputs, PlanInputs
 
 
 def _parse_box(text: str) -> tuple[int, int, int, int]:
@@ -39,16 +57,6 @@ def _parse_box(text: str) -> tuple[int, int, int, int]:
     if w < 1 or h < 1 or x < 0 or y < 0:
         raise OptionError(f"--neutral-patch {text!r}: X, Y must be >= 0 and W, H >= 1")
     return x, y, w, h
-
-
-def _parse_counts(text: str, n_sessions: int) -> tuple[int, ...]:
-    try:
-        counts = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise OptionError(f"--impressions {text!r} is not a comma-separated list of whole numbers") from None
-    if len(counts) != n_sessions or any(c < 1 or c > 200_000 for c in counts):
-        raise OptionError(f"--impressions needs {n_sessions} counts between 1 and 200,000 (got {text!r})")
-    return counts
 
 
 MAX_RENDER_YEARS = 20.0
@@ -66,89 +74,6 @@ def parse_years(text: str) -> tuple[float, ...]:
     return tuple(sorted(set(years)))
 
 
-def rendered_sessions(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """The plan's sessions that lay new dots (a suggested extra session re-layers earlier dots instead)."""
-    return [s for s in plan["sessions"] if not s.get("suggested", False)]
-
-
-def faded_water_parts(plan: dict[str, Any], years_after_last_session: float) -> tuple[tuple[float, ...], float]:
-    """Dilutions that render the plan's dots faded ``years_after_last_session`` after its last session.
-
-    Parameters
-    ----------
-    plan : dict
-        ``plan.json`` (``sessions`` with ``index``, ``day``, ``pigment_fraction``, ``suggested``, and
-        ``fading_curve``).
-    years_after_last_session : float
-        Years after the plan's last session (its dots heal in the first ~4 weeks, then fade).
-
-    Returns
-    -------
-    water_parts : tuple of float
-        Per session of :func:`rendered_sessions`, the water parts of ``water:1`` whose pigment fraction
-        ``1 / (water + 1)`` equals what is left in that session's dots.
-    pigment_remaining : float
-        Share of the last session's healed pigment left (the fading curve's measure).
-
-    Notes
-    -----
-    Each session's dots are older than the last session's by the days between them and are faded for
-    their own age (:func:`smpstudio.plan.fading.plan_pigment_fraction_at`). A suggested extra session
-    re-layers the lighter dots up to its shade (the plan's own model, :mod:`smpstudio.plan.pigment`): those
-    dots carry at least what that session left in them.
-    """
-    from smpstudio.plan.fading import plan_pigment_fraction_at
-
-    sessions = plan["sessions"]
-    last = max(sessions, key=lambda s: int(s["day"]))
-    last_day = int(last["day"])
-
-    def left(s: dict[str, Any]) -> float:
-        age_years = float(years_after_last_session) + (last_day - int(s["day"])) / 365.25
-        return plan_pigment_fraction_at(plan, int(s["index"]), age_years)
-
-    top_up = max((left(s) for s in sessions if s.get("suggested", False)), default=0.0)
-    water = tuple(1.0 / max(left(s), top_up) - 1.0 for s in rendered_sessions(plan))
-    return water, left(last) / float(last["pigment_fraction"])
-
-
-def render_years(photo_linear: np.ndarray, base_srgb8: np.ndarray, pattern: Any, plan: dict[str, Any],
-                 years: float, interval_days: int, skin_at_dots: np.ndarray, visibility: np.ndarray | None
-                 ) -> tuple[np.ndarray, tuple[float, ...], float]:
-    """The photo with every session's dots healed and faded ``years`` after the plan's last session.
-
-    Parameters
-    ----------
-    photo_linear, base_srgb8 : ndarray (H, W, 3)
-        The photo, linear float32 and encoded sRGB uint8.
-    pattern : Pattern
-        Laid out once with the plan's healed dilutions; a copy carries the faded ones.
-    plan : dict
-        ``plan.json``.
-    years : float
-        Years after the last session (at least the ~4 weeks of healing are shown healed).
-    interval_days : int
-    skin_at_dots, visibility : ndarray
-        :func:`smpstudio.render.preview.skin_at` and :func:`smpstudio.render.preview.hair_visibility`.
-
-    Returns
-    -------
-    image : ndarray (H, W, 3) uint8
-    water_parts : tuple of float
-        Dilution rendered per session (:func:`faded_water_parts`).
-    pigment_remaining : float
-    """
-    from smpstudio.render.preview import render_on_photo
-
-    water, remaining = faded_water_parts(plan, years)
-    last_day = (len(pattern.water_parts) - 1) * interval_days
-    day = last_day + max(years * 365.25, HEALED_AFTER_DAYS)
-    faded = dataclasses.replace(pattern, water_parts=water)
-    img = render_on_photo(photo_linear, faded, day, interval_days, skin_at_dots, visibility, only_healed=True,
-                          base_srgb8=base_srgb8)
-    return img, water, remaining
-
-
 def _load_intake(path: Path) -> dict[str, bool]:
     import yaml
 
@@ -164,7 +89,7 @@ def _load_intake(path: Path) -> dict[str, bool]:
 
 
 def plan_command(
-    photo: Annotated[Path | None, typer.Argument(help="Client photo; the embedded sample if omitted")] = None,
+    photo: PhotoArg = None,
     start: Annotated[str | None, typer.Option(help="Date of session 1, YYYY-MM-DD (not in the past)")] = None,
     sessions: Annotated[int, typer.Option(help="Number of sessions, 2-4")] = 3,
     interval_days: Annotated[int, typer.Option("--interval-days", help="Days between sessions, 7-30")] = 14,
@@ -181,85 +106,74 @@ def plan_command(
     intake: Annotated[Path | None, typer.Option(help="Intake answers (YAML: pregnancy: false, ...)")] = None,
     neutral_patch: Annotated[str | None, typer.Option("--neutral-patch",
                                                       help="Grey card box X,Y,W,H (px) for white balance")] = None,
-    impressions: Annotated[str | None, typer.Option(
-        help="Impressions per session from the dot engine, e.g. 9000,15000,6000 (else area x density)")] = None,
+    density: Annotated[float, typer.Option(
+        help="Final density behind the transition zone, dots/cm² (domain: 65-100)")] = 80.0,
     impressions_per_hour: Annotated[float, typer.Option("--impressions-per-hour", help="Artist's rate")] = 4000.0,
     cost_years: Annotated[int, typer.Option("--cost-years", help="Cost horizon, years")] = 10,
-    age: Annotated[int, typer.Option(help="Client's age in years")] = 35,
-    style: Annotated[str, typer.Option(help="Hairline style: soft, broken or defined")] = "soft",
-    seed: Annotated[int, typer.Option(help="Seed of every random choice (recorded in plan.json)")] = 0,
-    shave: Annotated[bool, typer.Option(help="Render on the photo with the head shaved (simulated), as SMP is worn")] = True,
+    age: AgeOpt = 35,
+    style: StyleOpt = "soft",
+    seed: SeedOpt = 0,
+    mfp_mm: MfpOpt = None,
+    conservative: ConservativeOpt = False,
+    move: MoveOpt = None,
+    mirror: MirrorOpt = True,
+    scalp: ScalpOpt = "auto",
+    shave: ShaveOpt = True,
     years: Annotated[str, typer.Option(
         help="Years after the last session to render, e.g. 1,3 (0-20); touch-up-due.png is added")] = "1,3",
-    out: Annotated[Path, typer.Option(help="Output folder")] = Path("out"),
+    out: OutOpt = Path("out"),
     json_out: Annotated[bool, typer.Option("--json", help="Print plan.json to stdout instead of the summary")] = False,
 ) -> None:
-    """Plan the treatment: pigment per session, dates, fading and touch-up, checks and cost."""
-    from smpstudio.design.types import STYLES
+    """Plan the treatment: pigment per session, dates, fading and touch-up, checks and cost.
+
+    The impressions per session are the ones the dot pattern of the same design places (the pattern
+    ``smp preview`` draws), so hours and prices follow the dots.
+    """
+    from smpstudio.plan.checks import check_contraindications
     from smpstudio.plan.cost import load_prices
     from smpstudio.plan.fading import UV_LEVELS
-    from smpstudio.plan.pigment import MAX_SESSIONS, MIN_SESSIONS, load_catalogue, parse_target_shade
-    from smpstudio.plan.plan import PlanOptions
-    from smpstudio.plan.sessions import MAX_INTERVAL_DAYS, MIN_INTERVAL_DAYS, parse_start_date
+    from smpstudio.plan.pigment import load_catalogue, parse_target_shade
+    from smpstudio.plan.sessions import parse_start_date
 
     # Every option is checked before the photo is touched: bad input costs nothing and writes nothing.
     today = dt.date.today()
     start_date = parse_start_date(start, today) if start is not None else None
-    check_range("--sessions", sessions, MIN_SESSIONS, MAX_SESSIONS)
-    check_range("--interval-days", interval_days, MIN_INTERVAL_DAYS, MAX_INTERVAL_DAYS, "days")
     if uv not in UV_LEVELS:
         raise OptionError(f"--uv must be one of {', '.join(UV_LEVELS)} (got {uv!r})")
-    if style not in STYLES:
-        raise OptionError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
-    check_range("--age", age, 16, 100, "years")
     check_range("--impressions-per-hour", impressions_per_hour, 500, 20000)
     check_range("--cost-years", cost_years, 1, 40, "years")
-    if seed < 0:
-        raise OptionError("--seed must be a non-negative integer")
     target = parse_target_shade(target_shade) if target_shade is not None else None
     cat = load_catalogue(catalogue)
     if pigment is not None:
         cat.get(pigment)
     price_table = load_prices(prices)
     answers = _load_intake(intake) if intake is not None else {}
-    from smpstudio.plan.checks import check_contraindications
-
     check_contraindications(answers)  # unknown questions fail here
-    box = _parse_box(neutral_patch) if neutral_patch is not None else None
-    counts = _parse_counts(impressions, sessions) if impressions is not None else None
+    inputs = Inputs(
+        seed=seed, scalp=scalp_inputs(scalp, shave),
+        design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror),
+        pattern=pattern_inputs(sessions, interval_days, density,
+                               neutral_box_px=_parse_box(neutral_patch) if neutral_patch is not None else None),
+        plan=PlanInputs(start=start_date, today=today, uv=uv, oily_scalp=skin_oily, flaky_scalp=skin_flaky,
+                        exfoliation=exfoliation, smoking=smoking,
+                        target_lab=None if target is None else (float(target[0]), float(target[1]), float(target[2])),
+                        pigment_id=pigment, impressions_per_hour=impressions_per_hour, cost_years=cost_years,
+                        intake=tuple(sorted(answers.items()))))
     render_at = parse_years(years)
-    opts = PlanOptions(
-        n_sessions=sessions, interval_days=interval_days, start=start_date, today=today, uv=uv,
-        oily_scalp=skin_oily, flaky_scalp=skin_flaky, exfoliation=exfoliation, smoking=smoking,
-        target_lab=None if target is None else (float(target[0]), float(target[1]), float(target[2])),
-        pigment_id=pigment, impressions_per_hour=impressions_per_hour, cost_years=cost_years, intake=answers,
-        impressions_per_session=counts)
 
-    from smpstudio.commands.common import read_photo, write_json, write_png
-    from smpstudio.consultation import consult_photo
     from smpstudio.outputs import staged_output
-    from smpstudio.plan.plan import build_plan
+    from smpstudio.pipeline import Pipeline, consultation_document
+    from smpstudio.pipeline.document import document_json
+    from smpstudio.pipeline.renders import default_closeup_center_mm, scene_for, years_renders
     from smpstudio.reports.charts import cost_png, fading_png
 
     img = read_photo(photo)
-    neutral = None
-    if box is not None:
-        x, y, w, h = box
-        if x + w > img.width or y + h > img.height:
-            raise OptionError(f"--neutral-patch {neutral_patch} lies outside the {img.width}x{img.height} photo")
-        neutral = np.zeros((img.height, img.width), bool)
-        neutral[y:y + h, x:x + w] = True
-    c = consult_photo(img, age=age, style=style, seed=seed, shave=shave)
-    analysis, design, doc = c.analysis, c.design, c.doc
-    area = float(sum(z.area_cm2 for z in design.zones))
-    if not area > 0:
-        raise SMPError("the design has no treatment area; check the photo")
-    result = build_plan(img.rgb, c.masks_as_taken.skin, c.masks_as_taken.hair, area_cm2=area, options=opts,
-                        catalogue=cat, prices=price_table, neutral_mask=neutral,
-                        mfp_height_mm=design.hairline.mfp_height_mm, age=age)
-    text = merge_plan(doc.model_dump(mode="json", exclude_none=True), result.block.model_dump(mode="json"))
-    images, text["renders"] = _render_plan(c.photo.rgb, analysis, design, text, render_at, interval_days, seed)
-    fade, cost = result.fading, result.cost
+    planned = Pipeline(catalogue=cat, prices=price_table).plan(img, inputs)
+    images, renders = years_renders(planned, scene_for(planned), render_at)
+    doc = consultation_document(planned, closeup_center_mm=default_closeup_center_mm(planned),
+                                closeup_px_per_mm=24.0, renders=renders)
+    text = document_json(doc)
+    fade, cost = planned.result.fading, planned.result.cost
     with staged_output(out) as stage:
         write_json(stage / "plan.json", text)
         for name, rgb8 in images.items():
@@ -272,45 +186,6 @@ def plan_command(
         sys.stdout.write(json.dumps(text, indent=2, ensure_ascii=False) + "\n")
     else:
         print_summary(text, out)
-
-
-def _render_plan(rgb: np.ndarray, analysis: Any, design: Any, plan: dict[str, Any], years: tuple[float, ...],
-                 interval_days: int, seed: int) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
-    """Lay out the dots with the plan's shades once; render healed, each chosen year and the touch-up."""
-    from smpstudio.plan.fading import HEALING_YEARS
-    from smpstudio.render.scene import design_pattern, prepare_scene
-
-    water = tuple(float(s["water_parts"]) for s in rendered_sessions(plan))
-    pattern = design_pattern(analysis, design, n_sessions=len(water), interval_days=interval_days, seed=seed,
-                             ita_deg=float(plan["skin"]["ita_deg"]), water_parts=water)
-    scene = prepare_scene(rgb, analysis, pattern, design.frame.px_per_mm)
-    lin, base, skin_at_dots, vis = scene.linear, scene.base_srgb8, scene.skin_at_dots, scene.visibility
-    # healed.png: the last session's dots have just healed (~4 weeks), the earlier ones a little longer ago
-    wanted = [("healed.png", HEALING_YEARS)] + [(f"years-{y:g}.png", y) for y in years]
-    due = plan["touch_up"]["due_years"]
-    if due is not None:
-        wanted.append(("touch-up-due.png", float(due)))
-    images: dict[str, np.ndarray] = {}
-    renders: list[dict[str, Any]] = []
-    for name, y in wanted:
-        images[name], w, remaining = render_years(lin, base, pattern, plan, y, interval_days, skin_at_dots, vis)
-        renders.append({"file": name, "years_after_last_session": round(y, 4),
-                        "pigment_remaining": round(remaining, 4), "water_parts": [round(v, 3) for v in w],
-                        "dots": len(pattern)})
-    return images, renders
-
-
-def merge_plan(doc: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
-    """The analysis document extended with the plan's blocks (warnings appended, sessions replaced)."""
-    merged = dict(doc)
-    for key, value in block.items():
-        if key == "warnings":
-            merged["warnings"] = list(doc.get("warnings", [])) + list(value)
-        elif key == "inputs":
-            merged["plan_inputs"] = value
-        else:
-            merged[key] = value
-    return merged
 
 
 def print_summary(text: dict[str, Any], out: Path) -> None:

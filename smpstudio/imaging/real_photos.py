@@ -107,4 +107,7 @@ def install_photos(dest: Path | None = None) -> Path:
 
 
 if __name__ == "__main__":
-    print(f"real photos: {install_photos()}")
+    if sys.argv[1:2] == ["--path"]:  # print an installed photo's path (the Makefile's demo)
+        print(photo_path(sys.argv[2] if len(sys.argv) > 2 else DEMO_PHOTO))
+    else:
+        print(f"real photos: {install_photos()}")

@@ -18,8 +18,7 @@ START = (dt.date.today() + dt.timedelta(days=10)).isoformat()
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory):
     out = tmp_path_factory.mktemp("plan") / "out"
-    code = run(["plan", "--out", str(out), "--start", START, "--uv", "high", "--skin-oily", "--seed", "3",
-                "--impressions", "9000,15000,6000"])
+    code = run(["plan", "--out", str(out), "--start", START, "--uv", "high", "--skin-oily", "--seed", "3"])
     assert code == 0
     return out
 
@@ -33,7 +32,9 @@ def test_outputs_read_back(planned):
     assert doc["seed"] == 3 and "hairline" in doc  # the analysis document is kept
     s = doc["sessions"]
     assert s[0]["date"] == START
-    assert [x["impressions"] for x in s if not x["suggested"]] == [9000, 15000, 6000]
+    # the impressions are the dots the pattern places in each session (the pattern smp preview draws)
+    assert [x["impressions"] for x in s if not x["suggested"]] == [x["dots"] for x in s if not x["suggested"]]
+    assert sum(x["impressions"] for x in s if not x["suggested"]) == doc["pattern"]["dots"]
     for a, b in zip(s, s[1:], strict=False):
         assert dt.date.fromisoformat(b["date"]) > dt.date.fromisoformat(a["date"])
         assert b["pigment_fraction"] >= a["pigment_fraction"]
@@ -58,8 +59,9 @@ def test_outputs_read_back(planned):
     ["--pigment", "carbon-blak"],
     ["--target-shade", "grey"],
     ["--target-shade", "#12345"],
-    ["--impressions", "9000,15000"],
-    ["--impressions", "9000,x,6000"],
+    ["--density", "200"],
+    ["--move", "1:nan,nan"],
+    ["--scalp", "bald"],
     ["--neutral-patch", "500,500,40,40"],
     ["--cost-years", "0"],
 ])

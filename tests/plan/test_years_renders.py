@@ -15,8 +15,13 @@ import cv2
 import numpy as np
 import pytest
 
-from smpstudio.commands.plan import faded_water_parts, rendered_sessions
+from smpstudio.pipeline.renders import faded_water_parts
 from tests.cli_helpers import read_png, run
+
+
+def rendered_sessions(doc: dict) -> list[dict]:
+    return [s for s in doc["sessions"] if not s.get("suggested", False)]
+
 
 FILES = ("healed.png", "years-1.png", "years-3.png", "touch-up-due.png")
 

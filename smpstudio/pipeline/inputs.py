@@ -1,0 +1,81 @@
+"""The inputs of one consultation, grouped by the step that first reads them.
+
+Each group is a frozen dataclass, so a step's cache key is the group's value: changing a hairline point
+(:class:`DesignInputs`) recomputes the design and what follows, never the analysis; changing the session
+count (:class:`PatternInputs`) recomputes the pattern, the plan and the renders, never the design.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from smpstudio.plan.fading import FadingParams
+
+SCALP_MODES = ("auto", "as-is", "buzz", "shave")
+
+
+@dataclass(frozen=True)
+class ScalpInputs:
+    """How the photo's head is shown: ``auto`` (chosen from the photo), ``as-is``, ``buzz`` or ``shave``."""
+
+    mode: str = "auto"
+
+
+@dataclass(frozen=True)
+class DesignInputs:
+    """Hairline proposal and the artist's edits (:func:`smpstudio.design.propose_hairline`).
+
+    ``moves`` are control-point moves ``(index, (x_mm, y_mm))`` on the face frame, applied in order,
+    mirrored when ``mirror``.
+    """
+
+    age: int = 35
+    style: str = "soft"
+    mfp_height_mm: float | None = None
+    conservative: bool = False
+    moves: tuple[tuple[int, tuple[float, float]], ...] = ()
+    mirror: bool = True
+
+
+@dataclass(frozen=True)
+class PatternInputs:
+    """The dot pattern: sessions, their interval (days), the final density (dots/cm²), the skin measurement."""
+
+    n_sessions: int = 3
+    interval_days: int = 14
+    density_per_cm2: float = 80.0
+    blowout_share: float = 0.0
+    #: a grey card box ``(x, y, w, h)`` px: the skin (the dots' optics and the plan) is measured white-balanced on it
+    neutral_box_px: tuple[int, int, int, int] | None = None
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Options of the treatment plan that are not the pattern's (:class:`smpstudio.plan.plan.PlanOptions`)."""
+
+    start: dt.date | None = None
+    today: dt.date | None = None
+    uv: str = "med"
+    oily_scalp: bool = False
+    flaky_scalp: bool = False
+    exfoliation: bool = False
+    smoking: bool = False
+    target_lab: tuple[float, float, float] | None = None
+    pigment_id: str | None = None
+    impressions_per_hour: float = 4000.0
+    cost_years: int = 10
+    intake: tuple[tuple[str, bool], ...] = ()
+    accept_extra_session: bool = True
+    fading: FadingParams = field(default_factory=FadingParams)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything one consultation is made from (besides the photo and the clinic's data files)."""
+
+    seed: int = 0
+    scalp: ScalpInputs = field(default_factory=ScalpInputs)
+    design: DesignInputs = field(default_factory=DesignInputs)
+    pattern: PatternInputs = field(default_factory=PatternInputs)
+    plan: PlanInputs = field(default_factory=PlanInputs)

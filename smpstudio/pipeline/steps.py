@@ -1,0 +1,269 @@
+"""One consultation as a typed, cached chain: photo -> analysis -> scalp -> design -> pattern -> plan.
+
+Every shell (``smp analyze/preview/plan``, the web app, the records service) calls :class:`Pipeline`, so
+one consultation's outputs show the same dots, counts, shades, dates and prices. Each step takes typed
+inputs and returns a typed result (no plan data as JSON dicts between steps) and is cached on the
+result it was computed from plus its own input group (:mod:`smpstudio.pipeline.inputs`): a change of one
+input recomputes only the steps after it (``Pipeline.calls`` counts the executions, for tests).
+
+The pattern's positions do not depend on the plan's dilutions, so the chain is pattern first (its
+impression counts go into the plan's hours and prices), then the plan, whose dilution per session the
+pattern is drawn with.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+from smpstudio.analysis import analyze
+from smpstudio.analysis.landmarks import LandmarkBackend, default_backend
+from smpstudio.analysis.types import Analysis, Masks
+from smpstudio.design import Design, edit_design, propose_hairline
+from smpstudio.errors import SMPError
+from smpstudio.imaging.intake import Photo
+from smpstudio.pattern.density import DensityParams
+from smpstudio.pattern.dots import DotParams
+from smpstudio.pattern.layout import Pattern
+from smpstudio.pipeline.document import plan_document
+from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs
+from smpstudio.plan.cost import Prices
+from smpstudio.plan.pigment import Catalogue
+from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
+from smpstudio.plan.skin import SkinTone, measure_skin
+from smpstudio.schema import PlanDocument
+
+T = TypeVar("T")
+
+
+class NoTreatmentAreaError(SMPError):
+    """The design leaves no scalp to treat in this photo."""
+
+
+@dataclass(frozen=True)
+class ScalpStep:
+    """The photo as the previews show it, and which client situation it was shown in.
+
+    ``photo``/``analysis`` are as shown (head buzzed or shaved when ``mode`` says so); ``original`` and
+    ``masks_as_taken`` are the photo as taken (measure skin and hair colour on these).
+    """
+
+    photo: Photo
+    original: Photo
+    analysis: Analysis
+    masks_as_taken: Masks
+    mode: str
+    reason: str
+
+    @property
+    def changed(self) -> bool:
+        return self.photo is not self.original
+
+
+@dataclass(frozen=True)
+class DesignStep:
+    scalp: ScalpStep
+    design: Design
+    document: PlanDocument  # the analysis document (photo, analysis, hairline, zones, warnings)
+
+
+@dataclass(frozen=True)
+class PatternStep:
+    design: DesignStep
+    pattern: Pattern  # positions and levels; drawn with the plan's dilutions (PlanStep.pattern)
+    skin: SkinTone
+    inputs: PatternInputs
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    pattern_step: PatternStep
+    result: PlanResult
+    pattern: Pattern  # the pattern with the plan's dilution per rendered session
+
+    @property
+    def rendered_sessions(self) -> list[Any]:
+        """The plan's sessions that lay new dots (a suggested extra session re-layers earlier dots)."""
+        return [s for s in self.result.block.sessions if not s.suggested]
+
+
+def photo_key(photo: Photo) -> str:
+    """Content key of a photo (sha256 of its float32 pixels): the analysis cache's key."""
+    return hashlib.sha256(np.ascontiguousarray(photo.rgb).data).hexdigest()
+
+
+class _Cache:
+    """A small LRU of step results keyed by (step, upstream key, inputs)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._d: collections.OrderedDict[Hashable, Any] = collections.OrderedDict()
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        # input groups are frozen dataclasses of plain values; their repr is their value (some hold dicts)
+        key = tuple(repr(k) if dataclasses.is_dataclass(k) else k for k in key)
+        if key in self._d:
+            self._d.move_to_end(key)
+            return self._d[key]  # type: ignore[no-any-return]
+        value = make()
+        self._d[key] = value
+        while len(self._d) > self.size:
+            self._d.popitem(last=False)
+        return value
+
+
+def shown_scalp(photo: Photo, analysis: Analysis, mode: str, seed: int) -> tuple[Photo, Analysis, str, str]:
+    """The scalp step: ``(photo shown, its analysis, mode chosen, reason)``."""
+    from smpstudio.render.shave import simulate_shaved
+
+    if mode == "as-is":
+        return photo, analysis, "as-is", "the photo as taken (chosen by the artist)"
+    rgb, masks, shaved = simulate_shaved(photo.rgb, analysis, seed=seed)
+    if not shaved:
+        return photo, analysis, "as-is", "no hair found on the head: the photo's own scalp is kept"
+    shown = dataclasses.replace(photo, rgb=rgb, notes=photo.notes + ("head shaved (simulated) for the preview",))
+    return shown, dataclasses.replace(analysis, masks=masks), "shave", "hair on the head: shown shaved, as SMP is worn"
+
+
+class Pipeline:
+    """The consultation chain with a cache per step.
+
+    Parameters
+    ----------
+    backend : LandmarkBackend, optional
+        Face landmarks (MediaPipe by default).
+    catalogue, prices : optional
+        The clinic's pigment catalogue and prices (the built-in ones otherwise).
+    cache_size : int
+        Results kept per step (a web session keeps a few variants of one consultation warm).
+
+    Examples
+    --------
+    >>> from smpstudio.imaging.samples import sample_photo
+    >>> from smpstudio.pipeline import Inputs, Pipeline
+    >>> p = Pipeline()
+    >>> step = p.plan(sample_photo(), Inputs(seed=1))
+    >>> sum(s.impressions for s in step.rendered_sessions) == len(step.pattern)
+    True
+    """
+
+    def __init__(self, backend: LandmarkBackend | None = None, catalogue: Catalogue | None = None,
+                 prices: Prices | None = None, cache_size: int = 4) -> None:
+        self.backend = backend or default_backend()
+        self.catalogue = catalogue
+        self.prices = prices
+        self._cache = _Cache(8 * cache_size)
+        self.calls: collections.Counter[str] = collections.Counter()
+
+    # ---- steps ------------------------------------------------------------------------------------------
+    def analysis(self, photo: Photo) -> Analysis:
+        """Landmarks, scale, pose and regions of the photo as taken."""
+        def make() -> Analysis:
+            self.calls["analysis"] += 1
+            return analyze(photo, backend=self.backend)
+        return self._cache.get(("analysis", photo_key(photo)), make)
+
+    def scalp(self, photo: Photo, inputs: Inputs) -> ScalpStep:
+        """The photo shown as the client will wear SMP (as-is, buzzed or shaved)."""
+        analysis = self.analysis(photo)
+        scalp_in: ScalpInputs = inputs.scalp
+
+        def make() -> ScalpStep:
+            self.calls["scalp"] += 1
+            shown, shown_analysis, mode, reason = shown_scalp(photo, analysis, scalp_in.mode, inputs.seed)
+            return ScalpStep(shown, photo, shown_analysis, analysis.masks, mode, reason)
+        return self._cache.get(("scalp", id(analysis), scalp_in, inputs.seed), make)
+
+    def design(self, photo: Photo, inputs: Inputs) -> DesignStep:
+        """The proposed hairline with the artist's moves, its zones and the analysis document."""
+        scalp = self.scalp(photo, inputs)
+        d = inputs.design
+
+        def make() -> DesignStep:
+            self.calls["design"] += 1
+            a = scalp.analysis
+            design = propose_hairline(a, age=d.age, style=d.style, mfp_height_mm=d.mfp_height_mm,
+                                      conservative=d.conservative, seed=inputs.seed)
+            for index, xy in d.moves:
+                design = edit_design(a, design, index, xy, mirror=d.mirror)
+            doc = plan_document(photo, a, design, seed=inputs.seed, backend_name=self.backend.name)
+            doc.scalp = scalp.mode
+            doc.scalp_reason = scalp.reason
+            if scalp.changed:
+                doc.warnings.append(f"preview shows the head {'shaved' if scalp.mode == 'shave' else 'buzzed'} "
+                                    "(simulated from the photo); choose the scalp 'as-is' to draw on the photo "
+                                    "as taken")
+            return DesignStep(scalp, design, doc)
+        return self._cache.get(("design", id(scalp), d, inputs.seed), make)
+
+    def pattern(self, photo: Photo, inputs: Inputs) -> PatternStep:
+        """The layered dot pattern (positions, sessions, dot attributes) for the design."""
+        ds = self.design(photo, inputs)
+        p = inputs.pattern
+
+        def make() -> PatternStep:
+            from smpstudio.render.scene import design_pattern
+
+            self.calls["pattern"] += 1
+            if not ds.document.treatment_area_cm2 > 0:
+                raise NoTreatmentAreaError("the design leaves no scalp to treat in this photo")
+            masks = ds.scalp.masks_as_taken
+            tone = measure_skin(measured_rgb(photo, p), masks.skin, hair_mask=masks.hair)
+            pattern = design_pattern(
+                ds.scalp.analysis, ds.design, n_sessions=p.n_sessions, interval_days=p.interval_days,
+                seed=inputs.seed, ita_deg=float(tone.ita_deg),
+                density=DensityParams(full_density_per_cm2=p.density_per_cm2),
+                dots=DotParams(blowout_share=p.blowout_share))
+            return PatternStep(ds, pattern, tone, p)
+        return self._cache.get(("pattern", id(ds), p, inputs.seed), make)
+
+    def plan(self, photo: Photo, inputs: Inputs) -> PlanStep:
+        """The treatment plan for the pattern's real impression counts; the pattern in the plan's shades."""
+        ps = self.pattern(photo, inputs)
+        q: PlanInputs = inputs.plan
+
+        def make() -> PlanStep:
+            self.calls["plan"] += 1
+            masks = ps.design.scalp.masks_as_taken
+            hl = ps.design.design.hairline
+            # one skin measurement (white-balanced on the neutral patch when there is one) for the dots'
+            # optics and the plan; hair is measured on the same image
+            result = build_plan(
+                measured_rgb(photo, ps.inputs), masks.skin, masks.hair,
+                area_cm2=ps.design.document.treatment_area_cm2,
+                options=plan_options(ps.inputs, q, tuple(s.dots for s in ps.pattern.sessions)),
+                catalogue=self.catalogue, prices=self.prices, mfp_height_mm=hl.mfp_height_mm, age=hl.age,
+                skin=ps.skin)
+            water = tuple(float(s.water_parts) for s in result.block.sessions if not s.suggested)
+            return PlanStep(ps, result, dataclasses.replace(ps.pattern, water_parts=water))
+        return self._cache.get(("plan", id(ps), q), make)
+
+
+def measured_rgb(photo: Photo, p: PatternInputs) -> np.ndarray:
+    """The photo colours are measured on: white-balanced on the neutral patch when one is given."""
+    from smpstudio.plan.skin import white_balance
+
+    if p.neutral_box_px is None:
+        return photo.rgb
+    x, y, w, h = p.neutral_box_px
+    if x + w > photo.width or y + h > photo.height:
+        raise SMPError(f"the neutral patch {x},{y},{w},{h} lies outside the {photo.width}x{photo.height} photo")
+    neutral = np.zeros((photo.height, photo.width), bool)
+    neutral[y:y + h, x:x + w] = True
+    return white_balance(photo.rgb, neutral)
+
+
+def plan_options(p: PatternInputs, q: PlanInputs, impressions: tuple[int, ...]) -> PlanOptions:
+    """The plan's options from the pattern's and the plan's input groups."""
+    return PlanOptions(
+        n_sessions=p.n_sessions, interval_days=p.interval_days, start=q.start, today=q.today, uv=q.uv,
+        oily_scalp=q.oily_scalp, flaky_scalp=q.flaky_scalp, exfoliation=q.exfoliation, smoking=q.smoking,
+        target_lab=q.target_lab, pigment_id=q.pigment_id, impressions_per_hour=q.impressions_per_hour,
+        cost_years=q.cost_years, intake=dict(q.intake), impressions_per_session=impressions,
+        accept_extra_session=q.accept_extra_session, fading=q.fading)

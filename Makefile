@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make run   - set up .venv, preview and plan the demo client's real photo (./out) and seed the demo clinic (SQLite)
 #   make test  - set up .venv and run lint, types and the tests
-.PHONY: setup run test bench lint
+.PHONY: setup run test bench lint gallery
 
 setup:
 	./scripts/setup.sh
@@ -25,3 +25,6 @@ test: lint
 
 bench: setup
 	.venv/bin/python -m benchmarks.run_all
+
+gallery: setup
+	.venv/bin/python -m smpstudio.reports.gallery docs/gallery

@@ -42,6 +42,7 @@ from smpstudio.commands.common import (
     write_png,
 )
 from smpstudio.errors import OptionError
+from smpstudio.reports.labels import label_strip
 
 
 def _parse_xy(text: str) -> tuple[float, float]:
@@ -67,15 +68,6 @@ def _side_by_side(before: np.ndarray, after: np.ndarray) -> np.ndarray:
         before = cv2.resize(before[: size[1] * factor, : size[0] * factor], size, interpolation=cv2.INTER_AREA)
         after = cv2.resize(after[: size[1] * factor, : size[0] * factor], size, interpolation=cv2.INTER_AREA)
     return np.hstack([before, after])
-
-
-def _label(img: np.ndarray, text: str) -> np.ndarray:
-    """The panel with a white title strip above it."""
-    import cv2
-
-    strip = np.full((28, img.shape[1], 3), 255, np.uint8)
-    cv2.putText(strip, text, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (30, 30, 30), 1, cv2.LINE_AA)
-    return np.vstack([strip, img])
 
 
 def _scale_bar(img: np.ndarray, px_per_mm: float, mm: float = 5.0) -> np.ndarray:
@@ -191,7 +183,7 @@ def _run(photo_path: Path | None, inputs: Any, closeup_px_per_mm: float, centre:
     panels = []
     for title, lin_patch in closeup_panels(planned, c, closeup_px_per_mm):
         u8 = composite(lin_patch, np.zeros_like(lin_patch), to_srgb8=True)
-        panels.append(_label(_scale_bar(u8, closeup_px_per_mm), title))
+        panels.append(label_strip(_scale_bar(u8, closeup_px_per_mm), title))
     gap = np.full((panels[0].shape[0], 6, 3), 255, np.uint8)
     images["closeup.png"] = np.hstack([panels[0], gap, panels[1], gap, panels[2], gap, panels[3]])
     step("close-up")

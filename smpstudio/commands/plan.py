@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 
 from smpstudio.commands.common import (
@@ -60,7 +61,6 @@ def _parse_box(text: str) -> tuple[int, int, int, int]:
 
 
 MAX_RENDER_YEARS = 20.0
-HEALED_AFTER_DAYS = 28  # domain.md §2 healing: settled at ~4 weeks
 
 
 def parse_years(text: str) -> tuple[float, ...]:
@@ -165,6 +165,7 @@ def plan_command(
     from smpstudio.pipeline import Pipeline, consultation_document
     from smpstudio.pipeline.document import document_json
     from smpstudio.pipeline.renders import default_closeup_center_mm, scene_for, years_renders
+    from smpstudio.plan.fading import HEALING_YEARS
     from smpstudio.reports.charts import cost_png, fading_png
 
     img = read_photo(photo)
@@ -178,9 +179,11 @@ def plan_command(
         write_json(stage / "plan.json", text)
         for name, rgb8 in images.items():
             write_png(stage / name, rgb8)
+        # the chart counts years after the last session, as the summary and plan.json's touch_up do
+        due = planned.result.block.touch_up.due_years
         (stage / "fading.png").write_bytes(fading_png(
-            fade.years, fade.contrast_relative, threshold=fade.threshold, touch_up_years=fade.touch_up_years,
-            pigment_remaining=fade.pigment_remaining))
+            np.asarray(fade.years) + HEALING_YEARS, fade.contrast_relative, threshold=fade.threshold,
+            touch_up_years=due, pigment_remaining=fade.pigment_remaining))
         (stage / "cost.png").write_bytes(cost_png(cost.years, cost.cumulative, currency=cost.currency))
     if json_out:
         sys.stdout.write(json.dumps(text, indent=2, ensure_ascii=False) + "\n")

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smpstudio.plan.cost import load_prices
 from smpstudio.records import schemas as s
 from smpstudio.records import services
 from smpstudio.records.models import User
@@ -39,6 +40,7 @@ def seed_demo(db: Session, today: dt.date | None = None) -> bool:
     if db.scalar(select(User.id).where(User.email == DEMO_OWNER)) is not None:
         return False
     today = today or dt.datetime.now(dt.UTC).date()
+    prices = load_prices()
     _clinic, owner = services.create_clinic_with_owner(
         db,
         clinic_name="Demo SMP Clinic",
@@ -46,8 +48,9 @@ def seed_demo(db: Session, today: dt.date | None = None) -> bool:
         owner_name="Olivia Owner",
         password=DEMO_PASSWORD,
         currency="USD",
-        session_price_cents=80_000,
-        touch_up_price_cents=30_000,
+        # the clinic's prices are the plan's (smpstudio/plan/data/prices.yaml): one figure everywhere
+        session_price_cents=round(prices.smp_session * 100),
+        touch_up_price_cents=round(prices.smp_touch_up * 100),
         retention_years=10,
     )
     actor = services.Actor(owner.id, owner.clinic_id, s.Role.owner)

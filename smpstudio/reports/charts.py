@@ -57,7 +57,8 @@ def fading_png(years: Sequence[float] | np.ndarray, contrast_relative: Sequence[
     threshold : float
         Relative contrast at which a touch-up is due.
     touch_up_years : float or None
-        Where the curve crosses the threshold (years after healing).
+        Where the curve crosses the threshold (on the ``years`` axis; the plan passes years after the last
+        session, as its summary and ``touch_up.due_years`` give them).
     pigment_remaining : sequence of float, optional
         Share of pigment left (drawn dashed).
     """
@@ -68,11 +69,11 @@ def fading_png(years: Sequence[float] | np.ndarray, contrast_relative: Sequence[
         ax.plot(years, pigment_remaining, color=_c(PIGMENT_RGB), lw=1.5, ls="--", label="pigment left")
     ax.axhline(threshold, color=_c(THRESHOLD_RGB), lw=1.5, ls=":", label=f"touch-up threshold ({threshold:.0%})")
     if touch_up_years is not None:
-        ax.axvline(touch_up_years, color=_c(TOUCH_UP_RGB), lw=2.0, label=f"touch-up due ~{touch_up_years:.1f} y",
+        ax.axvline(touch_up_years, color=_c(TOUCH_UP_RGB), lw=2.0, label=f"touch-up due {touch_up_years:.1f} y",
                    antialiased=False, zorder=3)
     ax.set_xlim(float(years[0]), float(years[-1]))
     ax.set_ylim(0.0, 1.05)
-    ax.set_xlabel("years after the last session has healed")
+    ax.set_xlabel("years after the last session")
     ax.set_ylabel("share of the healed contrast")
     ax.set_title(title)
     ax.grid(alpha=0.3)

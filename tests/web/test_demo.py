@@ -30,4 +30,10 @@ def test_demo_clinic_is_browsable(tmp_path, monkeypatch):
     lot = c.get("/api/lots", params={"kind": "pigment"}).json()[0]
     assert c.get(f"/api/lots/{lot['id']}/recall").json()["clients"] == 3
     assert c.get("/docs").status_code == 200
+    # the demo clinic charges what the plan prices (one figure in the CLI's plan and the clinic's records)
+    from smpstudio.plan.cost import load_prices
+
+    clinic, prices = c.get("/api/clinic").json(), load_prices()
+    assert (clinic["session_price_cents"], clinic["touch_up_price_cents"]) == \
+           (round(prices.smp_session * 100), round(prices.smp_touch_up * 100))
     app.state.engine.dispose()

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smpstudio.plan.cost import load_prices
+from smpstudio.plan.models import SessionBlock
 from smpstudio.records import schemas as s
 from smpstudio.records import services
 from smpstudio.records.models import User
+from smpstudio.schema import PlanDocument
 
 DEMO_OWNER = "owner@demo.smpstudio.local"
 DEMO_ARTIST = "artist@demo.smpstudio.local"
@@ -25,14 +27,23 @@ CONSENT_TEXT = (
 )
 
 
-def demo_plan(seed: int, touch_up: dt.date) -> dict[str, object]:
-    return {
-        "schema": "smpstudio-plan/1",
-        "seed": seed,
-        "sessions": [{"number": n, "interval_days": 10} for n in (1, 2, 3)],
-        "pigment": {"brand": "Demo Pigments", "shade": "Dark Ash", "dilution": "1:3"},
-        "touch_up": {"due_date": touch_up.isoformat(), "reason": "predicted fading"},
-    }
+DEMO_INTERVAL_DAYS = 14
+
+
+def demo_plans(starts: list[dt.date]) -> list[PlanDocument]:
+    """Real consultations of the embedded sample (the pipeline, seeds 1000, 1001, ...), one per start date."""
+    from smpstudio.imaging.samples import sample_photo
+    from smpstudio.pipeline import Inputs, PatternInputs, Pipeline, PlanInputs, consultation_document
+    from smpstudio.pipeline.renders import default_closeup_center_mm
+
+    pipe, photo = Pipeline(), sample_photo()
+    docs = []
+    for i, start in enumerate(starts):
+        step = pipe.plan(photo, Inputs(seed=1000 + i, pattern=PatternInputs(interval_days=DEMO_INTERVAL_DAYS),
+                                       plan=PlanInputs(start=start)))
+        docs.append(consultation_document(step, closeup_center_mm=default_closeup_center_mm(step),
+                                          closeup_px_per_mm=24.0))
+    return docs
 
 
 def seed_demo(db: Session, today: dt.date | None = None) -> bool:
@@ -82,12 +93,14 @@ def seed_demo(db: Session, today: dt.date | None = None) -> bool:
             expires_on=today + dt.timedelta(days=900),
         ),
     )
+    # a client treated three years ago (touch-up due soon), one between sessions, one before the first
     people = [
-        ("James", "Carter", dt.date(1984, 3, 12), 3),
-        ("Omar", "Haddad", dt.date(1979, 11, 2), 1),
-        ("Liam", "Nguyen", dt.date(1991, 6, 25), 0),
+        ("James", "Carter", dt.date(1984, 3, 12), 3, today - dt.timedelta(days=3 * 365)),
+        ("Omar", "Haddad", dt.date(1979, 11, 2), 1, today - dt.timedelta(days=10)),
+        ("Liam", "Nguyen", dt.date(1991, 6, 25), 0, today + dt.timedelta(days=10)),
     ]
-    for i, (first, last, dob, done) in enumerate(people):
+    docs = demo_plans([p[4] for p in people])
+    for i, ((first, last, dob, done, start), doc) in enumerate(zip(people, docs, strict=True)):
         client = services.create_client(
             db,
             actor,
@@ -100,7 +113,7 @@ def seed_demo(db: Session, today: dt.date | None = None) -> bool:
                 address=f"{10 + i} Demo Street, London",
                 medical_intake={k: False for k in s.CONTRAINDICATIONS},
                 patch_test_result=s.PatchTestResult.negative if done else None,
-                patch_test_at=dt.datetime.combine(today - dt.timedelta(days=40), dt.time(10), dt.UTC) if done else None,
+                patch_test_at=dt.datetime.combine(start - dt.timedelta(days=7), dt.time(10), dt.UTC) if done else None,
             ),
         )
         consent = services.create_consent(
@@ -111,37 +124,37 @@ def seed_demo(db: Session, today: dt.date | None = None) -> bool:
                 version="2026-01", text=CONSENT_TEXT, signed_at=dt.datetime.now(dt.UTC), signature=f"{first} {last}"
             ),
         )
-        start = today - dt.timedelta(days=10 * done + 5)
-        plan = services.create_plan(
-            db, actor, client.id, s.PlanCreate(seed=1000 + i, plan=demo_plan(1000 + i, start + dt.timedelta(days=365)))
-        )
-        for n in range(1, 4):
-            status = s.SessionStatus.done if n <= done else s.SessionStatus.planned
+        plan = services.create_plan(db, actor, client.id, s.PlanCreate(seed=doc.seed, plan=doc))
+        area = {z.name: z.area_cm2 for z in doc.zones if z.area_cm2 > 0}
+        # the sessions as the plan has them: dates, dilution, hours, impressions (by zone area)
+        for entry in [x for x in doc.sessions or [] if isinstance(x, SessionBlock) and not x.suggested]:
+            status = s.SessionStatus.done if entry.index <= done else s.SessionStatus.planned
             services.create_session(
                 db,
                 actor,
                 client.id,
                 s.SessionCreate(
                     status=status,
-                    date=start + dt.timedelta(days=10 * (n - 1) + (10 if done == 0 else 0)),
-                    number=n,
+                    date=entry.date or start,
+                    number=entry.index,
                     plan_id=plan.id,
                     consent_id=consent.id,
                     operator_id=owner.id if status == "done" else None,
-                    needle_configuration="3RL",
-                    needle_gauge="0.25 mm",
+                    needle_configuration=entry.needle[-1].configuration,
+                    needle_gauge=f"{entry.needle[-1].diameter_mm:.2f} mm",
                     needle_lot_id=needle.id,
                     pigment_brand="Demo Pigments",
-                    pigment_shade="Dark Ash",
+                    pigment_shade=entry.pigment.name,
                     pigment_lot_id=pigment.id,
-                    dilution="1:3" if n > 1 else "1:2",
+                    dilution=entry.dilution,
                     machine="rotary, 3.5 mm stroke",
-                    duration_min=180 if status == "done" else None,
+                    duration_min=round(entry.duration_h * 60) if status == "done" else None,
                     anaesthetic="topical lidocaine 5%",
                     aftercare_given=status == "done",
                     zones=[
-                        s.ZoneIn(zone=z, impressions=4000 if status == "done" else None, density_per_cm2=30.0)
-                        for z in ("hairline", "top", "crown")
+                        s.ZoneIn(zone=z, impressions=round(entry.impressions * a / sum(area.values()))
+                                 if status == "done" else None)
+                        for z, a in area.items()
                     ],
                 ),
             )

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from smpstudio.schema import PlanDocument
 
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -240,19 +249,27 @@ MAX_PLAN_BYTES = 2_000_000
 
 
 class PlanCreate(Strict):
+    """A plan version: the consultation's ``plan.json`` (:class:`smpstudio.schema.PlanDocument`, validated)."""
+
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
-    plan: dict[str, Any]
+    plan: PlanDocument
 
     @field_validator("plan")
     @classmethod
-    def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _bounded(cls, value: PlanDocument) -> PlanDocument:
         try:
-            size = len(json.dumps(value, ensure_ascii=True, allow_nan=False))
+            size = len(value.model_dump_json())
         except (ValueError, RecursionError) as exc:
             raise ValueError(f"plan is not storable JSON: {exc}") from None
         if size > MAX_PLAN_BYTES:
             raise ValueError(f"plan.json is {size} bytes, at most {MAX_PLAN_BYTES} are accepted")
         return value
+
+    @model_validator(mode="after")
+    def _same_seed(self) -> PlanCreate:
+        if self.seed != self.plan.seed:
+            raise ValueError(f"seed {self.seed} is not the plan's seed {self.plan.seed}")
+        return self
 
 
 class PlanOut(Out):

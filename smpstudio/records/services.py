@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from smpstudio.pipeline.document import document_json
 from smpstudio.records import schemas as s
 from smpstudio.records.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthorized
 from smpstudio.records.models import (
@@ -318,6 +319,7 @@ def create_plan(db: Session, actor: Actor, client_id: int, data: s.PlanCreate) -
     """Store ``plan.json`` as the client's next immutable plan version."""
     actor.require(WRITERS)
     client = changeable_client(db, actor, client_id)
+    stored = document_json(data.plan)  # the versioned schema, as plan.json files hold it
     for _attempt in range(3):
         version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
         plan = Plan(
@@ -325,8 +327,8 @@ def create_plan(db: Session, actor: Actor, client_id: int, data: s.PlanCreate) -
             client_id=client.id,
             version=version,
             seed=data.seed,
-            plan_json=data.plan,
-            plan_sha256=plan_digest(data.plan),
+            plan_json=stored,
+            plan_sha256=plan_digest(stored),
             created_by=actor.user_id,
         )
         db.add(plan)

@@ -7,12 +7,16 @@ for SQLite, ``CREATE DATABASE ... TEMPLATE`` for PostgreSQL (``SMP_TEST_POSTGRES
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import io
+import json
 import os
 import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,6 +28,7 @@ from smpstudio.records.db import make_engine, make_sessionmaker, upgrade
 from smpstudio.records.schemas import Role, UserCreate
 from smpstudio.records.services import Actor, create_clinic_with_owner, create_user
 from smpstudio.records.settings import Settings
+from smpstudio.schema import PlanDocument
 
 PASSWORD = "correct horse battery staple"
 POSTGRES_ENV = "SMP_TEST_POSTGRES_URL"
@@ -156,6 +161,27 @@ def jpeg_with_gps(width: int = 640, height: int = 480, seed: int = 0) -> bytes:
     return buf.getvalue()
 
 
+@functools.lru_cache(maxsize=8)
+def _sample_plan_text(seed: int, start: dt.date | None) -> str:
+    from smpstudio.imaging.samples import sample_photo
+    from smpstudio.pipeline import Inputs, Pipeline, PlanInputs, consultation_document
+    from smpstudio.pipeline.renders import default_closeup_center_mm
+
+    step = Pipeline().plan(sample_photo(), Inputs(seed=seed, plan=PlanInputs(start=start)))
+    doc = consultation_document(step, closeup_center_mm=default_closeup_center_mm(step), closeup_px_per_mm=24.0)
+    return doc.model_dump_json()
+
+
+def sample_plan(seed: int = 1, start: dt.date | None = None) -> PlanDocument:
+    """A real ``plan.json`` document (the pipeline on the embedded sample), cached per (seed, start)."""
+    return PlanDocument.model_validate_json(_sample_plan_text(seed, start))
+
+
+def sample_plan_json(seed: int = 1, start: dt.date | None = None) -> dict[str, Any]:
+    """:func:`sample_plan` as the JSON an API client posts."""
+    return json.loads(_sample_plan_text(seed, start))  # type: ignore[no-any-return]
+
+
 def make_records(c) -> dict[str, int]:
     """Create one of every record through the API with a signed-in owner/artist client ``c``."""
     ids: dict[str, int] = {}
@@ -165,7 +191,7 @@ def make_records(c) -> dict[str, int]:
     r = c.post(f"/api/clients/{ids['client_id']}/consents", json=CONSENT)
     assert r.status_code == 201, r.text
     ids["consent_id"] = r.json()["id"]
-    r = c.post(f"/api/clients/{ids['client_id']}/plans", json={"seed": 3, "plan": {"touch_up": {}}})
+    r = c.post(f"/api/clients/{ids['client_id']}/plans", json={"seed": 3, "plan": sample_plan_json(3)})
     assert r.status_code == 201, r.text
     ids["plan_id"] = r.json()["id"]
     r = c.post("/api/lots", json={"kind": "pigment", "manufacturer": "M", "product": "Ash", "lot_number": "X1"})

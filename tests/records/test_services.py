@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from smpstudio.pipeline.document import document_json
 from smpstudio.records import schemas as s
 from smpstudio.records import services
 from smpstudio.records.errors import Conflict, Forbidden, NotFound
 from smpstudio.records.models import AuditEvent, ImmutableRecordError, Plan, SessionZone, TreatmentSession
+from smpstudio.records.testing import sample_plan
 
 
 def actor(accounts, name):
@@ -25,15 +27,24 @@ def new_client(db, who, **kw):
 def test_plan_versions_are_immutable_and_numbered(db, accounts):
     owner = actor(accounts, "a_owner")
     c = new_client(db, owner)
-    p1 = services.create_plan(db, owner, c.id, s.PlanCreate(seed=7, plan={"a": 1}))
-    p2 = services.create_plan(db, owner, c.id, s.PlanCreate(seed=8, plan={"a": 2}))
+    p1 = services.create_plan(db, owner, c.id, s.PlanCreate(seed=7, plan=sample_plan(7)))
+    p2 = services.create_plan(db, owner, c.id, s.PlanCreate(seed=8, plan=sample_plan(8)))
     assert (p1.version, p2.version) == (1, 2)
     assert p1.plan_sha256 != p2.plan_sha256 and p1.seed == 7
     p1.plan_json = {"a": 3}
     with pytest.raises(ImmutableRecordError):
         db.commit()
     db.rollback()
-    assert db.get(Plan, p1.id).plan_json == {"a": 1}
+    assert db.get(Plan, p1.id).plan_json == document_json(sample_plan(7))
+
+
+def test_a_plan_must_be_a_valid_plan_document_with_its_own_seed():
+    import pydantic
+
+    with pytest.raises(pydantic.ValidationError, match="analysis"):
+        s.PlanCreate.model_validate({"seed": 1, "plan": {"hello": "world"}})
+    with pytest.raises(pydantic.ValidationError, match="seed 2 is not the plan's seed 1"):
+        s.PlanCreate.model_validate({"seed": 2, "plan": sample_plan(1).model_dump(mode="json")})
 
 
 def test_other_clinics_records_are_not_found(db, accounts):
@@ -76,7 +87,7 @@ def test_roles_are_enforced(db, accounts):
     with pytest.raises(Forbidden):
         services.create_session(db, desk, c.id, s.SessionCreate(date=dt.date(2026, 1, 1)))
     with pytest.raises(Forbidden):
-        services.create_plan(db, desk, c.id, s.PlanCreate(seed=1, plan={}))
+        services.create_plan(db, desk, c.id, s.PlanCreate(seed=1, plan=sample_plan(1)))
     with pytest.raises(Forbidden):
         services.list_users(db, actor(accounts, "a_artist"))
 

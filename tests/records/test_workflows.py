@@ -20,6 +20,7 @@ from smpstudio.records.errors import NotFound
 from smpstudio.records.models import AuditEvent, Client, Consent, Photo, TreatmentSession
 from smpstudio.records.services_photos import Vault, client_key, reconcile, upload_photo
 from smpstudio.records.storage import KeyStore, PhotoStore
+from smpstudio.records.testing import sample_plan
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -75,6 +76,11 @@ def test_recall_finds_every_client_and_session_of_a_lot(db, accounts):
     assert {e.client_id for e in events} == {c1.id, c2.id}
 
 
+def due_on(plan, due: dt.date):
+    """The plan with its touch-up due on ``due`` (what the reminders read)."""
+    return plan.model_copy(update={"touch_up": plan.touch_up.model_copy(update={"due_date": due})})
+
+
 def test_reminders_of_each_kind_and_their_ics(db, accounts):
     a = actor(accounts, "a_owner")
     c = client(
@@ -82,8 +88,8 @@ def test_reminders_of_each_kind_and_their_ics(db, accounts):
     )  # long before: not valid for June
     session(db, a, c.id, TODAY - dt.timedelta(days=2))  # done -> aftercare check in 5 days
     planned = session(db, a, c.id, TODAY + dt.timedelta(days=20), status="planned")
-    services.create_plan(db, a, c.id, s.PlanCreate(seed=1, plan={"touch_up": {"due_date": "2027-01-15"}}))
-    services.create_plan(db, a, c.id, s.PlanCreate(seed=2, plan={"touch_up": {"due_date": "2026-12-01"}}))
+    services.create_plan(db, a, c.id, s.PlanCreate(seed=1, plan=due_on(sample_plan(1), dt.date(2027, 1, 15))))
+    services.create_plan(db, a, c.id, s.PlanCreate(seed=2, plan=due_on(sample_plan(2), dt.date(2026, 12, 1))))
     newbie = client(db, a, "New")  # no done session: needs a patch test before the first
     first = session(db, a, newbie.id, TODAY + dt.timedelta(days=6), status="planned")
     ok = client(
@@ -138,7 +144,7 @@ def test_export_then_erase_round_trip(db, accounts, vault, settings):
             version="v1", text="I agree", signature="Ann", signed_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
         ),
     )
-    services.create_plan(db, a, c.id, s.PlanCreate(seed=5, plan={"x": 1}))
+    services.create_plan(db, a, c.id, s.PlanCreate(seed=5, plan=sample_plan(5)))
     t = session(
         db,
         a,
@@ -236,18 +242,12 @@ def test_reconcile_removes_orphans_and_temp_files(db, accounts, vault):
 
 
 def test_touch_up_reminder_from_a_real_engine_plan(db, accounts):
-    """The plan engine's own plan.json block (``touch_up.due_date``) drives the touch-up reminder."""
-    from smpstudio.plan.plan import PlanOptions, build_plan
-
-    rgb = np.full((48, 48, 3), (0.78, 0.60, 0.50), np.float32)
-    result = build_plan(
-        rgb, np.ones((48, 48), bool), None, area_cm2=120.0, options=PlanOptions(start=dt.date(2026, 1, 5))
-    )
-    plan_json = result.block.model_dump(mode="json")
-    due = dt.date.fromisoformat(plan_json["touch_up"]["due_date"])
+    """The pipeline's own plan.json (``touch_up.due_date``) drives the touch-up reminder."""
+    plan = sample_plan(11, start=dt.date(2026, 1, 5))
+    due = plan.touch_up.due_date
     a = actor(accounts, "a_owner")
     c = client(db, a)
-    stored = services.create_plan(db, a, c.id, s.PlanCreate(seed=11, plan=plan_json))
+    stored = services.create_plan(db, a, c.id, s.PlanCreate(seed=11, plan=plan))
     got = wf.reminders(db, a, start=dt.date(2026, 1, 1), end=dt.date(2040, 1, 1))
     assert [(r.kind.value, r.due_on, r.plan_id) for r in got] == [("touch_up", due, stored.id)]
     assert due > dt.date(2026, 2, 1)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from smpstudio.records.testing import CONSENT, jpeg_with_gps, make_records
+from smpstudio.records.testing import CONSENT, jpeg_with_gps, make_records, sample_plan_json
 
 # a valid request body for every operation that takes one, so that only the foreign id can make it fail
 BODIES = {
     ("patch", "/api/clients/{client_id}"): {"json": {"phone": "+1 555 0100"}},
     ("post", "/api/clients/{client_id}/consents"): {"json": CONSENT},
-    ("post", "/api/clients/{client_id}/plans"): {"json": {"seed": 1, "plan": {}}},
+    ("post", "/api/clients/{client_id}/plans"): {"json": {"seed": 1, "plan": sample_plan_json(1)}},
     ("post", "/api/clients/{client_id}/sessions"): {"json": {"date": "2026-02-01"}},
     ("patch", "/api/sessions/{session_id}"): {"json": {"notes": "changed"}},
     ("post", "/api/clients/{client_id}/photos"): {

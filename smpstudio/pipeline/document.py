@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,23 @@ def _pts(a: np.ndarray) -> list[tuple[float, float]]:
     return [(round(float(x), 2), round(float(y), 2)) for x, y in np.asarray(a).reshape(-1, 2)]
 
 
+_PIXEL_DIGESTS: dict[int, str] = {}  # by id() of a live Photo (a Photo holds an array: it is not hashable)
+
+
+def pixels_sha256(photo: Photo) -> str:
+    """sha256 of the photo's oriented 8-bit RGB pixels (plan.json's ``photo.pixels_sha256``).
+
+    Computed once per :class:`Photo` object (a 12 MP photo costs ~0.1 s to hash): every step of one
+    consultation and every drag of the web app reuse it.
+    """
+    digest = _PIXEL_DIGESTS.get(id(photo))
+    if digest is None:
+        digest = hashlib.sha256(photo.to_uint8().tobytes()).hexdigest()
+        _PIXEL_DIGESTS[id(photo)] = digest
+        weakref.finalize(photo, _PIXEL_DIGESTS.pop, id(photo), None)
+    return digest
+
+
 def plan_document(photo: Photo, analysis: Analysis, design: Design, *, seed: int,
                   backend_name: str = "mediapipe-face-landmarker") -> PlanDocument:
     """Build the ``plan.json`` document for an analysed photo and its design."""
@@ -111,7 +129,7 @@ def plan_document(photo: Photo, analysis: Analysis, design: Design, *, seed: int
             source_format=photo.source_format,
             bit_depth=photo.bit_depth,
             intake_notes=list(photo.notes),
-            pixels_sha256=hashlib.sha256(photo.to_uint8().tobytes()).hexdigest(),
+            pixels_sha256=pixels_sha256(photo),
         ),
         analysis=AnalysisBlock(
             scale_px_per_mm=round(analysis.scale.px_per_mm, 5),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import hashlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -31,7 +30,7 @@ from smpstudio.imaging.intake import Photo
 from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern
-from smpstudio.pipeline.document import plan_document
+from smpstudio.pipeline.document import pixels_sha256, plan_document
 from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs
 from smpstudio.plan.cost import Prices
 from smpstudio.plan.pigment import Catalogue
@@ -94,8 +93,9 @@ class PlanStep:
 
 
 def photo_key(photo: Photo) -> str:
-    """Content key of a photo (sha256 of its float32 pixels): the analysis cache's key."""
-    return hashlib.sha256(np.ascontiguousarray(photo.rgb).data).hexdigest()
+    """Content key of a photo: the sha256 of its 8-bit pixels (plan.json's ``photo.pixels_sha256``),
+    so the same picture uploaded twice shares one analysis."""
+    return pixels_sha256(photo)
 
 
 class _Cache:

@@ -17,8 +17,11 @@ from smpstudio.pipeline.inputs import SCALP_MODES, DesignInputs, PatternInputs, 
 
 
 def read_photo(path: Path | None) -> Photo:
-    """The photo at ``path``, or the embedded sample when no path is given."""
-    return sample_photo() if path is None else load_photo(path)
+    """The photo at ``path`` at the consultation's working resolution
+    (:func:`smpstudio.imaging.working.working_photo`), or the embedded sample when no path is given."""
+    from smpstudio.imaging.working import working_photo
+
+    return sample_photo() if path is None else working_photo(load_photo(path))
 
 
 def write_png(path: Path, image: np.ndarray) -> None:

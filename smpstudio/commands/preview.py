@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -143,18 +143,34 @@ def preview_command(
     typer.echo(f"wrote {len(images)} images and plan.json to {out}")
 
 
-class _Sink(dict[str, np.ndarray]):
-    """Images by file name; setting one starts writing it to the staging folder in the background."""
+class _Sink:
+    """Writes images to the staging folder in the background as soon as each is ready.
+
+    Memory stays bounded: an image is dropped once written unless it is kept for a later composite
+    (``keep``), and at most ``MAX_PENDING`` images wait for the encoder (a 24 MP render is 72 MB).
+    """
+
+    MAX_PENDING = 2
 
     def __init__(self, pool: ThreadPoolExecutor, stage: Path) -> None:
-        super().__init__()
         self._pool = pool
         self._stage = stage
-        self._futures: list[Any] = []
+        self._futures: list[Future[None]] = []
+        self.names: list[str] = []
+        self.kept: dict[str, np.ndarray] = {}
 
-    def __setitem__(self, name: str, img: np.ndarray) -> None:
-        super().__setitem__(name, img)
+    def put(self, name: str, img: np.ndarray, keep: bool = False) -> None:
         self._futures.append(self._pool.submit(write_png, self._stage / name, img))
+        self.names.append(name)
+        if keep:
+            self.kept[name] = img
+        pending = [f for f in self._futures if not f.done()]
+        while len(pending) > self.MAX_PENDING:
+            wait(pending, return_when=FIRST_COMPLETED)
+            pending = [f for f in pending if not f.done()]
+
+    def __len__(self) -> int:
+        return len(self.names)
 
     def wait(self) -> None:
         for f in self._futures:
@@ -162,30 +178,32 @@ class _Sink(dict[str, np.ndarray]):
 
 
 def _run(photo_path: Path | None, inputs: Any, closeup_px_per_mm: float, centre: tuple[float, float] | None,
-         step: Any, images: dict[str, np.ndarray]) -> tuple[dict[str, Any], list[str]]:
+         step: Any, images: _Sink) -> tuple[dict[str, Any], list[str]]:
     from smpstudio.pipeline import Pipeline, consultation_document
     from smpstudio.pipeline.document import document_json
     from smpstudio.pipeline.renders import closeup_panels, default_closeup_center_mm, scene_for, session_renders
     from smpstudio.render.render import composite
 
     img = read_photo(photo_path)
-    images["before.png"] = img.to_uint8()  # the client as photographed
+    images.put("before.png", img.to_uint8(), keep=True)  # the client as photographed
     planned = Pipeline().plan(img, inputs)
     step("rendering")
     # dots are drawn on the head as it will be worn (buzzed or shaved, simulated) unless --scalp as-is
     scene = scene_for(planned)
-    for name, rgb8 in session_renders(planned, scene):
-        images[name] = rgb8
-        step(name.removesuffix(".png").replace("-", " "))
     n = len(planned.pattern.water_parts)
-    images["side-by-side.png"] = _side_by_side(images["before.png"], images[f"session-{n}-healed.png"])
+    final = f"session-{n}-healed.png"
+    for name, rgb8 in session_renders(planned, scene):
+        images.put(name, rgb8, keep=name == final)
+        step(name.removesuffix(".png").replace("-", " "))
+    del scene
+    images.put("side-by-side.png", _side_by_side(images.kept.pop("before.png"), images.kept.pop(final)))
     c = centre if centre is not None else default_closeup_center_mm(planned)
     panels = []
     for title, lin_patch in closeup_panels(planned, c, closeup_px_per_mm):
         u8 = composite(lin_patch, np.zeros_like(lin_patch), to_srgb8=True)
         panels.append(label_strip(_scale_bar(u8, closeup_px_per_mm), title))
     gap = np.full((panels[0].shape[0], 6, 3), 255, np.uint8)
-    images["closeup.png"] = np.hstack([panels[0], gap, panels[1], gap, panels[2], gap, panels[3]])
+    images.put("closeup.png", np.hstack([panels[0], gap, panels[1], gap, panels[2], gap, panels[3]]))
     step("close-up")
     doc = consultation_document(planned, closeup_center_mm=c, closeup_px_per_mm=closeup_px_per_mm)
     summary = [f"session {s.index} (day {s.day}): {s.dots:,} new dots, {s.total_dots:,} in all, "

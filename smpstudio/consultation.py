@@ -18,6 +18,7 @@ from smpstudio.analysis.landmarks import LandmarkBackend, default_backend
 from smpstudio.analysis.types import Analysis, Masks
 from smpstudio.design import Design, edit_design, propose_hairline
 from smpstudio.imaging.intake import Photo
+from smpstudio.scalp import ScalpResult, prepare_scalp
 from smpstudio.schema import (
     AnalysisBlock,
     HairlineBlock,
@@ -37,10 +38,11 @@ def _pts(a: np.ndarray) -> list[tuple[float, float]]:
 class Consultation:
     """One consultation: the photo as shown, its analysis, the design and the plan document.
 
-    ``photo`` is what previews draw on: the client's photo, or with ``shaved`` the photo with the
-    head shaved (:func:`smpstudio.render.shave.simulate_shaved`), as it will be for SMP;
+    ``photo`` is what previews draw on: the client's photo as SMP will be worn (the scalp step,
+    :func:`smpstudio.scalp.prepare_scalp`: as it is, buzzed, or with the hair's volume removed and
+    buzzed; ``shaved`` when it changed the photo, ``scalp`` the step's result);
     ``original`` is the photo as taken and ``masks_as_taken`` its masks (measure skin and hair colour
-    on these, not on the shaved simulation).
+    on these, not on the simulation).
     """
 
     photo: Photo
@@ -50,6 +52,7 @@ class Consultation:
     doc: PlanDocument
     masks_as_taken: Masks
     shaved: bool = False
+    scalp: ScalpResult | None = None
 
 
 def consult_photo(
@@ -62,10 +65,11 @@ def consult_photo(
     conservative: bool = False,
     moves: list[tuple[int, tuple[float, float]]] | None = None,
     mirror: bool = True,
-    shave: bool = False,
+    scalp: str = "auto",
+    shave: bool | None = None,
     backend: LandmarkBackend | None = None,
 ) -> Consultation:
-    """Analyse the photo, (optionally) shave the head, propose the hairline, apply the artist's moves.
+    """Analyse the photo, prepare the scalp (as-is, buzz or shave), propose the hairline, apply the moves.
 
     Parameters
     ----------
@@ -76,34 +80,39 @@ def consult_photo(
         Seed of every random choice (recorded in the plan).
     moves : list of (index, (x_mm, y_mm))
         Control-point moves, applied in order (mirrored when ``mirror``).
-    shave : bool
-        Show the client with the head shaved: existing hair on the skull becomes scalp skin, so the
-        dots are seen as they will be worn. A bald client's photo is unchanged.
+    scalp : {"auto", "as-is", "buzz", "shave"}
+        The scalp step (:func:`smpstudio.scalp.prepare_scalp`): ``auto`` reads the client's situation
+        from the photo; ``as-is`` draws on the photo as taken.
+    shave : bool, optional
+        The former switch: ``False`` means ``scalp="as-is"``, ``True`` ``scalp="auto"``.
     """
-    from smpstudio.render.shave import simulate_shaved
+    if shave is not None:
+        scalp = "auto" if shave else "as-is"
 
     backend = backend or default_backend()
     analysis = analyze(photo, backend=backend)
     masks_as_taken = analysis.masks
     shown, shaved = photo, False
-    if shave:
-        rgb, masks, shaved = simulate_shaved(photo.rgb, analysis, seed=seed)
-        if shaved:
-            analysis = replace(analysis, masks=masks)
-            shown = replace(photo, rgb=rgb, notes=photo.notes + ("head shaved (simulated) for the preview",))
+    step = prepare_scalp(photo.rgb, analysis, mode=scalp, seed=seed)
+    if step.mode != "as-is" and step.changed.any():
+        shaved = True
+        analysis = replace(analysis, masks=step.masks)
+        shown = replace(photo, rgb=step.rgb, notes=photo.notes + (f"scalp {step.mode} (simulated) for the preview",))
     design = propose_hairline(analysis, age=age, style=style, mfp_height_mm=mfp_height_mm,
                               conservative=conservative, seed=seed)
     for index, xy in moves or []:
         design = edit_design(analysis, design, index, xy, mirror=mirror)
     doc = plan_document(photo, analysis, design, seed=seed, backend_name=backend.name)
     if shaved:
-        doc.warnings.append("preview shows the head shaved (simulated from the photo); pass --no-shave to draw on "
-                            "the photo as taken")
-    return Consultation(shown, photo, analysis, design, doc, masks_as_taken, shaved)
+        doc.warnings.append(f"preview shows the scalp {'buzzed' if step.mode == 'buzz' else 'shaved and buzzed'} "
+                            f"(simulated from the photo: {step.reason}); pass --no-shave to draw on the photo as taken")
+    return Consultation(shown, photo, analysis, design, doc, masks_as_taken, shaved, step)
 
 
 def consult(photo: Photo, **options: Any) -> tuple[Analysis, Design, PlanDocument]:
-    """:func:`consult_photo` without shaving, as ``(analysis, design, doc)``."""
+    """:func:`consult_photo` as ``(analysis, design, doc)`` (the photo as taken unless ``scalp``/``shave`` say)."""
+    if "shave" not in options:
+        options.setdefault("scalp", "as-is")
     c = consult_photo(photo, **options)
     return c.analysis, c.design, c.doc
 

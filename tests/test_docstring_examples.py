@@ -10,7 +10,7 @@ import pytest
 
 import smpstudio
 
-ENGINE = ("imaging", "analysis", "design", "plan", "pattern", "render")
+ENGINE = ("imaging", "analysis", "design", "plan", "pattern", "render", "scalp")
 
 
 def _modules() -> list[str]:

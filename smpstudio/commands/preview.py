@@ -4,9 +4,9 @@ Writes to OUT (all or nothing): ``before.png``, ``session-K-fresh.png`` and ``se
 every session, ``session-1-healing.png`` (a week after session 1: flaking, patchy, lighter),
 ``side-by-side.png`` (before | final healed, at most 4096 px wide), ``closeup.png`` (a patch of scalp at
 >= 15 px/mm: session 1 fresh, a week later, healed, and the final session healed) and ``plan.json``
-(the analysis document with ``sessions`` and ``pattern``). The dots are drawn on the head shaved
-(simulated, :mod:`smpstudio.render.shave`) as SMP is worn, unless ``--no-shave``; ``before.png`` is the
-photo as taken.
+(the analysis document with ``sessions`` and ``pattern``). The dots are drawn on the head as SMP is
+worn (buzzed or shaved, simulated by the pipeline's scalp step, :mod:`smpstudio.scalp`) unless
+``--scalp as-is``; ``before.png`` is the photo as taken.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from smpstudio.plan.cost import Prices
 from smpstudio.plan.pigment import Catalogue
 from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
 from smpstudio.plan.skin import SkinTone, measure_skin
+from smpstudio.scalp import ScalpResult, prepare_scalp
 from smpstudio.schema import PlanDocument
 
 T = TypeVar("T")
@@ -59,6 +60,7 @@ class ScalpStep:
     masks_as_taken: Masks
     mode: str
     reason: str
+    result: ScalpResult | None = None  # what the step measured (situation, lighting, hair colour, changed pixels)
 
     @property
     def changed(self) -> bool:
@@ -118,17 +120,14 @@ class _Cache:
         return value
 
 
-def shown_scalp(photo: Photo, analysis: Analysis, mode: str, seed: int) -> tuple[Photo, Analysis, str, str]:
-    """The scalp step: ``(photo shown, its analysis, mode chosen, reason)``."""
-    from smpstudio.render.shave import simulate_shaved
-
-    if mode == "as-is":
-        return photo, analysis, "as-is", "the photo as taken (chosen by the artist)"
-    rgb, masks, shaved = simulate_shaved(photo.rgb, analysis, seed=seed)
-    if not shaved:
-        return photo, analysis, "as-is", "no hair found on the head: the photo's own scalp is kept"
-    shown = dataclasses.replace(photo, rgb=rgb, notes=photo.notes + ("head shaved (simulated) for the preview",))
-    return shown, dataclasses.replace(analysis, masks=masks), "shave", "hair on the head: shown shaved, as SMP is worn"
+def shown_scalp(photo: Photo, analysis: Analysis, mode: str, seed: int) -> tuple[Photo, Analysis, ScalpResult]:
+    """The scalp step (:func:`smpstudio.scalp.prepare_scalp`): photo and analysis as shown, and its result."""
+    result = prepare_scalp(photo.rgb, analysis, mode=mode, seed=seed)
+    if result.mode == "as-is" or not result.changed.any():
+        return photo, analysis, result
+    shown = dataclasses.replace(photo, rgb=result.rgb,
+                                notes=photo.notes + (f"scalp {result.mode} (simulated) for the preview",))
+    return shown, dataclasses.replace(analysis, masks=result.masks), result
 
 
 class Pipeline:
@@ -176,8 +175,8 @@ class Pipeline:
 
         def make() -> ScalpStep:
             self.calls["scalp"] += 1
-            shown, shown_analysis, mode, reason = shown_scalp(photo, analysis, scalp_in.mode, inputs.seed)
-            return ScalpStep(shown, photo, shown_analysis, analysis.masks, mode, reason)
+            shown, shown_analysis, result = shown_scalp(photo, analysis, scalp_in.mode, inputs.seed)
+            return ScalpStep(shown, photo, shown_analysis, analysis.masks, result.mode, result.reason, result)
         return self._cache.get(("scalp", id(analysis), scalp_in, inputs.seed), make)
 
     def design(self, photo: Photo, inputs: Inputs) -> DesignStep:
@@ -196,9 +195,9 @@ class Pipeline:
             doc.scalp = scalp.mode
             doc.scalp_reason = scalp.reason
             if scalp.changed:
-                doc.warnings.append(f"preview shows the head {'shaved' if scalp.mode == 'shave' else 'buzzed'} "
-                                    "(simulated from the photo); choose the scalp 'as-is' to draw on the photo "
-                                    "as taken")
+                what = "buzzed" if scalp.mode == "buzz" else "shaved and buzzed"
+                doc.warnings.append(f"preview shows the scalp {what} (simulated from the photo: {scalp.reason}); "
+                                    "choose the scalp 'as-is' (--scalp as-is) to draw on the photo as taken")
             return DesignStep(scalp, design, doc)
         return self._cache.get(("design", id(scalp), d, inputs.seed), make)
 

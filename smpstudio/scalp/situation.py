@@ -1,0 +1,94 @@
+"""Which of the three client situations a photo shows: bald or shaved, short or thinning hair, long hair.
+
+Measured on the skull above the brows (the head model's outline, widened to the face):
+
+* ``hair_cover``: share of that scalp the segmentation labels hair;
+* ``volume_mm``: thickness of hair standing out beyond the skull's outline (median over 10-degree sectors
+  of the upper half of the farthest hair pixel's distance from the skull);
+* ``texture_ratio``: fine texture of the hair (robust std of L* at ~0.5 mm relative to its 2 mm mean)
+  over that of the forehead skin. Hair strands and curls are far more textured than skin; the stubble of
+  a buzzed head, seen at a photo's scale, is skin with a fine grey grain;
+* ``contrast``: CIE76 distance between the hair's and the forehead's median colours.
+
+A buzzed or shaved head (including one this step produced) is hair that stands out by nothing, is barely
+more textured than skin and sits close to the skin's colour: it is left as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from smpstudio.scalp.regions import Regions
+
+BALD_COVER = 0.15  # below this share of hair on the scalp the photo's own scalp is kept
+VOLUME_MM = 12.0  # hair standing out more than this beyond the skull is removed (long/voluminous)
+BUZZED_VOLUME_MM = 6.0  # a buzzed head's hair stands out by no more than this
+BUZZED_TEXTURE = 2.5  # ... is no more than this much more textured than the forehead
+BUZZED_CONTRAST = 30.0  # ... and no farther than this from the forehead's colour (CIE76)
+MODES = ("as-is", "buzz", "shave")
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Measurements behind the choice (see the module's docstring)."""
+
+    hair_cover: float
+    volume_mm: float
+    texture_ratio: float
+    contrast: float
+
+
+def _fine_texture(lab_l: np.ndarray, mask: np.ndarray, ppm: float) -> float:
+    fine = cv2.GaussianBlur(lab_l, (0, 0), max(0.5, 0.25 * ppm))
+    coarse = cv2.GaussianBlur(lab_l, (0, 0), max(1.0, 2.0 * ppm))
+    d = (fine - coarse)[mask]
+    return float(1.4826 * np.median(np.abs(d - np.median(d)))) if len(d) else 0.0
+
+
+def measure(rgb: np.ndarray, hair: np.ndarray, reg: Regions, ppm: float) -> Situation:
+    """The situation's measurements on a working-resolution image (sRGB float32) and its regions."""
+    h, w = hair.shape
+    rows = np.arange(h)[:, None]
+    zone = reg.skull & (rows < reg.brow_y)
+    area = max(int(zone.sum()), 1)
+    on = hair & zone
+    cover = float(on.sum()) / area
+    outside = hair & ~reg.skull & (rows < reg.brow_y)
+    volume_mm = 0.0
+    if outside.any() and reg.skull.any():
+        # thickness of the hair beyond the skull: per 10-degree sector around the skull's centre the farthest
+        # hair pixel, then the median over the upper half's sectors (a stray mislabelled patch is one sector)
+        dist = cv2.distanceTransform((~reg.skull).astype(np.uint8), cv2.DIST_L2, 3)
+        sy, sx = np.nonzero(reg.skull)
+        cy, cx = float(sy.mean()), float(sx.mean())
+        oy, ox = np.nonzero(outside)
+        ang = np.degrees(np.arctan2(-(oy - cy), ox - cx))  # 0..180 above the centre
+        up = (ang > 0) & (ang < 180)
+        bins = np.clip((ang[up] // 10).astype(int), 0, 17)
+        far = np.zeros(18)
+        np.maximum.at(far, bins, dist[oy[up], ox[up]])
+        volume_mm = float(np.median(far)) / ppm
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
+    skin = reg.forehead if reg.forehead.sum() >= 20 else reg.face_skin
+    core = cv2.erode(on.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    t_hair = _fine_texture(lab[..., 0], core if core.sum() >= 20 else on, ppm)
+    t_skin = _fine_texture(lab[..., 0], skin, ppm)
+    texture = t_hair / max(t_skin, 0.3)
+    contrast = float(np.linalg.norm(np.median(lab[on], axis=0) - np.median(lab[skin], axis=0))) if on.any() else 0.0
+    return Situation(cover, volume_mm, texture, contrast)
+
+
+def choose(s: Situation) -> tuple[str, str]:
+    """The mode (``as-is``, ``buzz`` or ``shave``) for a situation, and a short sentence why."""
+    if s.hair_cover < BALD_COVER:
+        return "as-is", f"bald or shaved scalp ({100 * s.hair_cover:.0f} % hair): the photo's own scalp is kept"
+    if s.volume_mm <= BUZZED_VOLUME_MM and s.texture_ratio <= BUZZED_TEXTURE and s.contrast <= BUZZED_CONTRAST:
+        return "as-is", (f"buzzed head (hair {s.volume_mm:.0f} mm beyond the skull, texture {s.texture_ratio:.1f}x "
+                         "the skin's): kept as it is")
+    if s.volume_mm > VOLUME_MM:
+        return "shave", (f"long or voluminous hair ({s.volume_mm:.0f} mm beyond the skull): volume removed, "
+                         "then buzzed")
+    return "buzz", f"short or thinning hair ({100 * s.hair_cover:.0f} % of the scalp): buzzed to stubble"

@@ -1,0 +1,281 @@
+"""The scalp step: the client's photo as SMP will be worn, before any design is drawn on it.
+
+1. The situation is read from the photo (:mod:`smpstudio.scalp.situation`) unless the caller chooses:
+   ``as-is`` (bald or shaved: the photo's own scalp), ``buzz`` (short or thinning hair clippered to
+   stubble in place) or ``shave`` (long hair: the volume beyond the skull removed, then buzzed).
+2. The scalp's skin is lit by a spherical-harmonic model fitted to the client's own face
+   (:mod:`~smpstudio.scalp.lighting`), with the forehead's albedo, sheen and grain, and joined to the real
+   forehead by a gradient-domain membrane (:mod:`~smpstudio.scalp.blend`).
+3. The remaining hair becomes #0-#1 stubble in the client's hair colour (:mod:`~smpstudio.scalp.stubble`).
+4. Removed volume is background reconstructed from around it (:mod:`~smpstudio.scalp.background`).
+
+Only pixels labelled hair, or background next to removed hair, ever change: the client's skin (forehead,
+face, bald scalp, ears) and everything outside the head's box are the photo's own pixels, bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from smpstudio.analysis.types import Analysis, Masks
+from smpstudio.plan.colour_space import linear_to_lab, linear_to_srgb
+from smpstudio.render.render import srgb_to_linear
+from smpstudio.scalp.background import RIM_MM, inpaint_background
+from smpstudio.scalp.blend import feather, fine_correction, membrane, skin_band_values
+from smpstudio.scalp.grain import skin_grain
+from smpstudio.scalp.lighting import MAX_FIT_PIXELS, Lighting, face_normals_at, fit_lighting
+from smpstudio.scalp.regions import BUZZ_REACH_MM, Regions, cheeks_and_forehead, find_regions
+from smpstudio.scalp.situation import MODES, Situation, choose, measure
+from smpstudio.scalp.stubble import buzz
+from smpstudio.scalp.workres import WORK_PX_PER_MM, cropped, head_box, map_masks, scaled, upscale_box
+
+HAIR_SKIN_DELTA_E = 20.0  # CIE76 distance from the forehead beyond which a hair pixel shows the hair's colour
+FULL_HAIR_ALPHA = 0.7  # a pixel this far from the skin toward the hair's colour is full-density hair
+DENSITY_BLUR_MM = 2.0  # the remaining hair's density is read over ~2 mm
+HAIRLINE_RAMP_MM = 3.0  # stubble density rises from 0 at bare skin over this distance
+SEAM_FEATHER_MM = 1.5  # the buzzed region fades in over this distance from its edge (inside it only)
+
+
+@dataclass
+class ScalpResult:
+    """The photo as shown for SMP.
+
+    Attributes
+    ----------
+    rgb : ndarray, shape (H, W, 3), float32
+        sRGB photo in [0, 1] (the input itself for ``as-is``).
+    masks : Masks
+        Updated masks: buzzed hair is scalp skin, removed volume background.
+    mode : str
+        ``as-is``, ``buzz`` or ``shave``.
+    reason : str
+        Why that mode, in one sentence.
+    changed : ndarray of bool, shape (H, W)
+        Pixels that differ from the input.
+    hair_rgb_linear : ndarray, shape (3,), or None
+        The hair's colour measured on the photo (linear sRGB), None without hair.
+    situation : Situation or None
+        The measurements behind an automatic choice.
+    lighting : Lighting or None
+        The light fitted to the face (buzz and shave).
+    """
+
+    rgb: np.ndarray
+    masks: Masks
+    mode: str
+    reason: str
+    changed: np.ndarray
+    hair_rgb_linear: np.ndarray | None
+    situation: Situation | None = None
+    lighting: Lighting | None = None
+
+
+@dataclass
+class _Work:
+    out: np.ndarray
+    scalp: np.ndarray
+    volume: np.ndarray
+    mode: str
+    reason: str
+    hair_lin: np.ndarray | None
+    situation: Situation
+    lighting: Lighting | None
+
+
+def _encode(v: np.ndarray) -> np.ndarray:
+    """Linear light -> sRGB-encoded float32, clipped to [0, 1]."""
+    return np.clip(linear_to_srgb(np.clip(v, 0.0, 1.0)), 0.0, 1.0).astype(np.float32)
+
+
+def hair_colour(lin: np.ndarray, hair: np.ndarray, skin: np.ndarray) -> np.ndarray | None:
+    """Median linear colour of hair pixels below the 90th percentile of luminance (shine removed).
+
+    Only hair pixels clearly apart from the skin's colour (``HAIR_SKIN_DELTA_E``) are read when there are
+    enough of them: thin hair over skin, or an ear inside a coarse hair mask, is no measure of the hair.
+    """
+    s = lin[hair]
+    if len(s) < 20:
+        return None
+    if skin.sum() >= 20:
+        lab = linear_to_lab(s)
+        ref = linear_to_lab(np.median(lin[skin], axis=0))
+        far = np.linalg.norm(lab - ref, axis=1) > HAIR_SKIN_DELTA_E
+        if far.sum() >= 20:
+            s = s[far]
+    lum = s.mean(axis=1)
+    return np.median(s[lum <= np.percentile(lum, 90)], axis=0).astype(np.float32)
+
+
+def _fit_light(lin: np.ndarray, analysis: Analysis, reg: Regions) -> Lighting:
+    ys, xs = np.nonzero(reg.face_skin)
+    step = max(1, -(-len(ys) // MAX_FIT_PIXELS))
+    ys, xs = ys[::step], xs[::step]
+    n = face_normals_at(analysis, np.stack([xs + 0.5, ys + 0.5], axis=1))
+    return fit_lighting(lin[ys, xs], n, reg.forehead[ys, xs])
+
+
+def _bbox(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
+    r, c = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    h, w = mask.shape
+    return slice(max(0, r[0] - pad), min(h, r[-1] + 1 + pad)), slice(max(0, c[0] - pad), min(w, c[-1] + 1 + pad))
+
+
+def _buzz_scalp(rgb: np.ndarray, lin: np.ndarray, analysis: Analysis, reg: Regions, scalp: np.ndarray,
+                hair_lin: np.ndarray, light: Lighting, rng: np.random.Generator) -> np.ndarray:
+    """The scalp region buzzed: lit skin, joined to the real skin by the membrane, with stubble (sRGB)."""
+    m = analysis.masks
+    ppm = analysis.frame.px_per_mm
+    by, bx = _bbox(scalp, int(np.ceil(4 * ppm)) + 3)
+    sc, skin = scalp[by, bx], m.skin[by, bx]
+    band = cv2.dilate(sc.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & skin & ~sc
+    where = sc | band
+    model = np.zeros(sc.shape + (3,), np.float32)
+    model[where] = light.shade(reg.normals[by, bx][where].astype(np.float64)).astype(np.float32)
+    lin_b = lin[by, bx]
+    vals = skin_band_values(lin_b, model, band, skin, ppm)
+    d = membrane(sc, band, vals, ppm)
+    d += fine_correction(sc, band, vals - d, ppm)
+    base = model * np.exp(d)
+    grain = skin_grain(rgb, cheeks_and_forehead(analysis, m.skin.shape) | reg.forehead,
+                       sc.shape, ppm, rng)
+    skin_syn = base * (1.0 + grain) if grain is not None else base
+    # how much hair the photo shows at each pixel: its colour between the modelled skin and the hair's
+    ref = np.maximum(np.median(base[sc], axis=0), 1e-4)
+    hair_px = hair_lin[None, None, :] * base / ref[None, None, :]
+    dh = hair_px - base
+    alpha = np.clip(((lin_b - base) * dh).sum(axis=2) / np.maximum((dh * dh).sum(axis=2), 1e-8), 0.0, 1.5)
+    sig = max(0.7, DENSITY_BLUR_MM * ppm)
+    num = cv2.GaussianBlur((alpha * sc).astype(np.float32), (0, 0), sig)
+    den = cv2.GaussianBlur(sc.astype(np.float32), (0, 0), sig)
+    density = np.clip(num / np.maximum(den, 1e-6) / FULL_HAIR_ALPHA, 0.0, 1.0) * sc
+    # the hair thins out toward the bare skin beside it (a hairline's hairs are sparse and fine)
+    dist = cv2.distanceTransform((~band).astype(np.uint8), cv2.DIST_L2, 3)
+    density *= np.clip(dist / max(1.0, HAIRLINE_RAMP_MM * ppm), 0.0, 1.0)
+    crown = (reg.crown_px[0] - bx.start, reg.crown_px[1] - by.start)
+    stub, _ = buzz(np.maximum(skin_syn, 0.0), hair_lin, density.astype(np.float32), ppm, crown, rng)
+    a = feather(sc, ppm, SEAM_FEATHER_MM)[..., None]
+    out = rgb.copy()
+    out[by, bx] = a * _encode(stub) + (1.0 - a) * rgb[by, bx]
+    return out
+
+
+def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
+    """The step at working resolution."""
+    h, w = rgb.shape[:2]
+    m = analysis.masks
+    ppm = analysis.frame.px_per_mm
+    reg = find_regions(analysis, (h, w))
+    sit = measure(rgb, m.hair, reg, ppm)
+    if mode == "auto":
+        mode, reason = choose(sit)
+    else:
+        reason = f"{mode} chosen by the user"
+    lin = srgb_to_linear(rgb)
+    skin_ref = reg.forehead if reg.forehead.sum() >= 20 else reg.face_skin
+    hair_lin = hair_colour(lin, m.hair & reg.skull, skin_ref) if m.hair.any() else None
+    none = np.zeros((h, w), bool)
+    if mode == "as-is" or hair_lin is None:
+        return _Work(rgb, none, none, "as-is", reason, hair_lin, sit, None)
+    # short hair: what stands out beyond the skull is removed only as far as such hair reaches
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
+    ref = np.median(lab[skin_ref], axis=0)
+    skin_like = np.linalg.norm(lab - ref, axis=2) < HAIR_SKIN_DELTA_E
+    reg = find_regions(analysis, (h, w), reach_mm=BUZZ_REACH_MM if mode == "buzz" else None, skin_like=skin_like)
+    scalp, volume = reg.scalp, reg.volume
+    light = _fit_light(lin, analysis, reg)
+    out = rgb
+    rng = np.random.default_rng(seed)
+    if scalp.any():
+        out = _buzz_scalp(rgb, lin, analysis, reg, scalp, hair_lin, light, rng)
+    if volume.any():
+        # the fill's sources: background around the head only (not the skull, not the face's rim, which
+        # holds strands of hair at the temples)
+        rows = np.arange(h)[:, None]
+        rim = max(1, int(round(RIM_MM * ppm)))
+        inner = cv2.erode(m.face.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2))
+        above_chin = rows < reg.chin_y
+        hole = volume | reg.skull & ~m.face & above_chin | (m.face & ~inner.astype(bool) & above_chin)
+        filled, box = inpaint_background(rgb, hole, volume, ppm)
+        out = out.copy() if out is rgb else out
+        a = feather(volume, ppm)[box][..., None]
+        out[box] = np.where(volume[box][..., None], a * filled + (1 - a) * out[box], out[box])
+    return _Work(np.ascontiguousarray(out, dtype=np.float32), scalp, volume, mode, reason, hair_lin, sit, light)
+
+
+def _unchanged(rgb: np.ndarray, analysis: Analysis, reason: str, work: _Work | None = None) -> ScalpResult:
+    return ScalpResult(rgb, analysis.masks, "as-is", reason, np.zeros(rgb.shape[:2], bool),
+                       None if work is None else work.hair_lin, None if work is None else work.situation)
+
+
+def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto", seed: int = 0) -> ScalpResult:
+    """The photo as SMP will be worn: as it is, buzzed, or with the hair's volume removed and buzzed.
+
+    The step works on the head's box at no more than ``WORK_PX_PER_MM`` and scales up only what it
+    changed, so a 12 MP photo costs about what a small one does.
+
+    Parameters
+    ----------
+    photo_rgb : ndarray, shape (H, W, 3), float32
+        sRGB photo in [0, 1].
+    analysis : Analysis
+        Its analysis (landmarks, head model, masks).
+    mode : {"auto", "as-is", "buzz", "shave"}
+        ``auto`` reads the situation from the photo.
+    seed : int
+        Seed of the stubble's layout and the skin grain.
+
+    Returns
+    -------
+    ScalpResult
+    """
+    if mode not in ("auto", *MODES):
+        raise ValueError(f"scalp mode must be auto, as-is, buzz or shave, not {mode!r}")
+    m = analysis.masks
+    if analysis.head is None or not m.hair.any():
+        return _unchanged(photo_rgb, analysis, "no hair on the photo: the photo's own scalp is kept")
+    if mode == "as-is":
+        return _unchanged(photo_rgb, analysis, "as-is chosen by the user")
+    h, w = photo_rgb.shape[:2]
+    box = head_box(analysis) or (0, 0, w, h)
+    x0, y0, x1, y1 = box
+    a_crop = cropped(analysis, box) if box != (0, 0, w, h) else analysis
+    crop = np.ascontiguousarray(photo_rgb[y0:y1, x0:x1], dtype=np.float32)
+    ch, cw = crop.shape[:2]
+    k = min(1.0, WORK_PX_PER_MM / analysis.frame.px_per_mm)
+    if k < 1.0:
+        sw, sh = max(8, round(cw * k)), max(8, round(ch * k))
+        small = cv2.resize(crop, (sw, sh), interpolation=cv2.INTER_AREA)
+        a_small = scaled(a_crop, sw / cw, sh / ch, (sw, sh))
+    else:
+        small, a_small = crop, a_crop
+    work = _work(small, a_small, mode, seed)
+    if work.mode == "as-is" or not (work.scalp.any() or work.volume.any()):
+        return _unchanged(photo_rgb, analysis, work.reason, work)
+    diff = work.out - small
+    if k < 1.0:
+        diff = upscale_box(diff, (cw, ch), (0, 0, cw, ch), cv2.INTER_LINEAR)
+        scalp = upscale_box(work.scalp.astype(np.uint8), (cw, ch), (0, 0, cw, ch), cv2.INTER_NEAREST) > 0
+        volume = upscale_box(work.volume.astype(np.uint8), (cw, ch), (0, 0, cw, ch), cv2.INTER_NEAREST) > 0
+    else:
+        scalp, volume = work.scalp, work.volume
+    allowed = ~a_crop.masks.skin  # the client's skin is never replaced
+    out_crop = np.where(allowed[..., None], np.clip(crop + diff, 0.0, 1.0), crop).astype(np.float32)
+    rgb = photo_rgb.copy()
+    rgb[y0:y1, x0:x1] = out_crop
+    changed = np.zeros((h, w), bool)
+    changed[y0:y1, x0:x1] = (out_crop != crop).any(axis=2)
+
+    def full(part: np.ndarray) -> np.ndarray:
+        out = np.zeros((h, w), bool)
+        out[y0:y1, x0:x1] = part
+        return out
+
+    buzzed = full(scalp) & m.hair
+    removed = full(volume) & ~m.skin
+    hair = m.hair & ~buzzed & ~removed
+    head = m.head & ~removed
+    masks = replace(map_masks(m, lambda a: a), hair=hair, skin=head & ~hair, background=~head, head=head)
+    return ScalpResult(rgb, masks, work.mode, work.reason, changed, work.hair_lin, work.situation, work.lighting)

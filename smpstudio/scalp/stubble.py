@@ -1,0 +1,137 @@
+"""Buzzed hair: the stubble a #0-#1 clipper leaves, over the client's own (modelled) scalp skin.
+
+Each follicular unit (74.4 FU/cm², 1-3 hairs; domain.md §4, Guo 2017) is a point of a Poisson process
+thinned by how much hair the photo shows there; each hair is a shaft of 70 µm (60-80 µm, domain.md §4)
+seen twice:
+
+* above the skin, cut to the clipper's length and lying at an angle, its projection a short dark
+  streak pointing away from the crown (coverage of the pixel by the shaft's projected area);
+* below the skin, the ~4 mm of shaft under the scalp (domain.md §4: why a shaved scalp looks grey),
+  seen through the epidermis: a blurred, attenuated shadow of the same hair.
+
+The colour is then ``skin * (1 - c_sub (1 - t)) * (1 - c_top) + hair * c_top`` per pixel (linear light),
+with ``c_top``/``c_sub`` the coverages and ``t`` the hair's reflectance relative to the skin's
+(white hair darkens nothing, black hair most).
+
+References
+----------
+.. [1] Guo, H. et al. (2017), follicular-unit density 74.4 +- 13.3 FU/cm² (domain.md §4).
+.. [2] BioNumbers 114258: human scalp hair shaft diameter 60-80 µm (domain.md §4, §9).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+FU_PER_MM2 = 74.4 / 100.0  # follicular units per mm² (domain.md §4, Guo 2017)
+HAIRS_PER_FU_P = (0.28, 0.53, 0.19)  # share of 1-, 2- and 3-hair units (domain.md §4; 3-hair share takes the 1 % rest)
+SHAFT_DIAMETER_MM = 0.07  # 60-80 µm (domain.md §4)
+CLIPPER_LENGTH_MM = 3.0  # a #1 guard (1/8 in, 3.2 mm; a #0 is 1/16 in): calibration choice
+EXIT_SIN = 0.7  # sine of the hair's angle to the line of sight, mean: its projected share (calibration choice)
+SUBCUTANEOUS_MM = 4.0  # shaft length under the skin (domain.md §4)
+SUB_ANGLE_SIN = 0.5  # the buried shaft runs at ~30 deg to the surface: half of it is seen in projection
+SKIN_TRANSMITTANCE = 0.5  # how much of the buried shaft's contrast the epidermis lets through (calibration choice)
+SKIN_BLUR_MM = 0.25  # light scattering in the epidermis blurs the buried shaft (calibration choice)
+HAIR_LUMINANCE_JITTER = 0.15  # relative hair-to-hair variation of the shaft's colour
+
+
+def _segments(rng: np.random.Generator, density: np.ndarray, ppm: float, crown_px: tuple[float, float],
+              length_mm: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hair positions (px), unit directions and per-hair luminance factors, thinned by ``density`` in [0, 1]."""
+    h, w = density.shape
+    area_mm2 = h * w / ppm**2
+    n_fu = rng.poisson(FU_PER_MM2 * area_mm2)
+    x = rng.uniform(0, w, n_fu)
+    y = rng.uniform(0, h, n_fu)
+    keep = rng.uniform(0, 1, n_fu) < density[np.minimum(y.astype(int), h - 1), np.minimum(x.astype(int), w - 1)]
+    x, y = x[keep], y[keep]
+    hairs = rng.choice(np.arange(1, 4), size=len(x), p=np.asarray(HAIRS_PER_FU_P) / sum(HAIRS_PER_FU_P))
+    x, y = np.repeat(x, hairs), np.repeat(y, hairs)
+    # direction: away from the crown, jittered (a unit's hairs fan out a little)
+    ang = np.arctan2(y - crown_px[1], x - crown_px[0]) + rng.normal(0.0, 0.45, len(x))
+    d = np.stack([np.cos(ang), np.sin(ang)], axis=1)
+    lum = np.clip(1.0 + rng.normal(0.0, HAIR_LUMINANCE_JITTER, len(x)), 0.5, 1.5)
+    return x, y, d, lum
+
+
+def _coverage(x: np.ndarray, y: np.ndarray, d: np.ndarray, weight: np.ndarray, length_px: float,
+              width_px: float, shape: tuple[int, int]) -> np.ndarray:
+    """Area coverage (0-1) of straight shafts starting at (x, y), drawn as sample points along their length."""
+    h, w = shape
+    k = max(2, int(np.ceil(2 * length_px)) + 1)
+    t = (np.arange(k) + 0.5) / k * length_px
+    px = (x[:, None] + d[:, :1] * t[None, :]).ravel()
+    py = (y[:, None] + d[:, 1:] * t[None, :]).ravel()
+    ok = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+    acc = np.zeros(h * w, np.float64)
+    per = np.repeat(weight * width_px * length_px / k, k)  # shaft area (px²) per sample
+    np.add.at(acc, py[ok].astype(np.int64) * w + px[ok].astype(np.int64), per[ok])
+    return acc.reshape(h, w).astype(np.float32)
+
+
+def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: float,
+         crown_px: tuple[float, float], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Stubble over modelled skin.
+
+    Parameters
+    ----------
+    skin_lin : ndarray, shape (H, W, 3), float32
+        The lit scalp skin, linear light.
+    hair_lin : ndarray, shape (3,)
+        The client's hair colour (linear light, as measured on the photo's hair).
+    density : ndarray, shape (H, W), float32
+        Share of the full follicle density present (1: full hair, 0: bald).
+    ppm : float
+        Pixels per millimetre of these arrays.
+    crown_px : (x, y)
+        Where the hair stream's directions radiate from (px).
+    rng : Generator
+
+    Returns
+    -------
+    rgb_lin : ndarray, shape (H, W, 3), float32
+        The buzzed scalp, linear light.
+    darkness : ndarray, shape (H, W), float32
+        Mean fraction of the skin's light the stubble takes away (0: none), for tests and the report.
+    """
+    shape = density.shape
+    x, y, d, lum = _segments(rng, density, ppm, crown_px, CLIPPER_LENGTH_MM)
+    top = _coverage(x, y, d, lum, CLIPPER_LENGTH_MM * EXIT_SIN * ppm, SHAFT_DIAMETER_MM * ppm, shape)
+    sub = _coverage(x, y, -d, np.ones_like(lum), SUBCUTANEOUS_MM * SUB_ANGLE_SIN * ppm,
+                    SHAFT_DIAMETER_MM * ppm, shape)
+    top = cv2.GaussianBlur(top, (0, 0), 0.5)  # anti-aliasing of the splatted samples
+    sub = cv2.GaussianBlur(sub, (0, 0), max(0.5, SKIN_BLUR_MM * ppm))
+    c_top = 1.0 - np.exp(-top)
+    c_sub = SKIN_TRANSMITTANCE * (1.0 - np.exp(-sub))
+    lit = skin_lin.reshape(-1, 3)
+    lit = lit[lit.sum(axis=1) > 0]
+    skin_mean = np.maximum(np.median(lit, axis=0), 1e-4) if len(lit) else np.full(3, 0.5, np.float32)
+    t = np.clip(np.asarray(hair_lin, np.float32) / skin_mean, 0.0, 1.0)
+    # the hair is lit like the skin beside it (same relative shading)
+    shade = skin_lin / skin_mean[None, None, :]
+    hair = np.asarray(hair_lin, np.float32)[None, None, :] * shade
+    under = skin_lin * (1.0 - c_sub[..., None] * (1.0 - t[None, None, :]))
+    out = under * (1.0 - c_top[..., None]) + hair * c_top[..., None]
+    darkness = 1.0 - out.mean(axis=2) / np.maximum(skin_lin.mean(axis=2), 1e-6)
+    return out.astype(np.float32), darkness.astype(np.float32)
+
+
+def expected_darkness(hair_lin: np.ndarray, skin_lin: np.ndarray, density: float = 1.0) -> float:
+    """The stubble model's mean darkening of the skin at a given density (the expectation of :func:`buzz`).
+
+    Examples
+    --------
+    >>> round(expected_darkness(np.array([0.01] * 3), np.array([0.4] * 3)), 2)
+    0.26
+    >>> expected_darkness(np.array([0.5] * 3), np.array([0.4] * 3))  # white hair on skin: no darkening
+    0.0
+    """
+    hairs_mm2 = FU_PER_MM2 * density * float(np.dot(np.arange(1, 4), HAIRS_PER_FU_P) / sum(HAIRS_PER_FU_P))
+    top = hairs_mm2 * SHAFT_DIAMETER_MM * CLIPPER_LENGTH_MM * EXIT_SIN
+    sub = hairs_mm2 * SHAFT_DIAMETER_MM * SUBCUTANEOUS_MM * SUB_ANGLE_SIN
+    c_top = 1.0 - np.exp(-top)
+    c_sub = SKIN_TRANSMITTANCE * (1.0 - np.exp(-sub))
+    t = np.clip(np.asarray(hair_lin) / np.asarray(skin_lin), 0.0, 1.0)
+    out = (1.0 - c_sub * (1.0 - t)) * (1.0 - c_top) + t * c_top
+    return max(0.0, float(1.0 - out.mean()))

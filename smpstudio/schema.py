@@ -85,6 +85,17 @@ class ZoneBlock(_Strict):
     note: str = ""
 
 
+class StageBlock(_Strict):
+    """Hair-loss stage (Norwood-Hamilton / Ludwig, :mod:`smpstudio.design.stage`)."""
+
+    proposed: str = Field(description="class proposed from the photo, e.g. 'norwood-3'")
+    reason: str = Field(description="why, in words: the zones seen and their share of hair")
+    coverage: dict[str, float] = Field(description="share of each visible zone with hair (0-1)")
+    chosen: str = Field(description="the class the plan uses: the artist's when given, else the proposal")
+    chosen_by: str = Field(description="'photo' or 'artist'")
+    regions: dict[str, str] = Field(description="the chosen class, region by region: bald, thinning or kept")
+
+
 class SoftwareBlock(_Strict):
     name: str = "smpstudio"
     version: str
@@ -106,6 +117,7 @@ class PlanDocument(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     scalp: str | None = Field(default=None, description="how the head is shown: 'as-is', 'buzz' or 'shave'")
     scalp_reason: str | None = Field(default=None, description="why that client situation was chosen")
+    stage: StageBlock | None = None
     # smp plan (issue 4): models in smpstudio.plan.models
     skin: SkinBlock | None = None
     hair: HairBlock | None = None

@@ -18,6 +18,7 @@ from smpstudio.commands.common import (
     PhotoArg,
     ScalpOpt,
     SeedOpt,
+    StageOpt,
     StyleOpt,
     design_inputs,
     read_photo,
@@ -37,6 +38,7 @@ def analyze_command(
     seed: SeedOpt = 0,
     move: MoveOpt = None,
     mirror: MirrorOpt = True,
+    hair_loss_stage: StageOpt = None,
     scalp: ScalpOpt = "auto",
     out: OutOpt = Path("out"),
     json_out: Annotated[bool, typer.Option("--json", help="Also print plan.json to stdout")] = False,
@@ -47,7 +49,7 @@ def analyze_command(
     from smpstudio.reports.annotate import annotate
 
     inputs = Inputs(seed=seed, scalp=scalp_inputs(scalp),
-                    design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror))
+                    design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage))
     img = read_photo(photo)
     step = Pipeline().design(img, inputs)
     doc = step.document

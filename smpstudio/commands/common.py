@@ -66,6 +66,9 @@ ScalpOpt = Annotated[str, typer.Option(
     help="How the head is shown: auto (chosen from the photo), as-is, buzz or shave")]
 ShaveOpt = Annotated[bool, typer.Option(help="--no-shave: the same as --scalp as-is (draw on the photo as taken)")]
 OutOpt = Annotated[Path, typer.Option(help="Output folder")]
+StageOpt = Annotated[str | None, typer.Option(
+    "--stage", help="Hair-loss stage: norwood-1 ... norwood-7 (2a, 3a, 3-vertex, 4a, 5a), ludwig-1 ... ludwig-3; "
+         "default: proposed from the photo")]
 
 MAX_SEED = 2**63 - 1  # what plan.json and the records keep (a signed 64-bit integer)
 
@@ -84,7 +87,7 @@ def parse_move(text: str) -> tuple[int, tuple[float, float]]:
 
 
 def design_inputs(age: int, style: str, seed: int, mfp_mm: float | None = None, conservative: bool = False,
-                  move: list[str] | None = None, mirror: bool = True) -> DesignInputs:
+                  move: list[str] | None = None, mirror: bool = True, stage: str | None = None) -> DesignInputs:
     """The design's inputs from the command's options, each checked (one-line errors)."""
     from smpstudio.design.types import STYLES
 
@@ -95,8 +98,15 @@ def design_inputs(age: int, style: str, seed: int, mfp_mm: float | None = None, 
         check_range("--mfp-mm", mfp_mm, 70, 100, "mm")
     if not 0 <= seed <= MAX_SEED:
         raise OptionError(f"--seed must be a whole number from 0 to {MAX_SEED}")
+    if stage is not None:
+        from smpstudio.design.stage import parse_stage
+
+        try:
+            stage = parse_stage(stage)
+        except ValueError as exc:
+            raise OptionError(f"--stage: {exc}") from None
     return DesignInputs(age=age, style=style, mfp_height_mm=mfp_mm, conservative=conservative,
-                        moves=tuple(parse_move(m) for m in (move or [])), mirror=mirror)
+                        moves=tuple(parse_move(m) for m in (move or [])), mirror=mirror, stage=stage)
 
 
 def scalp_inputs(scalp: str, shave: bool = True) -> ScalpInputs:

@@ -37,6 +37,7 @@ from smpstudio.commands.common import (
     ScalpOpt,
     SeedOpt,
     ShaveOpt,
+    StageOpt,
     StyleOpt,
     check_range,
     design_inputs,
@@ -117,6 +118,7 @@ def plan_command(
     conservative: ConservativeOpt = False,
     move: MoveOpt = None,
     mirror: MirrorOpt = True,
+    hair_loss_stage: StageOpt = None,
     scalp: ScalpOpt = "auto",
     shave: ShaveOpt = True,
     years: Annotated[str, typer.Option(
@@ -151,7 +153,7 @@ def plan_command(
     check_contraindications(answers)  # unknown questions fail here
     inputs = Inputs(
         seed=seed, scalp=scalp_inputs(scalp, shave),
-        design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror),
+        design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage),
         pattern=pattern_inputs(sessions, interval_days, density,
                                neutral_box_px=_parse_box(neutral_patch) if neutral_patch is not None else None),
         plan=PlanInputs(start=start_date, today=today, uv=uv, oily_scalp=skin_oily, flaky_scalp=skin_flaky,

@@ -32,6 +32,7 @@ from smpstudio.commands.common import (
     ScalpOpt,
     SeedOpt,
     ShaveOpt,
+    StageOpt,
     StyleOpt,
     check_range,
     design_inputs,
@@ -98,6 +99,7 @@ def preview_command(
     conservative: ConservativeOpt = False,
     move: MoveOpt = None,
     mirror: MirrorOpt = True,
+    hair_loss_stage: StageOpt = None,
     closeup_at: Annotated[str | None, typer.Option("--closeup-at", help="Close-up centre X,Y in face-frame mm (default: 12 mm behind the MFP)")] = None,
     out: OutOpt = Path("out"),
     json_out: Annotated[bool, typer.Option("--json", help="Print plan.json to stdout instead of the summary")] = False,
@@ -111,7 +113,7 @@ def preview_command(
 
     # every option is checked before any work
     inputs = Inputs(seed=seed, scalp=scalp_inputs(scalp, shave),
-                    design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror),
+                    design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage),
                     pattern=pattern_inputs(sessions, interval_days, density, blowout_share))
     check_range("--closeup-px-per-mm", closeup_px_per_mm, 15, 100, "px/mm")
     centre = _parse_xy(closeup_at) if closeup_at else None

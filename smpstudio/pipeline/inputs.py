@@ -27,7 +27,8 @@ class DesignInputs:
     """Hairline proposal and the artist's edits (:func:`smpstudio.design.propose_hairline`).
 
     ``moves`` are control-point moves ``(index, (x_mm, y_mm))`` on the face frame, applied in order,
-    mirrored when ``mirror``.
+    mirrored when ``mirror``. ``stage`` is the artist's choice of hair-loss class
+    (:data:`smpstudio.design.stage.STAGES`); without it the class proposed from the photo is used.
     """
 
     age: int = 35
@@ -36,6 +37,7 @@ class DesignInputs:
     conservative: bool = False
     moves: tuple[tuple[int, tuple[float, float]], ...] = ()
     mirror: bool = True
+    stage: str | None = None  # the artist's hair-loss stage (smpstudio.design.stage.STAGES); else proposed
 
 
 @dataclass(frozen=True)

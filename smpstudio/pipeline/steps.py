@@ -37,7 +37,7 @@ from smpstudio.plan.pigment import Catalogue
 from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
 from smpstudio.plan.skin import SkinTone, measure_skin
 from smpstudio.scalp import ScalpResult, prepare_scalp
-from smpstudio.schema import PlanDocument
+from smpstudio.schema import PlanDocument, StageBlock
 
 T = TypeVar("T")
 
@@ -192,6 +192,7 @@ class Pipeline:
             for index, xy in d.moves:
                 design = edit_design(a, design, index, xy, mirror=d.mirror)
             doc = plan_document(photo, a, design, seed=inputs.seed, backend_name=self.backend.name)
+            doc.stage = stage_block(design, scalp.masks_as_taken, d.stage)
             doc.scalp = scalp.mode
             doc.scalp_reason = scalp.reason
             if scalp.changed:
@@ -242,6 +243,17 @@ class Pipeline:
             water = tuple(float(s.water_parts) for s in result.block.sessions if not s.suggested)
             return PlanStep(ps, result, dataclasses.replace(ps.pattern, water_parts=water))
         return self._cache.get(("plan", id(ps), q), make)
+
+
+def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None) -> StageBlock:
+    """The hair-loss stage proposed from the visible zones' hair (on the photo as taken), and the one used."""
+    from smpstudio.design.stage import STAGES, classify, zone_coverage
+
+    zones = {z.name: z.mask for z in design.zones if z.visible and z.mask is not None}
+    proposal = classify(zone_coverage(zones, masks_as_taken.hair))
+    use = chosen or proposal.stage
+    return StageBlock(proposed=proposal.stage, reason=proposal.reason, coverage=dict(proposal.coverage),
+                      chosen=use, chosen_by="artist" if chosen else "photo", regions=dict(STAGES[use].regions))
 
 
 def measured_rgb(photo: Photo, p: PatternInputs) -> np.ndarray:

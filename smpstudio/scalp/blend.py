@@ -25,6 +25,7 @@ from scipy.sparse.linalg import spsolve
 MEMBRANE_PX_PER_MM = 1.0  # the membrane's grid
 MAX_LOG_OFFSET = 0.4  # the membrane corrects the lighting model by at most x/÷ 1.5 (stray hair is no skin)
 DECAY = 1e-4  # weak pull of the membrane toward 0: a region with no fixed boundary gets none
+SEAM_REACH_MM = 1.5  # the screened-Poisson seam correction decays over this distance from the boundary
 
 
 def _normalized_blur(values: np.ndarray, weight: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -129,3 +130,49 @@ def fine_correction(region: np.ndarray, fixed: np.ndarray, residual: np.ndarray,
     dist = cv2.distanceTransform((~fixed).astype(np.uint8), cv2.DIST_L2, 3)
     fade = np.exp(-dist / sigma) * (wgt > 1e-4)
     return (spread * fade[..., None] * region[..., None]).astype(np.float32)
+
+
+def heal_seams(photo: np.ndarray, out: np.ndarray, changed: np.ndarray, ppm: float,
+               reach_mm: float = SEAM_REACH_MM) -> np.ndarray:
+    """Join the changed pixels to the unchanged ones without a step: a screened-Poisson correction.
+
+    On the changed pixels along the boundary the target is the unchanged neighbour's colour; the mismatch
+    ``photo(q) - out(p)``, averaged along the boundary (normalised Gaussian of ``reach_mm``), is carried
+    into the changed region and decays with the distance from the boundary as ``exp(-d / reach)`` — the
+    Green's function of the screened Poisson equation ``ΔM = M / reach²`` [3]_, in one dimension. What is
+    left at the boundary is the fine texture of both sides, not a step. Unchanged pixels stay as they are.
+
+    References
+    ----------
+    .. [3] Bhat, P., Curless, B., Cohen, M., Zitnick, C. L. "Fourier analysis of the 2D screened Poisson
+       equation for gradient domain problems." ECCV 2008.
+    """
+    if not changed.any() or changed.all():
+        return out
+    by, bx = _bbox_slices(changed, int(np.ceil(3 * reach_mm * ppm)) + 2)
+    c = changed[by, bx]
+    o, p = out[by, bx], photo[by, bx]
+    h, w = c.shape
+    acc = np.zeros((h, w, 3), np.float32)
+    cnt = np.zeros((h, w), np.float32)
+    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        ys, xs = slice(max(0, dy), h + min(0, dy)), slice(max(0, dx), w + min(0, dx))  # q = p + (dy, dx)
+        yp, xp = slice(max(0, -dy), h + min(0, -dy)), slice(max(0, -dx), w + min(0, -dx))
+        pair = c[yp, xp] & ~c[ys, xs]
+        acc[yp, xp] += np.where(pair[..., None], p[ys, xs] - o[yp, xp], 0.0)
+        cnt[yp, xp] += pair
+    ring = cnt > 0
+    v = acc / np.maximum(cnt, 1.0)[..., None]
+    sigma = max(0.7, reach_mm * ppm)
+    spread, wgt = _normalized_blur(v, ring.astype(np.float32), sigma)
+    dist = cv2.distanceTransform(c.astype(np.uint8), cv2.DIST_L2, 3)  # to the nearest unchanged pixel
+    fade = np.exp(-np.maximum(dist - 1.0, 0.0) / sigma) * (wgt > 1e-4)
+    healed = out.copy()
+    healed[by, bx] = np.where(c[..., None], np.clip(o + spread * fade[..., None], 0.0, 1.0), o)
+    return healed
+
+
+def _bbox_slices(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
+    r, cc = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    h, w = mask.shape
+    return slice(max(0, r[0] - pad), min(h, r[-1] + 1 + pad)), slice(max(0, cc[0] - pad), min(w, cc[-1] + 1 + pad))

@@ -4,7 +4,8 @@ Measured on the skull above the brows (the head model's outline, widened to the 
 
 * ``hair_cover``: share of that scalp the segmentation labels hair;
 * ``volume_mm``: thickness of hair standing out beyond the skull's outline (median over 10-degree sectors
-  of the upper half of the farthest hair pixel's distance from the skull);
+  of the upper half of the farthest hair pixel's distance from the skull; only pixels that differ from
+  the local background count);
 * ``texture_ratio``: fine texture of the hair (robust std of L* at ~0.5 mm relative to its 2 mm mean)
   over that of the forehead skin. Hair strands and curls are far more textured than skin; the stubble of
   a buzzed head, seen at a photo's scale, is skin with a fine grey grain;
@@ -28,6 +29,8 @@ VOLUME_MM = 12.0  # hair standing out more than this beyond the skull is removed
 BUZZED_VOLUME_MM = 6.0  # a buzzed head's hair stands out by no more than this
 BUZZED_TEXTURE = 2.5  # ... is no more than this much more textured than the forehead
 BUZZED_CONTRAST = 30.0  # ... and no farther than this from the forehead's colour (CIE76)
+NOT_BACKGROUND_DELTA_E = 15.0  # CIE76 distance from the local background beyond which a pixel stands out
+LOCAL_BACKGROUND_MM = 6.0  # the local background is the background's mean colour over ~6 mm
 MODES = ("as-is", "buzz", "shave")
 
 
@@ -48,7 +51,7 @@ def _fine_texture(lab_l: np.ndarray, mask: np.ndarray, ppm: float) -> float:
     return float(1.4826 * np.median(np.abs(d - np.median(d)))) if len(d) else 0.0
 
 
-def measure(rgb: np.ndarray, hair: np.ndarray, reg: Regions, ppm: float) -> Situation:
+def measure(rgb: np.ndarray, hair: np.ndarray, background: np.ndarray, reg: Regions, ppm: float) -> Situation:
     """The situation's measurements on a working-resolution image (sRGB float32) and its regions."""
     h, w = hair.shape
     rows = np.arange(h)[:, None]
@@ -56,7 +59,16 @@ def measure(rgb: np.ndarray, hair: np.ndarray, reg: Regions, ppm: float) -> Situ
     area = max(int(zone.sum()), 1)
     on = hair & zone
     cover = float(on.sum()) / area
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
     outside = hair & ~reg.skull & (rows < reg.brow_y)
+    bg = background & ~hair
+    if bg.sum() >= 20:
+        # what stands out must differ from the background beside it: hair-labelled pixels of the local
+        # background's colour are background the segmentation took for hair
+        sig = max(1.0, LOCAL_BACKGROUND_MM * ppm)
+        wb = cv2.GaussianBlur(bg.astype(np.float32), (0, 0), sig)
+        local = cv2.GaussianBlur(lab * bg[..., None], (0, 0), sig) / np.maximum(wb, 1e-6)[..., None]
+        outside &= (np.linalg.norm(lab - local, axis=2) > NOT_BACKGROUND_DELTA_E) & (wb > 0.05)
     volume_mm = 0.0
     if outside.any() and reg.skull.any():
         # thickness of the hair beyond the skull: per 10-degree sector around the skull's centre the farthest
@@ -71,7 +83,6 @@ def measure(rgb: np.ndarray, hair: np.ndarray, reg: Regions, ppm: float) -> Situ
         far = np.zeros(18)
         np.maximum.at(far, bins, dist[oy[up], ox[up]])
         volume_mm = float(np.median(far)) / ppm
-    lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
     skin = reg.forehead if reg.forehead.sum() >= 20 else reg.face_skin
     core = cv2.erode(on.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     t_hair = _fine_texture(lab[..., 0], core if core.sum() >= 20 else on, ppm)

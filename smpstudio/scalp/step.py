@@ -24,7 +24,7 @@ from smpstudio.analysis.types import Analysis, Masks
 from smpstudio.plan.colour_space import linear_to_lab, linear_to_srgb
 from smpstudio.render.render import srgb_to_linear
 from smpstudio.scalp.background import RIM_MM, inpaint_background
-from smpstudio.scalp.blend import feather, fine_correction, membrane, skin_band_values
+from smpstudio.scalp.blend import feather, fine_correction, heal_seams, membrane, skin_band_values
 from smpstudio.scalp.grain import skin_grain
 from smpstudio.scalp.lighting import MAX_FIT_PIXELS, Lighting, face_normals_at, fit_lighting
 from smpstudio.scalp.regions import BUZZ_REACH_MM, Regions, cheeks_and_forehead, find_regions
@@ -36,7 +36,7 @@ HAIR_SKIN_DELTA_E = 20.0  # CIE76 distance from the forehead beyond which a hair
 FULL_HAIR_ALPHA = 0.7  # a pixel this far from the skin toward the hair's colour is full-density hair
 DENSITY_BLUR_MM = 2.0  # the remaining hair's density is read over ~2 mm
 HAIRLINE_RAMP_MM = 3.0  # stubble density rises from 0 at bare skin over this distance
-SEAM_FEATHER_MM = 1.5  # the buzzed region fades in over this distance from its edge (inside it only)
+SEAM_FEATHER_MM = 0.5  # the buzzed region fades in over this distance from its edge (inside it only)
 
 
 @dataclass
@@ -168,7 +168,7 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     m = analysis.masks
     ppm = analysis.frame.px_per_mm
     reg = find_regions(analysis, (h, w))
-    sit = measure(rgb, m.hair, reg, ppm)
+    sit = measure(rgb, m.hair, m.background, reg, ppm)
     if mode == "auto":
         mode, reason = choose(sit)
     else:
@@ -263,6 +263,7 @@ def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto",
         scalp, volume = work.scalp, work.volume
     allowed = ~a_crop.masks.skin  # the client's skin is never replaced
     out_crop = np.where(allowed[..., None], np.clip(crop + diff, 0.0, 1.0), crop).astype(np.float32)
+    out_crop = heal_seams(crop, out_crop, (out_crop != crop).any(axis=2), analysis.frame.px_per_mm)
     rgb = photo_rgb.copy()
     rgb[y0:y1, x0:x1] = out_crop
     changed = np.zeros((h, w), bool)

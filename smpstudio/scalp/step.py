@@ -33,9 +33,11 @@ from smpstudio.scalp.stubble import buzz
 from smpstudio.scalp.workres import WORK_PX_PER_MM, cropped, head_box, map_masks, scaled, upscale_box
 
 HAIR_SKIN_DELTA_E = 20.0  # CIE76 distance from the forehead beyond which a hair pixel shows the hair's colour
+EAR_SKIN_DELTA_E = 12.0  # CIE76 distance from the forehead within which a pixel beside the face is an ear
 FULL_HAIR_ALPHA = 0.7  # a pixel this far from the skin toward the hair's colour is full-density hair
 DENSITY_BLUR_MM = 2.0  # the remaining hair's density is read over ~2 mm
 HAIRLINE_RAMP_MM = 3.0  # stubble density rises from 0 at bare skin over this distance
+BAND_MAX_LOG_RATIO = 0.3  # band pixels farther than x/÷ 1.35 from the lighting model are not skin
 SEAM_FEATHER_MM = 0.5  # the buzzed region fades in over this distance from its edge (inside it only)
 
 
@@ -135,6 +137,10 @@ def _buzz_scalp(rgb: np.ndarray, lin: np.ndarray, analysis: Analysis, reg: Regio
     model = np.zeros(sc.shape + (3,), np.float32)
     model[where] = light.shade(reg.normals[by, bx][where].astype(np.float64)).astype(np.float32)
     lin_b = lin[by, bx]
+    # the membrane holds only to what is skin by its colour: hair (a fringe, stray strands) labelled skin
+    # beside the scalp is no measure of the skin's light
+    lum_ratio = lin_b.mean(axis=2) / np.maximum(model.mean(axis=2), 1e-4)
+    band &= np.abs(np.log(np.maximum(lum_ratio, 1e-4))) < BAND_MAX_LOG_RATIO
     vals = skin_band_values(lin_b, model, band, skin, ppm)
     d = membrane(sc, band, vals, ppm)
     d += fine_correction(sc, band, vals - d, ppm)
@@ -182,7 +188,7 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     # short hair: what stands out beyond the skull is removed only as far as such hair reaches
     lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
     ref = np.median(lab[skin_ref], axis=0)
-    skin_like = np.linalg.norm(lab - ref, axis=2) < HAIR_SKIN_DELTA_E
+    skin_like = np.linalg.norm(lab - ref, axis=2) < EAR_SKIN_DELTA_E
     reg = find_regions(analysis, (h, w), reach_mm=BUZZ_REACH_MM if mode == "buzz" else None, skin_like=skin_like)
     scalp, volume = reg.scalp, reg.volume
     light = _fit_light(lin, analysis, reg)

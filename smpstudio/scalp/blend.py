@@ -133,7 +133,7 @@ def fine_correction(region: np.ndarray, fixed: np.ndarray, residual: np.ndarray,
 
 
 def heal_seams(photo: np.ndarray, out: np.ndarray, changed: np.ndarray, ppm: float,
-               reach_mm: float = SEAM_REACH_MM) -> np.ndarray:
+               reach_mm: float = SEAM_REACH_MM, *, in_place: bool = False) -> np.ndarray:
     """Join the changed pixels to the unchanged ones without a step: a screened-Poisson correction.
 
     On the changed pixels along the boundary the target is the unchanged neighbour's colour; the mismatch
@@ -153,22 +153,39 @@ def heal_seams(photo: np.ndarray, out: np.ndarray, changed: np.ndarray, ppm: flo
     c = changed[by, bx]
     o, p = out[by, bx], photo[by, bx]
     h, w = c.shape
-    acc = np.zeros((h, w, 3), np.float32)
-    cnt = np.zeros((h, w), np.float32)
+    inner = c & ~cv2.erode(c.astype(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE).astype(bool)
+    ys, xs = np.nonzero(inner)  # changed pixels with an unchanged neighbour (or the 3x3 corner of one)
+    acc = np.zeros((len(ys), 3), np.float32)
+    cnt = np.zeros(len(ys), np.float32)
     for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        ys, xs = slice(max(0, dy), h + min(0, dy)), slice(max(0, dx), w + min(0, dx))  # q = p + (dy, dx)
-        yp, xp = slice(max(0, -dy), h + min(0, -dy)), slice(max(0, -dx), w + min(0, -dx))
-        pair = c[yp, xp] & ~c[ys, xs]
-        acc[yp, xp] += np.where(pair[..., None], p[ys, xs] - o[yp, xp], 0.0)
-        cnt[yp, xp] += pair
-    ring = cnt > 0
-    v = acc / np.maximum(cnt, 1.0)[..., None]
+        qy, qx = ys + dy, xs + dx
+        ok = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
+        ok[ok] &= ~c[qy[ok], qx[ok]]
+        acc[ok] += p[qy[ok], qx[ok]] - o[ys[ok], xs[ok]]
+        cnt[ok] += 1
+    has = cnt > 0
+    ring = np.zeros((h, w), bool)
+    ring[ys[has], xs[has]] = True
+    v = np.zeros((h, w, 3), np.float32)
+    v[ys[has], xs[has]] = acc[has] / cnt[has, None]
     sigma = max(0.7, reach_mm * ppm)
-    spread, wgt = _normalized_blur(v, ring.astype(np.float32), sigma)
+    f = min(1.0, 3.0 / sigma)  # the correction is smooth: blurred at ~3 px per sigma and scaled back up
+    if f < 1.0:
+        sw, sh = max(4, round(w * f)), max(4, round(h * f))
+        ring_s = cv2.resize(ring.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
+        v_s = cv2.resize((v * ring[..., None]).astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
+        v_s = v_s / np.maximum(ring_s, 1e-6)[..., None]
+        spread_s, wgt_s = _normalized_blur(v_s, ring_s, sigma * f)
+        spread = cv2.resize(spread_s, (w, h), interpolation=cv2.INTER_LINEAR)
+        wgt = cv2.resize(wgt_s, (w, h), interpolation=cv2.INTER_LINEAR)
+    else:
+        spread, wgt = _normalized_blur(v, ring.astype(np.float32), sigma)
     dist = cv2.distanceTransform(c.astype(np.uint8), cv2.DIST_L2, 3)  # to the nearest unchanged pixel
-    fade = np.exp(-np.maximum(dist - 1.0, 0.0) / sigma) * (wgt > 1e-4)
-    healed = out.copy()
-    healed[by, bx] = np.where(c[..., None], np.clip(o + spread * fade[..., None], 0.0, 1.0), o)
+    near = c & (dist < 5.0 * sigma) & (wgt > 1e-4)  # beyond, exp(-d / sigma) < 1 %: left as it is
+    fade = np.exp(-np.maximum(dist[near] - 1.0, 0.0) / sigma)
+    healed = out if in_place else out.copy()
+    sub = healed[by, bx]
+    sub[near] = np.clip(sub[near] + spread[near] * fade[:, None], 0.0, 1.0)
     return healed
 
 

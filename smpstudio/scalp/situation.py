@@ -51,15 +51,18 @@ def _fine_texture(lab_l: np.ndarray, mask: np.ndarray, ppm: float) -> float:
     return float(1.4826 * np.median(np.abs(d - np.median(d)))) if len(d) else 0.0
 
 
-def measure(rgb: np.ndarray, hair: np.ndarray, background: np.ndarray, reg: Regions, ppm: float) -> Situation:
-    """The situation's measurements on a working-resolution image (sRGB float32) and its regions."""
+def measure(rgb: np.ndarray, hair: np.ndarray, background: np.ndarray, reg: Regions, ppm: float,
+            lab: np.ndarray | None = None) -> Situation:
+    """The situation's measurements on a working-resolution image (sRGB float32, and its CIELAB if known)
+    and its regions."""
     h, w = hair.shape
     rows = np.arange(h)[:, None]
     zone = reg.skull & (rows < reg.brow_y)
     area = max(int(zone.sum()), 1)
     on = hair & zone
     cover = float(on.sum()) / area
-    lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
+    if lab is None:
+        lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
     outside = hair & ~reg.skull & (rows < reg.brow_y)
     bg = background & ~hair
     if bg.sum() >= 20:

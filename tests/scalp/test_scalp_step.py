@@ -42,7 +42,7 @@ def test_large_photo_is_modelled_at_work_resolution_and_scaled_up(astronaut_rgb)
     elapsed = time.perf_counter() - t
     out, masks = r.rgb, r.masks
     assert r.changed.any() and out.shape == big.rgb.shape and out.dtype == np.float32
-    assert elapsed < 1.0, elapsed  # 6.6 MP; the whole step works on the head box at 3 px/mm
+    assert elapsed < 3.0, elapsed  # 6.6 MP (~0.5 s on an idle core; lenient: the test machine is shared)
     assert ((masks.hair.astype(int) + masks.skin + masks.background) == 1).all()
     h = out.shape[0]
     np.testing.assert_array_equal(out[int(0.6 * h):], big.rgb[int(0.6 * h):])  # below the head: untouched

@@ -17,7 +17,7 @@ more textured than skin and sits close to the skin's colour: it is left as it is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -42,6 +42,7 @@ class Situation:
     volume_mm: float
     texture_ratio: float
     contrast: float
+    not_background: np.ndarray | None = field(default=None, repr=False, compare=False)  # (H, W) bool, work res
 
 
 def _fine_texture(lab_l: np.ndarray, mask: np.ndarray, ppm: float) -> float:
@@ -49,6 +50,20 @@ def _fine_texture(lab_l: np.ndarray, mask: np.ndarray, ppm: float) -> float:
     coarse = cv2.GaussianBlur(lab_l, (0, 0), max(1.0, 2.0 * ppm))
     d = (fine - coarse)[mask]
     return float(1.4826 * np.median(np.abs(d - np.median(d)))) if len(d) else 0.0
+
+
+def background_nearby(lab: np.ndarray, hair: np.ndarray, background: np.ndarray,
+                      ppm: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where background is near (within ~2 x ``LOCAL_BACKGROUND_MM``), and where a pixel differs from the
+    local background (CIE76 > ``NOT_BACKGROUND_DELTA_E`` from its mean colour over ~``LOCAL_BACKGROUND_MM``):
+    hair-labelled pixels near background and of its colour are background the segmentation took for hair."""
+    bg = background & ~hair
+    if bg.sum() < 20:
+        return np.zeros(hair.shape, bool), np.ones(hair.shape, bool)
+    sig = max(1.0, LOCAL_BACKGROUND_MM * ppm)
+    wb = cv2.GaussianBlur(bg.astype(np.float32), (0, 0), sig)
+    local = cv2.GaussianBlur(lab * bg[..., None], (0, 0), sig) / np.maximum(wb, 1e-6)[..., None]
+    return wb > 0.05, np.linalg.norm(lab - local, axis=2) > NOT_BACKGROUND_DELTA_E
 
 
 def measure(rgb: np.ndarray, hair: np.ndarray, background: np.ndarray, reg: Regions, ppm: float,
@@ -64,14 +79,8 @@ def measure(rgb: np.ndarray, hair: np.ndarray, background: np.ndarray, reg: Regi
     if lab is None:
         lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
     outside = hair & ~reg.skull & (rows < reg.brow_y)
-    bg = background & ~hair
-    if bg.sum() >= 20:
-        # what stands out must differ from the background beside it: hair-labelled pixels of the local
-        # background's colour are background the segmentation took for hair
-        sig = max(1.0, LOCAL_BACKGROUND_MM * ppm)
-        wb = cv2.GaussianBlur(bg.astype(np.float32), (0, 0), sig)
-        local = cv2.GaussianBlur(lab * bg[..., None], (0, 0), sig) / np.maximum(wb, 1e-6)[..., None]
-        outside &= (np.linalg.norm(lab - local, axis=2) > NOT_BACKGROUND_DELTA_E) & (wb > 0.05)
+    near, unlike = background_nearby(lab, hair, background, ppm)
+    outside &= near & unlike
     volume_mm = 0.0
     if outside.any() and reg.skull.any():
         # thickness of the hair beyond the skull: per 10-degree sector around the skull's centre the farthest
@@ -92,7 +101,7 @@ def measure(rgb: np.ndarray, hair: np.ndarray, background: np.ndarray, reg: Regi
     t_skin = _fine_texture(lab[..., 0], skin, ppm)
     texture = t_hair / max(t_skin, 0.3)
     contrast = float(np.linalg.norm(np.median(lab[on], axis=0) - np.median(lab[skin], axis=0))) if on.any() else 0.0
-    return Situation(cover, volume_mm, texture, contrast)
+    return Situation(cover, volume_mm, texture, contrast, ~near | unlike)
 
 
 def choose(s: Situation) -> tuple[str, str]:

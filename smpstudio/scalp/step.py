@@ -192,7 +192,9 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     else:
         reason = f"{mode} chosen by the user"
     lin = srgb_to_linear(rgb)
-    hair_lin = hair_colour(lin, m.hair & reg.skull, skin_ref) if m.hair.any() else None
+    # the hair's colour on the skull, not of background the mask took for hair
+    hair_px = m.hair & reg.skull & (sit.not_background if sit.not_background is not None else True)
+    hair_lin = hair_colour(lin, hair_px, skin_ref) if m.hair.any() else None
     none = np.zeros((h, w), bool)
     if mode == "as-is" or hair_lin is None:
         return _Work(rgb, none, none, "as-is", reason, hair_lin, sit, None)
@@ -211,7 +213,9 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
         rim = max(1, int(round(RIM_MM * ppm)))
         inner = cv2.erode(m.face.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2))
         above_chin = rows < reg.chin_y
-        hole = volume | reg.skull & ~m.face & above_chin | (m.face & ~inner.astype(bool) & above_chin)
+        # (nor skin-labelled pixels beside the face: there they are mostly hair the mask missed)
+        hole = (volume | reg.skull & ~m.face & above_chin | (m.face & ~inner.astype(bool) & above_chin)
+                | (m.skin & ~m.face & above_chin))
         filled, box = inpaint_background(rgb, hole, volume, ppm)
         out = out.copy() if out is rgb else out
         a = feather(volume, ppm)[box][..., None]

@@ -37,12 +37,12 @@ def test_large_photo_is_modelled_at_work_resolution_and_scaled_up(astronaut_rgb)
     a = analyze(big)
     assert a.frame.px_per_mm > WORK_PX_PER_MM  # the scaled path is the one under test
     prepare_scalp(big.rgb, a, mode="shave", seed=1)  # warm
-    t = time.perf_counter()
+    t = time.process_time()  # CPU time: the machine running the suite is shared
     r = prepare_scalp(big.rgb, a, mode="shave", seed=1)
-    elapsed = time.perf_counter() - t
+    elapsed = time.process_time() - t
     out, masks = r.rgb, r.masks
     assert r.changed.any() and out.shape == big.rgb.shape and out.dtype == np.float32
-    assert elapsed < 3.0, elapsed  # 6.6 MP (~0.5 s on an idle core; lenient: the test machine is shared)
+    assert elapsed < 3.0, elapsed  # 6.6 MP: ~0.5-1 s of CPU measured; lenient, cores are shared
     assert ((masks.hair.astype(int) + masks.skin + masks.background) == 1).all()
     h = out.shape[0]
     np.testing.assert_array_equal(out[int(0.6 * h):], big.rgb[int(0.6 * h):])  # below the head: untouched

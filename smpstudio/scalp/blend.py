@@ -25,6 +25,7 @@ from scipy.sparse.linalg import spsolve
 MEMBRANE_PX_PER_MM = 1.0  # the membrane's grid
 MAX_LOG_OFFSET = 0.4  # the membrane corrects the lighting model by at most x/÷ 1.5 (stray hair is no skin)
 DECAY = 1e-4  # weak pull of the membrane toward 0: a region with no fixed boundary gets none
+SEAM_REACH_MM = 1.5  # the screened-Poisson seam correction decays over this distance from the boundary
 
 
 def _normalized_blur(values: np.ndarray, weight: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -129,3 +130,66 @@ def fine_correction(region: np.ndarray, fixed: np.ndarray, residual: np.ndarray,
     dist = cv2.distanceTransform((~fixed).astype(np.uint8), cv2.DIST_L2, 3)
     fade = np.exp(-dist / sigma) * (wgt > 1e-4)
     return (spread * fade[..., None] * region[..., None]).astype(np.float32)
+
+
+def heal_seams(photo: np.ndarray, out: np.ndarray, changed: np.ndarray, ppm: float,
+               reach_mm: float = SEAM_REACH_MM, *, in_place: bool = False) -> np.ndarray:
+    """Join the changed pixels to the unchanged ones without a step: a screened-Poisson correction.
+
+    On the changed pixels along the boundary the target is the unchanged neighbour's colour; the mismatch
+    ``photo(q) - out(p)``, averaged along the boundary (normalised Gaussian of ``reach_mm``), is carried
+    into the changed region and decays with the distance from the boundary as ``exp(-d / reach)`` — the
+    Green's function of the screened Poisson equation ``ΔM = M / reach²`` [3]_, in one dimension. What is
+    left at the boundary is the fine texture of both sides, not a step. Unchanged pixels stay as they are.
+
+    References
+    ----------
+    .. [3] Bhat, P., Curless, B., Cohen, M., Zitnick, C. L. "Fourier analysis of the 2D screened Poisson
+       equation for gradient domain problems." ECCV 2008.
+    """
+    if not changed.any() or changed.all():
+        return out
+    by, bx = _bbox_slices(changed, int(np.ceil(3 * reach_mm * ppm)) + 2)
+    c = changed[by, bx]
+    o, p = out[by, bx], photo[by, bx]
+    h, w = c.shape
+    inner = c & ~cv2.erode(c.astype(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE).astype(bool)
+    ys, xs = np.nonzero(inner)  # changed pixels with an unchanged neighbour (or the 3x3 corner of one)
+    acc = np.zeros((len(ys), 3), np.float32)
+    cnt = np.zeros(len(ys), np.float32)
+    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        qy, qx = ys + dy, xs + dx
+        ok = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
+        ok[ok] &= ~c[qy[ok], qx[ok]]
+        acc[ok] += p[qy[ok], qx[ok]] - o[ys[ok], xs[ok]]
+        cnt[ok] += 1
+    has = cnt > 0
+    ring = np.zeros((h, w), bool)
+    ring[ys[has], xs[has]] = True
+    v = np.zeros((h, w, 3), np.float32)
+    v[ys[has], xs[has]] = acc[has] / cnt[has, None]
+    sigma = max(0.7, reach_mm * ppm)
+    f = min(1.0, 3.0 / sigma)  # the correction is smooth: blurred at ~3 px per sigma and scaled back up
+    if f < 1.0:
+        sw, sh = max(4, round(w * f)), max(4, round(h * f))
+        ring_s = cv2.resize(ring.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
+        v_s = cv2.resize((v * ring[..., None]).astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
+        v_s = v_s / np.maximum(ring_s, 1e-6)[..., None]
+        spread_s, wgt_s = _normalized_blur(v_s, ring_s, sigma * f)
+        spread = cv2.resize(spread_s, (w, h), interpolation=cv2.INTER_LINEAR)
+        wgt = cv2.resize(wgt_s, (w, h), interpolation=cv2.INTER_LINEAR)
+    else:
+        spread, wgt = _normalized_blur(v, ring.astype(np.float32), sigma)
+    dist = cv2.distanceTransform(c.astype(np.uint8), cv2.DIST_L2, 3)  # to the nearest unchanged pixel
+    near = c & (dist < 5.0 * sigma) & (wgt > 1e-4)  # beyond, exp(-d / sigma) < 1 %: left as it is
+    fade = np.exp(-np.maximum(dist[near] - 1.0, 0.0) / sigma)
+    healed = out if in_place else out.copy()
+    sub = healed[by, bx]
+    sub[near] = np.clip(sub[near] + spread[near] * fade[:, None], 0.0, 1.0)
+    return healed
+
+
+def _bbox_slices(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
+    r, cc = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    h, w = mask.shape
+    return slice(max(0, r[0] - pad), min(h, r[-1] + 1 + pad)), slice(max(0, cc[0] - pad), min(w, cc[-1] + 1 + pad))

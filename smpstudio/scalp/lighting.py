@@ -88,9 +88,13 @@ def face_normals_at(analysis: Analysis, xy_px: np.ndarray) -> np.ndarray:
     tri, vn = mesh_normals(analysis)
     xy = np.asarray(xy_px, np.float64)
     s = _simplex_at(tri, xy)
-    t = tri.transform[np.maximum(s, 0)]  # barycentric coordinates, as scipy's LinearNDInterpolator computes them
-    b = np.einsum("nij,nj->ni", t[:, :2], xy - t[:, 2])
-    bary = np.concatenate([b, 1.0 - b.sum(axis=1, keepdims=True)], axis=1)
+    corners = tri.points[tri.simplices[np.maximum(s, 0)]]  # (N, 3, 2)
+    e1, e2, d = corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0], xy - corners[:, 0]
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    det = np.where(np.abs(det) < 1e-12, 1e-12, det)
+    u = (d[:, 0] * e2[:, 1] - d[:, 1] * e2[:, 0]) / det
+    v = (e1[:, 0] * d[:, 1] - e1[:, 1] * d[:, 0]) / det
+    bary = np.stack([1.0 - u - v, u, v], axis=1)  # barycentric coordinates in the triangle
     n = np.einsum("ni,nic->nc", bary, vn[tri.simplices[np.maximum(s, 0)]])
     n[s < 0] = np.nan
     n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)

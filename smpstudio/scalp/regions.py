@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -141,23 +141,33 @@ def find_regions(analysis: Analysis, shape: tuple[int, int], *, reach_mm: float 
     # face mesh's top counts as scalp hair. Skin is never replaced.
     scalp = skull & m.hair & (above_brows | ~m.face | (rows < mesh_top)) & above_chin & ~ears
     volume = m.hair & ~skull & above_chin & ~ears
-    if reach_mm is not None:
-        reach = int(round(reach_mm * ppm))
-        near = cv2.dilate(skull.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
-        volume &= near.astype(bool)
     grow = max(2, int(round(VOLUME_MARGIN_MM * ppm)))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
     volume = cv2.dilate(volume.astype(np.uint8), kernel).astype(bool) & ~skull & ~m.face & above_chin & ~m.skin & ~ears
     face_skin = m.skin & m.face
-    forehead = _poly(shape, pts, (FOREHEAD_POLY,)) & m.skin
+    forehead = forehead_skin(analysis, shape)
     r, c = np.nonzero(skull.any(axis=1))[0], np.nonzero(skull.any(axis=0))[0]
     top_y = float(r[0]) if len(r) else 0.0
     cx = float(0.5 * (c[0] + c[-1])) if len(c) else w / 2
     crown = (cx, top_y + 0.25 * (brow_y - top_y))
-    return Regions(normals, skull, scalp, volume, forehead, face_skin, brow_y, chin_y, crown)
+    reg = Regions(normals, skull, scalp, volume, forehead, face_skin, brow_y, chin_y, crown)
+    return reg if reach_mm is None else within_reach(reg, reach_mm, ppm)
+
+
+def within_reach(reg: Regions, reach_mm: float, ppm: float) -> Regions:
+    """``reg`` with its volume limited to ``reach_mm`` beyond the skull (short hair: what stands out farther
+    is no hair of this head, whatever the mask says)."""
+    reach = int(round(reach_mm * ppm))
+    near = cv2.dilate(reg.skull.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
+    return replace(reg, volume=reg.volume & near.astype(bool))
 
 
 def cheeks_and_forehead(analysis: Analysis, shape: tuple[int, int]) -> np.ndarray:
     """Forehead and cheek polygons of the mesh, on skin."""
     pts = analysis.landmarks_px.astype(np.float64)
     return _poly(shape, pts, (FOREHEAD_POLY, LEFT_CHEEK_POLY, RIGHT_CHEEK_POLY)) & analysis.masks.skin
+
+
+def forehead_skin(analysis: Analysis, shape: tuple[int, int]) -> np.ndarray:
+    """The mesh's forehead polygon, on skin."""
+    return _poly(shape, analysis.landmarks_px.astype(np.float64), (FOREHEAD_POLY,)) & analysis.masks.skin

@@ -24,19 +24,28 @@ from smpstudio.analysis.types import Analysis, Masks
 from smpstudio.plan.colour_space import linear_to_lab, linear_to_srgb
 from smpstudio.render.render import srgb_to_linear
 from smpstudio.scalp.background import RIM_MM, inpaint_background
-from smpstudio.scalp.blend import feather, fine_correction, membrane, skin_band_values
+from smpstudio.scalp.blend import feather, fine_correction, heal_seams, membrane, skin_band_values
 from smpstudio.scalp.grain import skin_grain
 from smpstudio.scalp.lighting import MAX_FIT_PIXELS, Lighting, face_normals_at, fit_lighting
-from smpstudio.scalp.regions import BUZZ_REACH_MM, Regions, cheeks_and_forehead, find_regions
+from smpstudio.scalp.regions import (
+    BUZZ_REACH_MM,
+    Regions,
+    cheeks_and_forehead,
+    find_regions,
+    forehead_skin,
+    within_reach,
+)
 from smpstudio.scalp.situation import MODES, Situation, choose, measure
 from smpstudio.scalp.stubble import buzz
-from smpstudio.scalp.workres import WORK_PX_PER_MM, cropped, head_box, map_masks, scaled, upscale_box
+from smpstudio.scalp.workres import WORK_PX_PER_MM, cropped, head_box, scaled, upscale_box
 
 HAIR_SKIN_DELTA_E = 20.0  # CIE76 distance from the forehead beyond which a hair pixel shows the hair's colour
+EAR_SKIN_DELTA_E = 12.0  # CIE76 distance from the forehead within which a pixel beside the face is an ear
 FULL_HAIR_ALPHA = 0.7  # a pixel this far from the skin toward the hair's colour is full-density hair
 DENSITY_BLUR_MM = 2.0  # the remaining hair's density is read over ~2 mm
 HAIRLINE_RAMP_MM = 3.0  # stubble density rises from 0 at bare skin over this distance
-SEAM_FEATHER_MM = 1.5  # the buzzed region fades in over this distance from its edge (inside it only)
+BAND_MAX_LOG_RATIO = 0.3  # band pixels farther than x/÷ 1.35 from the lighting model are not skin
+SEAM_FEATHER_MM = 0.5  # the buzzed region fades in over this distance from its edge (inside it only)
 
 
 @dataclass
@@ -135,6 +144,10 @@ def _buzz_scalp(rgb: np.ndarray, lin: np.ndarray, analysis: Analysis, reg: Regio
     model = np.zeros(sc.shape + (3,), np.float32)
     model[where] = light.shade(reg.normals[by, bx][where].astype(np.float64)).astype(np.float32)
     lin_b = lin[by, bx]
+    # the membrane holds only to what is skin by its colour: hair (a fringe, stray strands) labelled skin
+    # beside the scalp is no measure of the skin's light
+    lum_ratio = lin_b.mean(axis=2) / np.maximum(model.mean(axis=2), 1e-4)
+    band &= np.abs(np.log(np.maximum(lum_ratio, 1e-4))) < BAND_MAX_LOG_RATIO
     vals = skin_band_values(lin_b, model, band, skin, ppm)
     d = membrane(sc, band, vals, ppm)
     d += fine_correction(sc, band, vals - d, ppm)
@@ -167,23 +180,26 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     h, w = rgb.shape[:2]
     m = analysis.masks
     ppm = analysis.frame.px_per_mm
-    reg = find_regions(analysis, (h, w))
-    sit = measure(rgb, m.hair, reg, ppm)
+    # the skin's colour (forehead, else the face): ears beside the face are of it, hair clearly apart from it
+    fore = forehead_skin(analysis, (h, w))
+    skin_ref = fore if fore.sum() >= 20 else m.skin & m.face
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
+    skin_like = np.linalg.norm(lab - np.median(lab[skin_ref], axis=0), axis=2) < EAR_SKIN_DELTA_E
+    reg = find_regions(analysis, (h, w), skin_like=skin_like)
+    sit = measure(rgb, m.hair, m.background, reg, ppm, lab)
     if mode == "auto":
         mode, reason = choose(sit)
     else:
         reason = f"{mode} chosen by the user"
     lin = srgb_to_linear(rgb)
-    skin_ref = reg.forehead if reg.forehead.sum() >= 20 else reg.face_skin
-    hair_lin = hair_colour(lin, m.hair & reg.skull, skin_ref) if m.hair.any() else None
+    # the hair's colour on the skull, not of background the mask took for hair
+    hair_px = m.hair & reg.skull & (sit.not_background if sit.not_background is not None else True)
+    hair_lin = hair_colour(lin, hair_px, skin_ref) if m.hair.any() else None
     none = np.zeros((h, w), bool)
     if mode == "as-is" or hair_lin is None:
         return _Work(rgb, none, none, "as-is", reason, hair_lin, sit, None)
-    # short hair: what stands out beyond the skull is removed only as far as such hair reaches
-    lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
-    ref = np.median(lab[skin_ref], axis=0)
-    skin_like = np.linalg.norm(lab - ref, axis=2) < HAIR_SKIN_DELTA_E
-    reg = find_regions(analysis, (h, w), reach_mm=BUZZ_REACH_MM if mode == "buzz" else None, skin_like=skin_like)
+    if mode == "buzz":  # short hair: what stands out beyond the skull is removed only as far as such hair reaches
+        reg = within_reach(reg, BUZZ_REACH_MM, ppm)
     scalp, volume = reg.scalp, reg.volume
     light = _fit_light(lin, analysis, reg)
     out = rgb
@@ -197,7 +213,9 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
         rim = max(1, int(round(RIM_MM * ppm)))
         inner = cv2.erode(m.face.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2))
         above_chin = rows < reg.chin_y
-        hole = volume | reg.skull & ~m.face & above_chin | (m.face & ~inner.astype(bool) & above_chin)
+        # (nor skin-labelled pixels beside the face: there they are mostly hair the mask missed)
+        hole = (volume | reg.skull & ~m.face & above_chin | (m.face & ~inner.astype(bool) & above_chin)
+                | (m.skin & ~m.face & above_chin))
         filled, box = inpaint_background(rgb, hole, volume, ppm)
         out = out.copy() if out is rgb else out
         a = feather(volume, ppm)[box][..., None]
@@ -255,27 +273,42 @@ def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto",
     if work.mode == "as-is" or not (work.scalp.any() or work.volume.any()):
         return _unchanged(photo_rgb, analysis, work.reason, work)
     diff = work.out - small
+    moved = (diff != 0).any(axis=2) | work.scalp | work.volume
+    rows, cols = np.nonzero(moved.any(axis=1))[0], np.nonzero(moved.any(axis=0))[0]
+    sh, sw = small.shape[:2]
+    ky, kx = sh / ch, sw / cw
+    # the full-resolution box whose bilinear taps touch a changed small pixel (1 small px margin): only it
+    # is scaled up and written
+    by0, by1 = max(0, int((rows[0] - 1) / ky)), min(ch, int(np.ceil((rows[-1] + 2) / ky)) + 1)
+    bx0, bx1 = max(0, int((cols[0] - 1) / kx)), min(cw, int(np.ceil((cols[-1] + 2) / kx)) + 1)
+    box_c = (bx0, by0, bx1, by1)
     if k < 1.0:
-        diff = upscale_box(diff, (cw, ch), (0, 0, cw, ch), cv2.INTER_LINEAR)
-        scalp = upscale_box(work.scalp.astype(np.uint8), (cw, ch), (0, 0, cw, ch), cv2.INTER_NEAREST) > 0
-        volume = upscale_box(work.volume.astype(np.uint8), (cw, ch), (0, 0, cw, ch), cv2.INTER_NEAREST) > 0
+        diff = upscale_box(diff, (cw, ch), box_c, cv2.INTER_LINEAR)
+        scalp = upscale_box(work.scalp.astype(np.uint8), (cw, ch), box_c, cv2.INTER_NEAREST) > 0
+        volume = upscale_box(work.volume.astype(np.uint8), (cw, ch), box_c, cv2.INTER_NEAREST) > 0
     else:
-        scalp, volume = work.scalp, work.volume
-    allowed = ~a_crop.masks.skin  # the client's skin is never replaced
-    out_crop = np.where(allowed[..., None], np.clip(crop + diff, 0.0, 1.0), crop).astype(np.float32)
+        diff = diff[by0:by1, bx0:bx1]
+        scalp, volume = work.scalp[by0:by1, bx0:bx1], work.volume[by0:by1, bx0:bx1]
+    sub = crop[by0:by1, bx0:bx1]
+    allowed = ~a_crop.masks.skin[by0:by1, bx0:bx1]  # the client's skin is never replaced
+    out_sub = np.add(sub, diff, dtype=np.float32)
+    np.clip(out_sub, 0.0, 1.0, out=out_sub)
+    keep = ~allowed | ~(diff != 0).any(axis=2)
+    out_sub[keep] = sub[keep]  # bit for bit: not a float round trip of the photo's own pixels
+    out_sub = heal_seams(sub, out_sub, ~keep, analysis.frame.px_per_mm, in_place=True)
+    y0, x0 = y0 + by0, x0 + bx0  # the written box in photo pixels
+    y1, x1 = y0 + (by1 - by0), x0 + (bx1 - bx0)
     rgb = photo_rgb.copy()
-    rgb[y0:y1, x0:x1] = out_crop
+    rgb[y0:y1, x0:x1] = out_sub
     changed = np.zeros((h, w), bool)
-    changed[y0:y1, x0:x1] = (out_crop != crop).any(axis=2)
+    changed[y0:y1, x0:x1] = (out_sub != sub).any(axis=2)
 
-    def full(part: np.ndarray) -> np.ndarray:
-        out = np.zeros((h, w), bool)
-        out[y0:y1, x0:x1] = part
-        return out
-
-    buzzed = full(scalp) & m.hair
-    removed = full(volume) & ~m.skin
-    hair = m.hair & ~buzzed & ~removed
-    head = m.head & ~removed
-    masks = replace(map_masks(m, lambda a: a), hair=hair, skin=head & ~hair, background=~head, head=head)
+    # masks: only the written box changes (buzzed hair is scalp skin, removed volume background)
+    box_hair = m.hair[y0:y1, x0:x1]
+    buzzed = scalp & box_hair
+    removed = volume & ~m.skin[y0:y1, x0:x1]
+    hair, head = m.hair.copy(), m.head.copy()
+    hair[y0:y1, x0:x1] &= ~(buzzed | removed)
+    head[y0:y1, x0:x1] &= ~removed
+    masks = replace(m, hair=hair, skin=head & ~hair, background=~head, head=head)
     return ScalpResult(rgb, masks, work.mode, work.reason, changed, work.hair_lin, work.situation, work.lighting)

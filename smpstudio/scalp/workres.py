@@ -16,7 +16,7 @@ import numpy as np
 
 from smpstudio.analysis.types import Analysis, Masks
 
-WORK_PX_PER_MM = 3.0  # resolution of the scalp model (1/3 mm)
+WORK_PX_PER_MM = 2.5  # resolution of the scalp model (0.4 mm): its light, stubble tone and fill are smooth there
 HEAD_BOX_MARGIN_MM = 25.0  # the step's reach beyond the head mask: skull outline, volume margin, seam, fill
 
 

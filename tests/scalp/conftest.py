@@ -24,15 +24,21 @@ def scalp_case(request, astronaut_photo, astronaut_analysis):
     return request.param, rgb, analysis, prepare_scalp(rgb, analysis, seed=0)
 
 
-def seam_strength(photo: np.ndarray, out: np.ndarray, changed: np.ndarray) -> tuple[float, float]:
-    """Mean colour step (sRGB, L2) across every 4-neighbour pair that straddles the boundary of ``changed``:
-    in the output, and in the photo at the same pairs."""
+def seam_strength(photo: np.ndarray, out: np.ndarray, changed: np.ndarray,
+                  beside: np.ndarray | None = None) -> tuple[float, float]:
+    """Mean colour step (sRGB, L2) across every 4-neighbour pair that straddles the boundary of ``changed``
+    (only pairs whose unchanged pixel lies in ``beside``, if given): in the output, and in the photo at the
+    same pairs."""
     g_out, g_photo = [], []
     for dy, dx in ((0, 1), (1, 0)):
         h, w = changed.shape
         a, b = changed[: h - dy, : w - dx], changed[dy:, dx:]
         edge = a != b
+        if beside is not None:
+            sa, sb = beside[: h - dy, : w - dx], beside[dy:, dx:]
+            edge &= np.where(a, sb, sa)
         for img, acc in ((out, g_out), (photo, g_photo)):
             acc.append(np.linalg.norm(img[: h - dy, : w - dx][edge] - img[dy:, dx:][edge], axis=1))
     go, gp = np.concatenate(g_out), np.concatenate(g_photo)
+    assert len(go) > 20, len(go)
     return float(go.mean()), float(gp.mean())

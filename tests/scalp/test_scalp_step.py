@@ -26,7 +26,7 @@ def test_no_hair_no_change(astronaut_photo, astronaut_analysis):
 
 
 def test_large_photo_is_modelled_at_work_resolution_and_scaled_up(astronaut_rgb):
-    """Above WORK_PX_PER_MM the scalp is modelled small and scaled up; the rest stays bit for bit; fast."""
+    """Above WORK_PX_PER_MM the scalp is modelled small and scaled up; the rest stays bit for bit."""
     from smpstudio import analyze
     from smpstudio.imaging.intake import Photo
     from smpstudio.scalp.workres import WORK_PX_PER_MM

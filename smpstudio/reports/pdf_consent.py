@@ -89,8 +89,9 @@ def consent_pdf(consent_text: str, version: str, signer: str, signed_at: dt.date
     story = [para("Consent to scalp micropigmentation", "title"),
              para(f"Consent text version {version}", "small"), Spacer(1, 3 * mm)]
     story += [para(p.strip()) for p in consent_text.split("\n\n") if p.strip()]
-    story += [Spacer(1, 6 * mm), para("Signed", "h2"),
-              image(sig, sig_w, sig_w * h / w),
+    drawn = image(sig, sig_w, sig_w * h / w)
+    drawn.hAlign = "LEFT"
+    story += [Spacer(1, 6 * mm), para("Signed", "h2"), drawn,
               table([["Signer", signer],
                      ["Signed at", f"{utc.strftime('%Y-%m-%d %H:%M:%S')} UTC ({signed_at.isoformat()})"],
                      ["Consent version", version]], [40 * mm, TEXT_WIDTH - 40 * mm], header=False),

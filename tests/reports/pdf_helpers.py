@@ -63,3 +63,14 @@ def region(raster: np.ndarray, pdf: bytes, page: int, box: tuple[float, float, f
 def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
     """Mean absolute difference of two uint8 images, levels 0-255."""
     return float(np.mean(np.abs(a.astype(np.int16) - b.astype(np.int16))))
+
+
+def render_diff(r: np.ndarray, expected: np.ndarray, shift: int = 2) -> float:
+    """Mean absolute difference (levels) of a page region and a render scaled to it (bilinear), the smallest
+    over shifts of up to ``shift`` px (the region's edges are rounded to whole pixels of the raster)."""
+    import cv2
+
+    e = cv2.resize(np.ascontiguousarray(expected), (r.shape[1], r.shape[0]), interpolation=cv2.INTER_LINEAR)
+    m = shift + 3
+    return min(mean_abs_diff(np.roll(r, (dy, dx), (0, 1))[m:-m, m:-m], e[m:-m, m:-m])
+               for dy in range(-shift, shift + 1) for dx in range(-shift, shift + 1))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.cli_helpers import run
-from tests.reports.pdf_helpers import mean_abs_diff, pages_text, placements, rasterise, region
+from tests.reports.pdf_helpers import pages_text, placements, rasterise, region, render_diff
 
 START = dt.date.today() + dt.timedelta(days=40)
 ISSUED = dt.date.today()
@@ -47,17 +47,6 @@ def truth():
 
 def _page_with(pdf: bytes, title: str) -> int:
     return next(i for i, t in enumerate(pages_text(pdf)) if title in t)
-
-
-def _diff(r: np.ndarray, expected: np.ndarray, shift: int = 2) -> float:
-    """Mean absolute difference (levels) of a page region and a render scaled to it (bilinear), the smallest
-    over shifts of up to ``shift`` px (the region's edges are rounded to whole pixels of the raster)."""
-    import cv2
-
-    e = cv2.resize(np.ascontiguousarray(expected), (r.shape[1], r.shape[0]), interpolation=cv2.INTER_LINEAR)
-    m = shift + 3
-    return min(mean_abs_diff(np.roll(r, (dy, dx), (0, 1))[m:-m, m:-m], e[m:-m, m:-m])
-               for dy in range(-shift, shift + 1) for dx in range(-shift, shift + 1))
 
 
 def test_plan_json_is_the_pipelines(packed, truth):
@@ -135,10 +124,10 @@ def test_before_and_after_each_session_are_on_the_page(packed, truth):
     for box, exp in zip(boxes, expected, strict=True):
         r = region(raster, pdf, page, box, inset=0)
         assert r.shape[0] > 250  # ~57 mm at 150 dpi
-        own = _diff(r, exp)
+        own = render_diff(r, exp)
         assert own < 4.0
         if exp is not img["before"]:  # the head shown shaved is not the photo as taken
-            assert _diff(r, img["before"]) > 4 * own
+            assert render_diff(r, img["before"]) > 4 * own
 
 
 def test_the_years_are_on_the_page(packed, truth):
@@ -150,7 +139,7 @@ def test_the_years_are_on_the_page(packed, truth):
     raster = rasterise(pdf, page, DPI)
     for box, name in zip(placements(pdf, page), names, strict=False):
         r = region(raster, pdf, page, box, inset=0)
-        assert _diff(r, img[name]) < 4.0
+        assert render_diff(r, img[name]) < 4.0
 
 
 def test_the_hairline_is_drawn_where_the_design_puts_it(packed, truth):

@@ -115,6 +115,8 @@ def consultation_pdf(doc: PlanDocument, images: PackImages, *, client_name: str,
               f"due around {fmt_date(tu.due_date)} ({tu.due_years:.1f} years after the last session)"],
              [f"Cost over {cost.years[-1]:g} years", f"SMP {money(cost.totals['smp'], cur)}; hair transplant "
               f"{money(cost.totals['transplant'], cur)}; medication {money(cost.totals['medication'], cur)}"]]
+    stops, know = client_notes(doc)
+    story += [rich(f"<font color='#b00020'><b>Before we can treat you:</b></font> {escape(t)}") for t in stops]
     story += [Spacer(1, 3 * mm), table(facts[1:], [45 * mm, TEXT_WIDTH - 45 * mm], header=False),
               Spacer(1, 4 * mm), para(DISCLAIMER, "small"), PageBreak()]
 
@@ -217,7 +219,6 @@ def consultation_pdf(doc: PlanDocument, images: PackImages, *, client_name: str,
                       "but does not restore a hairline. Prices are this clinic's list prices.", "small"))
 
     # ---- what to know -----------------------------------------------------------------------------------
-    stops, know = client_notes(doc)
     story.append(para("Good to know", "h1"))
     if stops:
         story.append(para("Before we can treat you", "h2"))

@@ -180,3 +180,46 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, ar
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and words in err, err
     assert not out.exists()
+
+
+def test_quote_and_aftercare_are_a_function_of_plan_json(packed):
+    """Rebuilt from plan.json alone (as the records service will), the sheets are byte for byte the CLI's."""
+    from smpstudio.reports.pack import quote_number
+    from smpstudio.reports.pdf_sheets import aftercare_pdf, quote_pdf
+    from smpstudio.schema import PlanDocument
+
+    pdfs, plan = packed
+    doc = PlanDocument.model_validate(plan)
+    assert quote_pdf(doc, client_name=CLIENT, issued=ISSUED, valid_days=30, clinic="SMP Studio",
+                     number=quote_number(doc, ISSUED)) == pdfs["quote.pdf"]
+    assert aftercare_pdf(doc, client_name=CLIENT, clinic="SMP Studio") == pdfs["aftercare.pdf"]
+
+
+def test_a_stop_reads_as_words_for_the_client(packed):
+    from smpstudio.plan.models import CheckBlock
+    from smpstudio.reports.client_words import client_notes
+    from smpstudio.schema import PlanDocument
+
+    _, plan = packed
+    doc = PlanDocument.model_validate(plan)
+    stop = CheckBlock(code="contraindication_pregnancy", severity="stop", message="contraindication: pregnancy",
+                      reason="do not treat until a physician clears it", source="domain.md §7")
+    doc.checks = [*(doc.checks or []), stop]
+    doc.warnings.append(f"{stop.message} ({stop.reason}; {stop.source})")
+    stops, know = client_notes(doc)
+    assert stops == ["We cannot start treatment yet: you told us about pregnancy. A doctor needs to clear this "
+                     "first."]
+    assert len(know) == len(set(know)) and not any("pregnancy" in k for k in know)
+    assert any("crown" in k for k in know)  # the sample's frontal photo leaves the crown out
+
+
+def test_a_contraindication_is_on_the_cover_in_words(tmp_path):
+    intake = tmp_path / "intake.yaml"
+    intake.write_text("pregnancy: true\nepilepsy: false\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run(["pack", "--client-name", "B", "--intake", str(intake), "--sessions", "2", "--out", str(out)]) == 0
+    pages = pages_text((out / "consultation.pdf").read_bytes())
+    words = "We cannot start treatment yet: you told us about pregnancy. A doctor needs to clear this first."
+    assert f"Before we can treat you: {words}" in pages[0]
+    assert words in pages[-1]
+    assert len(pages_text((out / "quote.pdf").read_bytes())) == 1

@@ -26,7 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from smpstudio.plan.models import SessionBlock
+from smpstudio.plan.models import SessionBlock, TouchUpBlock
 from smpstudio.schema import PlanDocument
 
 FONT, FONT_BOLD = "SMPSans", "SMPSans-Bold"
@@ -184,6 +184,14 @@ def plan_sessions(doc: PlanDocument) -> list[SessionBlock]:
 def fmt_date(d: dt.date | None) -> str:
     """A date as the pack prints it: ISO ``YYYY-MM-DD`` (``"not set"`` without one)."""
     return d.isoformat() if d is not None else "not set"
+
+
+def touch_up_words(tu: TouchUpBlock) -> str:
+    """When the touch-up is due, in words: ``around 2030-07-08 (3.4 years after the last session)``."""
+    if tu.due_years is None:
+        return "not within 8 years"
+    after = f"{tu.due_years:.1f} years after the last session"
+    return f"around {tu.due_date.isoformat()} ({after})" if tu.due_date is not None else f"about {after}"
 
 
 def money(amount: float, currency: str) -> str:

@@ -28,6 +28,7 @@ from smpstudio.reports.pdf_base import (
     plan_sessions,
     rich,
     table,
+    touch_up_words,
 )
 from smpstudio.schema import PlanDocument
 
@@ -108,11 +109,12 @@ def consultation_pdf(doc: PlanDocument, images: PackImages, *, client_name: str,
     hours = sum(s.duration_h for s in sessions)
     price_now = cost.smp[0]
     facts = [["", ""],
-             ["Sessions", f"{len(sessions)}, from {fmt_date(first.date)} to {fmt_date(last.visits[-1].date)}"],
+             ["Sessions", f"{len(sessions)}, from {fmt_date(first.date)} to {fmt_date(last.visits[-1].date)}"
+              if first.date is not None else
+              f"{len(sessions)}, {last.day // max(1, len(sessions) - 1)} days apart; the dates are set when you book"],
              ["Time in the chair", f"about {hours:.1f} hours in all"],
              ["Treatment price", f"{money(price_now, cur)} (consultation and sessions; see the quote)"],
-             ["Touch-up", "not due within 8 years" if tu.due_years is None else
-              f"due around {fmt_date(tu.due_date)} ({tu.due_years:.1f} years after the last session)"],
+             ["Touch-up", touch_up_words(tu)],
              [f"Cost over {cost.years[-1]:g} years", f"SMP {money(cost.totals['smp'], cur)}; hair transplant "
               f"{money(cost.totals['transplant'], cur)}; medication {money(cost.totals['medication'], cur)}"]]
     stops, know = client_notes(doc)
@@ -174,8 +176,7 @@ def consultation_pdf(doc: PlanDocument, images: PackImages, *, client_name: str,
     story.append(_grid([(image(images.years[k], quarter), _years_label(k, ry, tu.due_date)) for k in names],
                        len(names), TEXT_WIDTH))
     due_text = ("The model does not expect a touch-up within 8 years." if tu.due_years is None else
-                f"The pigment fades slowly. A touch-up is due around {fmt_date(tu.due_date)}, about "
-                f"{tu.due_years:.1f} years after the last session, when the dots have lost about "
+                f"The pigment fades slowly. A touch-up is due {touch_up_words(tu)}, when the dots have lost about "
                 f"{100 * (1 - tu.threshold_relative_contrast):.0f} % of their contrast. Sun, oily skin and "
                 "exfoliating scrubs make it sooner.")
     story += [para(due_text), image(fading_chart_png, TEXT_WIDTH * 0.85), PageBreak()]

@@ -14,7 +14,17 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
-from smpstudio.reports.pdf_base import TEXT_WIDTH, build_pdf, fmt_date, money, para, plan_sessions, rich, table
+from smpstudio.reports.pdf_base import (
+    TEXT_WIDTH,
+    build_pdf,
+    fmt_date,
+    money,
+    para,
+    plan_sessions,
+    rich,
+    table,
+    touch_up_words,
+)
 from smpstudio.schema import PlanDocument
 
 
@@ -53,8 +63,7 @@ def quote_pdf(doc: PlanDocument, *, client_name: str, issued: dt.date, valid_day
              Spacer(1, 5 * mm),
              para("Later, not included in the total", "h2"),
              table([["Item", "expected", "price"],
-                    ["Touch-up session", "not within 8 years" if tu.due_years is None else
-                     f"around {fmt_date(tu.due_date)}", money(touch_up, cur)]],
+                    ["Touch-up session", touch_up_words(tu).split(" (")[0], money(touch_up, cur)]],
                    [TEXT_WIDTH - 80 * mm, 46 * mm, 34 * mm], align_right=(2,)),
              Spacer(1, 5 * mm),
              para(f"The number of sessions, their length and the impressions come from your consultation plan; "

@@ -172,6 +172,8 @@ def test_the_hairline_is_drawn_where_the_design_puts_it(packed, truth):
     (["--client-name", "A", "--years", "1,2,3,4"], "--years"),
     (["--client-name", "A", "--sessions", "9"], "--sessions"),
     (["--client-name", "A", "--style", "punk"], "unknown style"),
+    (["missing.jpg", "--client-name", "A"], "file not found: missing.jpg"),
+    (["--client-name", "A\x07B"], "control character"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, argv, words):
     out = tmp_path / "out"
@@ -223,3 +225,6 @@ def test_a_contraindication_is_on_the_cover_in_words(tmp_path):
     assert f"Before we can treat you: {words}" in pages[0]
     assert words in pages[-1]
     assert len(pages_text((out / "quote.pdf").read_bytes())) == 1
+    # no --start: the pack speaks of intervals and days, never of dates it does not have
+    assert "2, 14 days apart; the dates are set when you book" in pages[0]
+    assert not any("not set" in p for p in pages)

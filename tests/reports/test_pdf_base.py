@@ -44,7 +44,7 @@ def test_unknown_warnings_lose_the_jargon():
     assert words == "Use an option x: a visible colour difference off."
 
 
-@pytest.mark.parametrize("name", ["smpstudio.reports.client_words", "smpstudio.reports.crop"])
+@pytest.mark.parametrize("name", ["smpstudio.reports.client_words", "smpstudio.reports.crop", "smpstudio.reports.pack"])
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0

@@ -16,6 +16,7 @@ import numpy as np
 
 from smpstudio.imaging.intake import Photo, load_photo
 from smpstudio.imaging.samples import sample_photo
+from smpstudio.reports.crop import head_box
 
 PANEL_HEIGHT_PX = 480  # display size of each panel (head crop scaled to this height)
 YEARS = 3.0
@@ -26,16 +27,6 @@ def gallery_photos() -> list[tuple[str, Photo]]:
     from smpstudio.imaging.real_photos import PHOTOS, photo_path
 
     return [("sample", sample_photo())] + [(n.removesuffix(".jpg"), load_photo(photo_path(n))) for n in PHOTOS]
-
-
-def _head_box(mask: np.ndarray, margin: float = 0.25) -> tuple[int, int, int, int]:
-    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
-    h, w = mask.shape
-    if rows.size == 0:
-        return 0, 0, w, h
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    my, mx = int((y1 - y0) * margin), int((x1 - x0) * margin)
-    return max(0, x0 - mx), max(0, y0 - my), min(w, x1 + mx), min(h, y1 + my // 2)
 
 
 def gallery_row(photo: Photo, seed: int = 0) -> tuple[np.ndarray, dict[str, object]]:
@@ -54,7 +45,7 @@ def gallery_row(photo: Photo, seed: int = 0) -> tuple[np.ndarray, dict[str, obje
     panels = [("before", photo.to_uint8()), ("session 1 healed", renders["session-1-healed.png"]),
               (f"session {n} healed", renders[f"session-{n}-healed.png"]),
               (f"{YEARS:g} years later", years[f"years-{YEARS:g}.png"])]
-    x0, y0, x1, y1 = _head_box(step.pattern_step.design.scalp.analysis.masks.head)
+    x0, y0, x1, y1 = head_box(step.pattern_step.design.scalp.analysis.masks.head)
     out = []
     for title, img in panels:
         crop = img[y0:y1, x0:x1]
@@ -64,7 +55,7 @@ def gallery_row(photo: Photo, seed: int = 0) -> tuple[np.ndarray, dict[str, obje
         out.append(label_strip(crop, title))
         out.append(np.full((out[-1].shape[0], 6, 3), 255, np.uint8))
     doc = step.pattern_step.design.document
-    facts = {"scalp": doc.scalp, "dots": len(step.pattern), "treatment_cm2": doc.treatment_area_cm2,
+    facts: dict[str, object] = {"scalp": doc.scalp, "dots": len(step.pattern), "treatment_cm2": doc.treatment_area_cm2,
              "px_per_mm": round(doc.analysis.scale_px_per_mm, 2)}
     return np.hstack(out[:-1]), facts
 

@@ -40,7 +40,10 @@ def page_size_pt(pdf: bytes, page: int) -> tuple[float, float]:
 def rasterise(pdf: bytes, page: int, dpi: int = 150) -> np.ndarray:
     """Page ``page`` (0-based) as an RGB uint8 image drawn by ``pdftoppm`` at ``dpi``."""
     exe = shutil.which("pdftoppm")
-    assert exe, "pdftoppm is missing: apt-get install -y poppler-utils"
+    if exe is None:  # as the browser tests do without chromium; .ci/run installs it
+        import pytest
+
+        pytest.skip("pdftoppm is not installed (Debian poppler-utils; .ci/run installs it)")
     with tempfile.TemporaryDirectory() as d:
         src = Path(d) / "in.pdf"
         src.write_bytes(pdf)

@@ -48,7 +48,7 @@ FOREHEAD_POLY = (67, 109, 10, 338, 297, 299, 9, 69)  # between the brows and lan
 LEFT_CHEEK_POLY = (116, 123, 147, 187, 205, 36, 142, 100, 118)
 RIGHT_CHEEK_POLY = (345, 352, 376, 411, 425, 266, 371, 329, 347)
 HAIR_DISTANCE_SIGMA = 4.0  # Mahalanobis distance from the skin model beyond which a pixel may be hair
-SKIN_SURE_SIGMA = 2.0  # Mahalanobis distance from the skin model within which a pixel is skin
+SKIN_SURE_SIGMA = 1.5  # Mahalanobis distance from the skin model within which a pixel is skin
 UPPER_THIRD_RATIO = 1.0  # domain.md §3: upper facial third = middle third (1:1:0.9)
 INTACT_HAIRLINE_THIRDS = 1.15  # [calibration] a midline hair edge this high is still the hairline
 HAIR_RIM_FACE_WIDTHS = 0.12  # [calibration] depth of the head's outer rim the hair model is fitted on
@@ -56,7 +56,7 @@ HEAD_OPEN_FACE_WIDTHS = 0.06  # [calibration] opening radius that cuts the head 
 MIN_HAIR_FRACTION = 0.02  # of the head region, below which the client is treated as having no hair
 HAIR_VOLUME_FACTOR = 1.3  # hair may stand this far out of the skull model (radii factor)
 FAR_FACTOR = 1.45  # beyond this, surely background
-SKIN_L_SPREAD = 15.0  # L* (CIELAB) the scalp's skin may differ from the forehead's by (shine, shading)
+SKIN_L_SPREAD = 0.0  # L* (CIELAB) the scalp's skin may differ from the forehead's by (shine, shading)
 
 
 def _poly_mask(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray:

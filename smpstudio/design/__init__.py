@@ -42,13 +42,21 @@ def propose_hairline(
     Returns
     -------
     Design
+        The hairline lies on the head: where the proposed line would leave the head's outline
+        (:func:`~smpstudio.design.hairline.keep_on_head`) it is lowered, and a warning says by how much.
 
     Examples
     --------
     >>> from skimage import data
     >>> from smpstudio import analyze
     >>> d = propose_hairline(analyze(data.astronaut()), age=40, style="soft")
-    >>> 70 <= d.hairline.mfp_height_mm <= 100
+    >>> d.hairline.mfp_height_mm <= 100
+    True
+
+    On the sample the 85 mm line of a 40-year-old would leave the head's outline (the top of the
+    hair), so it is lowered onto the head and says so:
+
+    >>> any("lowered to stay on the head" in w for w in d.warnings)
     True
     """
     assert analysis.head is not None

@@ -202,7 +202,13 @@ def _split_forehead_scalp(pts: np.ndarray, skin: np.ndarray, hair: np.ndarray) -
         return np.zeros_like(skin), np.zeros_like(skin)
     u = up / third
     brow = min(pts[list(IDX_LEFT_BROW_UPPER), 1].min(), pts[list(IDX_RIGHT_BROW_UPPER), 1].min())
-    yy, xx = np.mgrid[0:h, 0:w]
+    forehead_full, scalp_full = np.zeros_like(skin), np.zeros_like(skin)
+    rows, cols = np.nonzero(np.any(skin | hair, axis=1))[0], np.nonzero(np.any(skin | hair, axis=0))[0]
+    if not len(rows):
+        return forehead_full, scalp_full
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    skin, hair = skin[r0:r1, c0:c1], hair[r0:r1, c0:c1]  # work on the head's box only
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float32)
     height = ((xx + 0.5 - g[0]) * u[0] + (yy + 0.5 - g[1]) * u[1]) / third  # thirds above the glabella
     lateral = ((xx + 0.5 - g[0]) * -u[1] + (yy + 0.5 - g[1]) * u[0]) / third
     brow_h = float(((np.array([g[0], brow]) - g) @ u) / third)
@@ -220,9 +226,9 @@ def _split_forehead_scalp(pts: np.ndarray, skin: np.ndarray, hair: np.ndarray) -
             if hair_edge <= INTACT_HAIRLINE_THIRDS:
                 top = hair_edge
     above_brows = height > brow_h
-    forehead = skin & above_brows & (height <= top)
-    scalp = skin & (height > top)
-    return forehead, scalp
+    forehead_full[r0:r1, c0:c1] = skin & above_brows & (height <= top)
+    scalp_full[r0:r1, c0:c1] = skin & (height > top)
+    return forehead_full, scalp_full
 
 
 def _classify_hair(feat: np.ndarray, skin_samples: np.ndarray, head: np.ndarray, face: np.ndarray,

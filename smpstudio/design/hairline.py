@@ -328,6 +328,7 @@ def edit_hairline(hairline: Hairline, index: int, new_xy_mm: tuple[float, float]
 
 ON_HEAD_MARGIN_MM = 3.0  # [calibration] the drawn edge keeps this far inside the head's outline
 ON_HEAD_STEP_MM = 0.5
+ON_HEAD_WORK_PX_PER_MM = 2.0
 
 
 def keep_on_head(hairline: Hairline, frame: FaceFrame, head_mask: np.ndarray,
@@ -355,6 +356,13 @@ def keep_on_head(hairline: Hairline, frame: FaceFrame, head_mask: np.ndarray,
     Hairline
         ``hairline`` itself when it already lies inside.
     """
+    k = min(1.0, ON_HEAD_WORK_PX_PER_MM / frame.px_per_mm)  # work at <= 2 px/mm (0.5 mm cells)
+    if k < 1.0:
+        hh, ww = head_mask.shape
+        w, h = max(1, round(ww * k)), max(1, round(hh * k))
+        head_mask = cv2.resize(head_mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0
+        frame = FaceFrame((frame.origin_px[0] * w / ww, frame.origin_px[1] * h / hh), frame.px_per_mm * w / ww,
+                          frame.roll_deg)
     h, w = head_mask.shape
     r = max(1, round(margin_mm * frame.px_per_mm))
     disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))

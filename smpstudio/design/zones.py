@@ -49,7 +49,7 @@ def _above_edge_mask(edge_px: np.ndarray, width: int, height: int) -> np.ndarray
 def _resize_mask(m: np.ndarray, w: int, h: int) -> np.ndarray:
     if m.shape == (h, w):
         return m.astype(bool)
-    return cv2.resize(m.astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0
+    return cv2.resize(np.ascontiguousarray(m, dtype=bool).view(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
 
 
 def signed_distance_px(inside: np.ndarray) -> np.ndarray:

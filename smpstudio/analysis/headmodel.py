@@ -111,6 +111,12 @@ class HeadModel:
         q = np.asarray(q_mm, dtype=np.float64).reshape(-1, 3)
         return (q * self.px_per_mm @ self.rotation.T + self.origin_px)[:, :2]
 
+    def px_to_head(self, p_px: np.ndarray) -> np.ndarray:
+        """Image points (N, 3) px with relative depth -> head coordinates (N, 3) mm; inverse of
+        :meth:`head_to_px` with depth."""
+        p = np.asarray(p_px, dtype=np.float64).reshape(-1, 3)
+        return (p - self.origin_px) @ self.rotation / self.px_per_mm
+
     def _phi(self, q_mm: np.ndarray) -> np.ndarray:
         u = np.asarray(q_mm, dtype=np.float64).reshape(-1, 3)[:, 1:] - self.center_mm[1:]
         return np.arctan2(-u[:, 0], -u[:, 1])

@@ -6,9 +6,14 @@
 2. **Hair vs skin inside the head**: per-image colour models in CIELAB plus local texture (the
    standard deviation of L* in a small window): skin is sampled on the forehead and the cheeks
    (highlights and shadows trimmed), hair candidates are head pixels outside the face whose colour is
-   far from the skin model; each class is a Gaussian, pixels are labelled by likelihood, and a second
-   GrabCut pass makes the hair region spatially coherent. Because both models are fitted on this
-   photo, light-brown hair on light skin separates where a fixed skin-colour threshold does not.
+   far from the skin model in the head's outer rim (where hair is surest; the temples' shaded skin
+   stays out of the model); each class is a Gaussian, pixels are labelled by likelihood, and a second
+   GrabCut pass makes the hair region spatially coherent, never reaching pixels within 2 sigma of
+   the skin model (the shining bald scalp). Because both models are fitted on this photo,
+   light-brown hair on light skin separates where a fixed skin-colour threshold does not.
+3. **Forehead vs scalp skin**: along the midline, the forehead ends at the hair's edge when that
+   lies within 1.15 middle facial thirds of the glabella (an intact hairline), else at one third
+   (domain.md §3, facial thirds 1:1:0.9); skin above it is visible scalp.
 
 Everything runs on a crop around the head, scaled so that the face is ~110 px wide; masks are scaled back up.
 
@@ -30,9 +35,11 @@ import numpy as np
 from smpstudio.analysis.headmodel import HeadModel
 from smpstudio.analysis.landmarks import (
     FACE_OVAL,
+    IDX_GLABELLA,
     IDX_LEFT_BROW_UPPER,
     IDX_MENTON,
     IDX_RIGHT_BROW_UPPER,
+    IDX_SUBNASALE,
 )
 from smpstudio.analysis.types import Masks
 
@@ -41,9 +48,15 @@ FOREHEAD_POLY = (67, 109, 10, 338, 297, 299, 9, 69)  # between the brows and lan
 LEFT_CHEEK_POLY = (116, 123, 147, 187, 205, 36, 142, 100, 118)
 RIGHT_CHEEK_POLY = (345, 352, 376, 411, 425, 266, 371, 329, 347)
 HAIR_DISTANCE_SIGMA = 4.0  # Mahalanobis distance from the skin model beyond which a pixel may be hair
+SKIN_SURE_SIGMA = 1.5  # Mahalanobis distance from the skin model within which a pixel is skin
+UPPER_THIRD_RATIO = 1.0  # domain.md §3: upper facial third = middle third (1:1:0.9)
+INTACT_HAIRLINE_THIRDS = 1.15  # [calibration] a midline hair edge this high is still the hairline
+HAIR_RIM_FACE_WIDTHS = 0.12  # [calibration] depth of the head's outer rim the hair model is fitted on
+HEAD_OPEN_FACE_WIDTHS = 0.06  # [calibration] opening radius that cuts the head from touching background
 MIN_HAIR_FRACTION = 0.02  # of the head region, below which the client is treated as having no hair
 HAIR_VOLUME_FACTOR = 1.3  # hair may stand this far out of the skull model (radii factor)
-FAR_FACTOR = 1.7  # beyond this, surely background
+FAR_FACTOR = 1.45  # beyond this, surely background
+SKIN_L_SPREAD = 0.0  # L* (CIELAB) the scalp's skin may differ from the forehead's by (shine, shading)
 
 
 def _poly_mask(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray:
@@ -61,9 +74,10 @@ def _features(rgb: np.ndarray) -> np.ndarray:
     return np.concatenate([lab, std[..., None]], axis=2)
 
 
-def _gaussian(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _gaussian(samples: np.ndarray, l_spread: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     mu = samples.mean(axis=0)
-    cov = np.cov(samples, rowvar=False) + np.diag([4.0, 1.0, 1.0, 1.0])  # regularise (L*, a*, b*, std)
+    # regularise (L*, a*, b*, std); ``l_spread`` widens L* for lighting the samples do not show
+    cov = np.cov(samples, rowvar=False) + np.diag([4.0 + l_spread**2, 1.0, 1.0, 1.0])
     return mu, np.linalg.inv(cov)
 
 
@@ -139,6 +153,10 @@ def segment(rgb: np.ndarray, landmarks_px: np.ndarray, head: HeadModel) -> Masks
         cv2.setRNGSeed(0)
         cv2.grabCut(bgr, gc, (0, 0, 1, 1), bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
         head_fg = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)) & ~below_chin
+    # cut thin bridges into the background (a wall of the hair's colour touching the head)
+    r = max(1, round(HEAD_OPEN_FACE_WIDTHS * WORK_FACE_WIDTH_PX))
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    head_fg = cv2.morphologyEx(head_fg.astype(np.uint8), cv2.MORPH_OPEN, disk) > 0
     head_fg |= face
     head_fg = _largest_component(head_fg)
 
@@ -148,24 +166,8 @@ def segment(rgb: np.ndarray, landmarks_px: np.ndarray, head: HeadModel) -> Masks
     skin_seed |= _poly_mask((sh, sw), sp[list(LEFT_CHEEK_POLY)])
     skin_seed |= _poly_mask((sh, sw), sp[list(RIGHT_CHEEK_POLY)])
     skin_samples = _trimmed(feat, skin_seed)
-    hair = np.zeros((sh, sw), bool)
-    if len(skin_samples) >= 10:
-        mu_s, icov_s = _gaussian(skin_samples)
-        d2_skin = _mahalanobis2(feat, mu_s, icov_s)
-        brow_y = min(sp[list(IDX_LEFT_BROW_UPPER), 1].min(), sp[list(IDX_RIGHT_BROW_UPPER), 1].min())
-        hair_zone = head_fg & ~face & (yy < chin_y)
-        cand = hair_zone & (d2_skin > HAIR_DISTANCE_SIGMA**2)
-        if cand.sum() >= max(20, MIN_HAIR_FRACTION * hair_zone.sum()):
-            mu_h, icov_h = _gaussian(feat[cand])
-            d2_hair = _mahalanobis2(feat, mu_h, icov_h)
-            ld_s = -0.5 * d2_skin + 0.5 * np.linalg.slogdet(icov_s)[1]
-            ld_h = -0.5 * d2_hair + 0.5 * np.linalg.slogdet(icov_h)[1]
-            hair_like = (ld_h > ld_s) & head_fg & (yy < max(brow_y, 0) + 0.5 * (chin_y - brow_y))
-            # fringe over the forehead is allowed, but not eyes, brows or lower face
-            hair_like &= ~(face & (yy > brow_y - 0.02 * sh))
-            hair = _refine_hair(bgr, hair_like, head_fg, face, skin_seed)
-            if hair.sum() < MIN_HAIR_FRACTION * hair_zone.sum():
-                hair[:] = False
+    brow_y = min(sp[list(IDX_LEFT_BROW_UPPER), 1].min(), sp[list(IDX_RIGHT_BROW_UPPER), 1].min())
+    hair = _classify_hair(feat, skin_samples, head_fg, face, yy, brow_y, chin_y, bgr, skin_seed)
 
     def up(m: np.ndarray) -> np.ndarray:
         full = np.zeros((h, w), bool)
@@ -177,7 +179,97 @@ def segment(rgb: np.ndarray, landmarks_px: np.ndarray, head: HeadModel) -> Masks
     hair_u, head_u = up(hair), up(head_fg)
     face_u = _poly_mask((h, w), oval)
     hair_u &= head_u
-    return Masks(hair=hair_u, skin=head_u & ~hair_u, background=~head_u, face=face_u, head=head_u)
+    skin_u = head_u & ~hair_u
+    forehead_u, scalp_u = _split_forehead_scalp(pts, skin_u, hair_u)
+    return Masks(hair=hair_u, skin=skin_u, background=~head_u, face=face_u, head=head_u,
+                 scalp=scalp_u, forehead=forehead_u)
+
+
+def _split_forehead_scalp(pts: np.ndarray, skin: np.ndarray, hair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Forehead skin (brows to the forehead's top) and visible scalp skin (above it) of the head.
+
+    Heights are measured along the face's midline (subnasale -> glabella) in units of the middle
+    facial third (glabella-subnasale). The forehead's top is the lowest hair on the midline above the
+    brows when it lies within ``INTACT_HAIRLINE_THIRDS`` (an intact hairline), else the end of the
+    upper third at ``UPPER_THIRD_RATIO`` middle thirds (domain.md §3, facial thirds 1:1:0.9): skin
+    above it is scalp the hair has receded from.
+    """
+    h, w = skin.shape
+    g, sn = pts[IDX_GLABELLA], pts[IDX_SUBNASALE]
+    up = g - sn
+    third = float(np.linalg.norm(up))
+    if third < 1.0:
+        return np.zeros_like(skin), np.zeros_like(skin)
+    u = up / third
+    brow = min(pts[list(IDX_LEFT_BROW_UPPER), 1].min(), pts[list(IDX_RIGHT_BROW_UPPER), 1].min())
+    forehead_full, scalp_full = np.zeros_like(skin), np.zeros_like(skin)
+    rows, cols = np.nonzero(np.any(skin | hair, axis=1))[0], np.nonzero(np.any(skin | hair, axis=0))[0]
+    if not len(rows):
+        return forehead_full, scalp_full
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    skin, hair = skin[r0:r1, c0:c1], hair[r0:r1, c0:c1]  # work on the head's box only
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float32)
+    height = ((xx + 0.5 - g[0]) * u[0] + (yy + 0.5 - g[1]) * u[1]) / third  # thirds above the glabella
+    lateral = ((xx + 0.5 - g[0]) * -u[1] + (yy + 0.5 - g[1]) * u[0]) / third
+    brow_h = float(((np.array([g[0], brow]) - g) @ u) / third)
+    strip = (np.abs(lateral) < 0.25) & (height > brow_h) & (skin | hair)
+    top = UPPER_THIRD_RATIO
+    if strip.any():
+        # the hair's edge: the lowest height band (0.05 thirds) of the midline strip that is mostly hair
+        band = np.floor(height[strip] / 0.05).astype(np.int64)
+        b0 = int(band.min())
+        n_all = np.bincount(band - b0)
+        n_hair = np.bincount(band - b0, weights=hair[strip].astype(np.float64), minlength=len(n_all))
+        mostly = np.nonzero((n_all >= 3) & (n_hair > 0.5 * np.maximum(n_all, 1)))[0]
+        if len(mostly):
+            hair_edge = (mostly[0] + b0) * 0.05
+            if hair_edge <= INTACT_HAIRLINE_THIRDS:
+                top = hair_edge
+    above_brows = height > brow_h
+    forehead_full[r0:r1, c0:c1] = skin & above_brows & (height <= top)
+    scalp_full[r0:r1, c0:c1] = skin & (height > top)
+    return forehead_full, scalp_full
+
+
+def _classify_hair(feat: np.ndarray, skin_samples: np.ndarray, head: np.ndarray, face: np.ndarray,
+                   yy: np.ndarray, brow_y: float, chin_y: float, bgr: np.ndarray,
+                   skin_seed: np.ndarray) -> np.ndarray:
+    """Hair pixels of the head: a two-class Gaussian discriminant fitted on this photo.
+
+    Skin is modelled on the forehead and cheeks in chroma and texture (a*, b*, std of L*) with L*
+    down-weighted (the scalp above the forehead is lit and shines differently); hair is modelled on
+    the head's pixels far from the skin model. Hair is allowed above the mid-face (a fringe over the
+    forehead, sideburns), never on the eyes, brows or lower face.
+    """
+    hair = np.zeros(head.shape, bool)
+    if len(skin_samples) < 10:
+        return hair
+    mu_s, icov_s = _gaussian(skin_samples, SKIN_L_SPREAD)
+    d2_skin = _mahalanobis2(feat, mu_s, icov_s)
+    allowed = head & (yy < brow_y + 0.5 * (chin_y - brow_y)) & ~(face & (yy > brow_y - 0.02 * head.shape[0]))
+    cand = allowed & (d2_skin > HAIR_DISTANCE_SIGMA**2)
+    if cand.sum() < max(20, MIN_HAIR_FRACTION * allowed.sum()):
+        return hair
+    # the hair model is fitted where hair is surest: far from the skin model in the head's outer rim
+    # above the brows (the temples' shaded skin, far from the skin model too, stays out of it)
+    rim_px = HAIR_RIM_FACE_WIDTHS * WORK_FACE_WIDTH_PX
+    d_out = cv2.distanceTransform(head.astype(np.uint8), cv2.DIST_L2, 3)
+    rim = cand & (d_out < rim_px) & (yy < brow_y)
+    if rim.sum() >= max(20, 0.25 * cand.sum()):
+        cand = rim
+    mu_h, icov_h = _gaussian(feat[cand])
+    d2_hair = _mahalanobis2(feat, mu_h, icov_h)
+    ld_s = -0.5 * d2_skin + 0.5 * np.linalg.slogdet(icov_s)[1]
+    ld_h = -0.5 * d2_hair + 0.5 * np.linalg.slogdet(icov_h)[1]
+    sure_skin = d2_skin <= SKIN_SURE_SIGMA**2
+    hair = (ld_h > ld_s) & ~sure_skin & allowed
+    # spatial coherence (GrabCut between hair and skin), never onto surely-skin pixels
+    hair = _refine_hair(bgr, hair, head, face, skin_seed) & allowed & ~sure_skin
+    k = np.ones((3, 3), np.uint8)
+    hair = cv2.morphologyEx(cv2.morphologyEx(hair.astype(np.uint8), cv2.MORPH_OPEN, k), cv2.MORPH_CLOSE, k) > 0
+    if hair.sum() < MIN_HAIR_FRACTION * allowed.sum():
+        hair[:] = False
+    return hair
 
 
 def _refine_hair(bgr: np.ndarray, hair_like: np.ndarray, head: np.ndarray, face: np.ndarray,

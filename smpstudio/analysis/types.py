@@ -101,7 +101,10 @@ class Masks:
 
     ``hair``: existing hair; ``skin``: bare skin of the face, forehead and scalp; ``background``:
     everything else. ``face``: the face mesh's outline (a subset of skin/hair pixels) and ``head``:
-    the head's outline (face + scalp + hair) as estimated from the segmentation.
+    the head's outline (face + scalp + hair) as estimated from the segmentation. ``scalp``: the
+    visible bald scalp skin above the forehead (a subset of ``skin``; empty with an intact hairline)
+    and ``forehead``: the forehead's skin from the brows to its top (a subset of ``skin``); ``None``
+    when a producer does not compute them.
     """
 
     hair: np.ndarray
@@ -109,6 +112,8 @@ class Masks:
     background: np.ndarray
     face: np.ndarray
     head: np.ndarray
+    scalp: np.ndarray | None = None
+    forehead: np.ndarray | None = None
 
 
 @dataclass

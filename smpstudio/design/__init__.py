@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from smpstudio.analysis.types import Analysis
-from smpstudio.design.hairline import design_hairline, edit_hairline
+from smpstudio.design.hairline import design_hairline, edit_hairline, keep_on_head
 from smpstudio.design.types import STYLES, Design, Hairline, Zone
 from smpstudio.design.zones import build_design
 
-__all__ = ["STYLES", "Design", "Hairline", "Zone", "edit_design", "propose_hairline"]
+__all__ = ["STYLES", "Design", "Hairline", "Zone", "edit_design", "propose_hairline", "zone_polygons_px"]
 
 
 def propose_hairline(
@@ -40,20 +42,38 @@ def propose_hairline(
     Returns
     -------
     Design
+        The hairline lies on the head: where the proposed line would leave the head's outline
+        (:func:`~smpstudio.design.hairline.keep_on_head`) it is lowered, and a warning says by how much.
 
     Examples
     --------
     >>> from skimage import data
     >>> from smpstudio import analyze
     >>> d = propose_hairline(analyze(data.astronaut()), age=40, style="soft")
-    >>> 70 <= d.hairline.mfp_height_mm <= 100
+    >>> d.hairline.mfp_height_mm <= 100
+    True
+
+    On the sample the 85 mm line of a 40-year-old would leave the head's outline (the top of the
+    hair), so it is lowered onto the head and says so:
+
+    >>> any("lowered to stay on the head" in w for w in d.warnings)
     True
     """
     assert analysis.head is not None
-    canthi = (analysis.points_px["left_lateral_canthus"], analysis.points_px["right_lateral_canthus"])
+    from smpstudio.analysis.landmarks import IDX_LEFT_LATERAL_CANTHUS, IDX_RIGHT_LATERAL_CANTHUS
+
+    canthi = analysis.landmarks_3d[[IDX_LEFT_LATERAL_CANTHUS, IDX_RIGHT_LATERAL_CANTHUS]].astype(np.float64)
     hl = design_hairline(analysis.head, analysis.frame, canthi, age=age, style=style,
                          mfp_height_mm=mfp_height_mm, conservative=conservative, seed=seed)
-    design = build_design(analysis, hl)
+    on_head = keep_on_head(hl, analysis.frame, analysis.masks.head)
+    if on_head is not hl:
+        mfp = len(hl.control_mm) // 2
+        on_head = replace(on_head, mfp_height_mm=surface_height_at(analysis, float(on_head.control_mm[mfp, 1])))
+    design = build_design(analysis, on_head)
+    if on_head is not hl:
+        design.warnings.append(
+            f"the proposed hairline left the head's outline on this photo; it was lowered to stay on the head "
+            f"(MFP {on_head.mfp_height_mm:.0f} mm above the glabella instead of {hl.mfp_height_mm:.0f} mm)")
     design.warnings = list(analysis.warnings) + design.warnings
     return design
 
@@ -80,3 +100,49 @@ def surface_height_at(analysis: Analysis, y_image_mm: float) -> float:
     ys = np.array([analysis.frame.to_mm(head.head_to_px(head.midline_point(float(a))))[0, 1] for a in arcs])
     top = int(np.argmax(ys))  # the projected height grows until the vault turns away from the camera
     return float(np.interp(y_image_mm, ys[: top + 1], arcs[: top + 1]))
+
+
+def zone_polygons_px(design: Design, tolerance_px: float = 1.0) -> dict[str, list[list[list[float]]]]:
+    """Outline of each zone on the photo, for ``zones[].polygon_px`` of plan.json.
+
+    Parameters
+    ----------
+    design : Design
+    tolerance_px : float
+        Douglas-Peucker tolerance of the simplified outlines, photo pixels.
+
+    Returns
+    -------
+    dict
+        Zone name -> list of polygons (outer borders of the zone's connected parts, holes not
+        included), each a list of ``[x, y]`` vertices in photo pixels (origin at the top-left pixel's
+        corner): the centres of the zone's border pixels (OpenCV's contour convention, shifted by
+        half a pixel), simplified. A zone with no pixels (the crown in a frontal photo) has none.
+
+    Examples
+    --------
+    >>> from skimage import data
+    >>> from smpstudio import analyze
+    >>> polys = zone_polygons_px(propose_hairline(analyze(data.astronaut())))
+    >>> sorted(polys) == sorted(z for z in ("hairline", "frontal", "mid_scalp", "crown", "temples"))
+    True
+    >>> polys["crown"]
+    []
+    """
+    import cv2
+
+    out: dict[str, list[list[list[float]]]] = {}
+    for z in design.zones:
+        polys: list[list[list[float]]] = []
+        if z.mask.any():
+            # contours through border pixels' centres (+0.5 px: the centre of pixel i is at i + 0.5)
+            m = cv2.copyMakeBorder(z.mask.astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+            contours, _ = cv2.findContours(m, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            for c in contours:
+                c = cv2.approxPolyDP(c, tolerance_px, True)
+                if len(c) < 3:
+                    continue
+                pts = c.reshape(-1, 2).astype(np.float64) - 1.0 + 0.5
+                polys.append([[round(float(x), 2), round(float(y), 2)] for x, y in pts])
+        out[z.name] = polys
+    return out

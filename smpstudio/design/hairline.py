@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
@@ -126,7 +127,7 @@ def irregular_edge(curve_mm: np.ndarray, style: str, seed: int) -> np.ndarray:
 def design_hairline(
     head: HeadModel,
     frame: FaceFrame,
-    canthi_px: tuple[tuple[float, float], tuple[float, float]],
+    canthi_px: np.ndarray | tuple[tuple[float, ...], tuple[float, ...]],
     *,
     age: int = 35,
     style: str = "soft",
@@ -142,8 +143,9 @@ def design_hairline(
         Head model of the photo (for surface heights).
     frame : FaceFrame
         Face frame (mm, origin glabella).
-    canthi_px : pair of (x, y)
-        Image-left and image-right lateral canthi, px.
+    canthi_px : pair of (x, y) or (x, y, z)
+        Image-left and image-right lateral canthi, px (with the landmarker's relative depth, px, when
+        known: the widths are then measured on the turned head exactly).
     age : int
         Client's age in years (18-90).
     style : {"soft", "broken", "defined"}
@@ -166,13 +168,9 @@ def design_hairline(
         mfp_height_mm = mfp_height_for(age, conservative)
     elif not MFP_MIN_MM <= mfp_height_mm <= MFP_MAX_MM:
         raise OptionError(f"MFP height {mfp_height_mm:g} mm is outside {MFP_MIN_MM:g}-{MFP_MAX_MM:g} mm")
-    mfp_px = head.head_to_px(head.midline_point(mfp_height_mm))
-    mfp_mm = frame.to_mm(mfp_px)[0]
-    canthi_mm = frame.to_mm(np.asarray(canthi_px, dtype=np.float64))
-    half = 0.5 * abs(canthi_mm[1, 0] - canthi_mm[0, 0])
     m = _maturity(age)
-    mfp_y = float(mfp_mm[1])
-    control = build_controls(half, mfp_y, m)
+    control = controls_on_head(head, frame, canthi_px, float(mfp_height_mm), m)
+    mfp_y = float(control[len(control) // 2, 1])
     curve = smooth_curve(control)
     return Hairline(
         style=style,
@@ -185,6 +183,87 @@ def design_hairline(
         mfp_height_image_mm=mfp_y,
         seed=int(seed),
     )
+
+
+def _midline_depth(head: HeadModel) -> tuple[np.ndarray, np.ndarray]:
+    """Height (head y, mm, increasing downwards) and depth z (mm) of the head model's midline, as
+    far as the vault keeps rising, ordered by increasing y."""
+    arcs = np.linspace(0.0, 220.0, 441)
+    q = np.array([head.midline_point(float(a)) for a in arcs])
+    top = int(np.argmin(q[:, 1]))
+    q = q[: top + 1][::-1]
+    return q[:, 1], q[:, 2]
+
+
+def control_points_head(
+    head: HeadModel,
+    canthi_px: np.ndarray | tuple[tuple[float, ...], tuple[float, ...]],
+    mfp_height_mm: float,
+    maturity: float,
+) -> np.ndarray:
+    """The seven control points of :func:`build_controls` laid out on the head, head coordinates (mm).
+
+    The layout (widths from the lateral canthi, rises above the MFP) is measured in head coordinates
+    (the face turned to the camera: widths are not shortened by a yaw, the midline is the head's,
+    not the glabella's image column); each point is put on the head's front surface: the midline's
+    depth at its height plus the lateral fall-off of the scalp ellipsoid.
+
+    Parameters
+    ----------
+    head : HeadModel
+    canthi_px : array (2, 2) or (2, 3)
+        Image-left and image-right lateral canthi, px (with the landmarker's relative depth, px,
+        when known; else at the landmarks' mean depth).
+    mfp_height_mm : float
+        MFP height above the glabella along the forehead's surface, mm.
+    maturity : float
+        0 (young) to 1 (mature), see :func:`build_controls`.
+
+    Returns
+    -------
+    ndarray, shape (7, 3)
+    """
+    q_mfp = head.midline_point(mfp_height_mm)
+    c_img = np.asarray(canthi_px, dtype=np.float64).reshape(2, -1)
+    if c_img.shape[1] == 2:
+        c_img = np.concatenate([c_img, np.full((2, 1), head.origin_px[2])], axis=1)
+    c_head = head.px_to_head(c_img[:, :3])
+    half = 0.5 * abs(float(c_head[1, 0] - c_head[0, 0]))
+    layout = build_controls(half, 0.0, maturity)  # x offsets from the midline, rises above the MFP
+    ys_mid, zs_mid = _midline_depth(head)
+    rx, rz = float(head.radii_mm[0]), float(head.radii_mm[2])
+    pts = []
+    for dx, rise in layout:
+        y = float(q_mfp[1]) - float(rise)
+        z_mid = float(np.interp(y, ys_mid, zs_mid))
+        u = min(abs(float(dx)) / rx, 0.99)
+        z = z_mid + rz * (1.0 - np.sqrt(1.0 - u * u))
+        pts.append((float(q_mfp[0]) + float(dx), y, z))
+    return np.array(pts)
+
+
+def controls_on_head(
+    head: HeadModel,
+    frame: FaceFrame,
+    canthi_px: np.ndarray | tuple[tuple[float, ...], tuple[float, ...]],
+    mfp_height_mm: float,
+    maturity: float,
+) -> np.ndarray:
+    """The control points of :func:`control_points_head` projected with the head's pose, on the face
+    frame (mm). For a frontal pose this is the image-plane layout of :func:`build_controls`; for a
+    turned head (|yaw| up to 35 deg) the line turns with the head."""
+    mm = frame.to_mm(head.head_to_px(control_points_head(head, canthi_px, mfp_height_mm, maturity)))
+    mid = len(mm) // 2
+    # a point the turn carries behind its neighbour (far side, hidden by the head's curvature) is
+    # kept just beside it, from the midline outwards, so the line stays ordered left to right;
+    # the temporal points stay no lower than the MFP
+    for i in range(mid + 1, len(mm)):
+        mm[i, 0] = max(mm[i, 0], mm[i - 1, 0] + 1e-3)
+    for i in range(mid - 1, -1, -1):
+        mm[i, 0] = min(mm[i, 0], mm[i + 1, 0] - 1e-3)
+    for i in (0, len(mm) - 1):
+        mm[i, 1] = max(mm[i, 1], mm[mid, 1])
+    return mm
 
 
 def build_controls(half_width_mm: float, mfp_y_mm: float, maturity: float) -> np.ndarray:
@@ -207,8 +286,8 @@ def build_controls(half_width_mm: float, mfp_y_mm: float, maturity: float) -> np
 def edit_hairline(hairline: Hairline, index: int, new_xy_mm: tuple[float, float], *, mirror: bool = True) -> Hairline:
     """Move one control point; the curve follows. With ``mirror`` the opposite point moves symmetrically.
 
-    The MFP (the middle point) stays on the midline when mirrored. Temporal points are kept no lower
-    than the MFP.
+    Mirroring is about the MFP's vertical (the head's midline); the MFP stays on it when mirrored.
+    Temporal points are kept no lower than the MFP.
 
     Examples
     --------
@@ -224,11 +303,12 @@ def edit_hairline(hairline: Hairline, index: int, new_xy_mm: tuple[float, float]
         raise OptionError(f"control point {index} does not exist (0-{k - 1})")
     x, y = float(new_xy_mm[0]), float(new_xy_mm[1])
     mid = k // 2
+    x_mid = float(c[mid, 0])  # the head's midline (off the glabella's column when the head is turned)
     if mirror and index == mid:
-        x = 0.0
+        x = x_mid
     c[index] = (x, y)
     if mirror and index != mid:
-        c[k - 1 - index] = (-x, y)
+        c[k - 1 - index] = (2.0 * x_mid - x, y)
     mfp_y = c[mid, 1]
     for i in (0, k - 1):
         c[i, 1] = max(c[i, 1], mfp_y)
@@ -243,4 +323,84 @@ def edit_hairline(hairline: Hairline, index: int, new_xy_mm: tuple[float, float]
         edge_mm=irregular_edge(curve, hairline.style, hairline.seed),
         mfp_height_image_mm=float(c[mid, 1]),
         mfp_height_mm=float(hairline.mfp_height_mm + dy),  # first-order: surface ~ image near the MFP
+    )
+
+
+ON_HEAD_MARGIN_MM = 3.0  # [calibration] the drawn edge keeps this far inside the head's outline
+ON_HEAD_STEP_MM = 0.5
+ON_HEAD_WORK_PX_PER_MM = 2.0
+
+
+def keep_on_head(hairline: Hairline, frame: FaceFrame, head_mask: np.ndarray,
+                 margin_mm: float = ON_HEAD_MARGIN_MM, max_steps: int = 200) -> Hairline:
+    """Move control points until the whole drawn edge lies inside the head's outline.
+
+    Where the edge leaves the head (its lateral ends above a narrow or receded head, or the whole
+    line above a head the photo shows short), the nearest control point is lowered towards the
+    brows by ``ON_HEAD_STEP_MM`` at a time; where a temporal point would go below the MFP (domain.md
+    §3: never below it) the whole line comes down with its shape kept. The MFP is lowered like the
+    others; points move in mirrored pairs (the line stays symmetric about its midline) and the curve
+    is rebuilt through them.
+
+    Parameters
+    ----------
+    hairline : Hairline
+    frame : FaceFrame
+    head_mask : ndarray of bool, shape (H, W)
+        The head's outline (head + hair) on the photo.
+    margin_mm : float
+        Distance the edge keeps inside the outline, mm on the face plane.
+
+    Returns
+    -------
+    Hairline
+        ``hairline`` itself when it already lies inside.
+    """
+    k = min(1.0, ON_HEAD_WORK_PX_PER_MM / frame.px_per_mm)  # work at <= 2 px/mm (0.5 mm cells)
+    if k < 1.0:
+        hh, ww = head_mask.shape
+        w, h = max(1, round(ww * k)), max(1, round(hh * k))
+        head_mask = cv2.resize(head_mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0
+        frame = FaceFrame((frame.origin_px[0] * w / ww, frame.origin_px[1] * h / hh), frame.px_per_mm * w / ww,
+                          frame.roll_deg)
+    h, w = head_mask.shape
+    r = max(1, round(margin_mm * frame.px_per_mm))
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    inside = cv2.erode(head_mask.astype(np.uint8), disk) > 0
+    if not inside.any():
+        return hairline
+    c = hairline.control_mm.copy()
+    k = len(c)
+    mid = k // 2
+    moved = False
+    for _ in range(max_steps):
+        edge = irregular_edge(smooth_curve(c), hairline.style, hairline.seed)
+        px = np.round(frame.to_px(edge) - 0.5).astype(np.int64)
+        ok = (px[:, 0] >= 0) & (px[:, 0] < w) & (px[:, 1] >= 0) & (px[:, 1] < h)
+        ok[ok] = inside[px[ok, 1], px[ok, 0]]
+        if ok.all():
+            break
+        moved = True
+        bad = np.unique(np.argmin(np.abs(edge[~ok, 0][:, None] - c[None, :, 0]), axis=1))
+        bad = np.unique(np.minimum(bad, k - 1 - bad))  # moved in mirrored pairs: the line stays symmetric
+        for i in bad:
+            if i in (0, k - 1) and c[i, 1] - ON_HEAD_STEP_MM < c[mid, 1]:
+                c[:, 1] -= ON_HEAD_STEP_MM  # the whole line comes down, its shape kept
+                break
+            c[i, 1] -= ON_HEAD_STEP_MM
+            if i != mid:
+                c[k - 1 - i, 1] -= ON_HEAD_STEP_MM
+            if i == mid:
+                for t in (0, k - 1):
+                    c[t, 1] = max(c[t, 1], c[mid, 1])
+    if not moved:
+        return hairline
+    curve = smooth_curve(c)
+    return replace(
+        hairline,
+        control_mm=c,
+        curve_mm=curve,
+        edge_mm=irregular_edge(curve, hairline.style, hairline.seed),
+        mfp_height_image_mm=float(c[mid, 1]),
+        mfp_height_mm=float(hairline.mfp_height_mm + (c[mid, 1] - hairline.control_mm[mid, 1])),
     )

@@ -29,6 +29,7 @@ HAIRLINE_BAND_MM = 30.0  # domain.md §3: hairline region 2-4 cm (Shapiro)
 FRONTAL_DEPTH_MM = 50.0  # [derived] frontal scalp up to ~8 cm behind the hairline
 MIN_FORESHORTENING = 0.2  # grazing pixels count at most 5x their image area
 WORK_PX_PER_MM = 2.0  # geometry resolution (0.5 mm cells)
+TREATMENT_MARGIN_MM = 2.0  # [calibration] the treatment keeps this far inside the head's outline
 
 
 def _above_edge_mask(edge_px: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -43,6 +44,12 @@ def _above_edge_mask(edge_px: np.ndarray, width: int, height: int) -> np.ndarray
     m = np.zeros((height, width), np.uint8)
     cv2.fillPoly(m, [np.round(poly * 16).astype(np.int32).reshape(-1, 1, 2)], 1, lineType=cv2.LINE_8, shift=4)
     return m.astype(bool)
+
+
+def _resize_mask(m: np.ndarray, w: int, h: int) -> np.ndarray:
+    if m.shape == (h, w):
+        return m.astype(bool)
+    return cv2.resize(np.ascontiguousarray(m, dtype=bool).view(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
 
 
 def signed_distance_px(inside: np.ndarray) -> np.ndarray:
@@ -80,11 +87,20 @@ def build_design(
     if k < 1.0:
         head_mask = cv2.resize(head_mask.astype(np.uint8), (ww, wh), interpolation=cv2.INTER_AREA) > 0
 
+    side_hair = _resize_mask(analysis.masks.hair, ww, wh)
+    if analysis.masks.scalp is not None:
+        side_hair |= _resize_mask(analysis.masks.scalp, ww, wh)
+    side_hair &= ~_resize_mask(analysis.masks.face, ww, wh)  # never on the face (a fringe, the temples' skin)
+    r = max(1, round(TREATMENT_MARGIN_MM * frame_w.px_per_mm))
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    head_mask = cv2.erode(head_mask.astype(np.uint8), disk) > 0
+
     edge_px = frame_w.to_px(hairline.edge_mm)
     above = _above_edge_mask(edge_px, ww, wh)
     behind_mm = signed_distance_px(above) / np.float32(frame_w.px_per_mm)
     arc, fs = head_w.surface_maps(ww, wh, step=max(4, min(ww, wh) // 200))
-    treatment = above & head_mask & (fs > 0.05)
+    on_skull = head_mask & (fs > 0.05)
+    treatment = above & on_skull
 
     # x on the face frame (affine in the pixel position) and the surface distance behind the edge:
     # the pixel's sagittal arc minus the arc of the edge at the same x
@@ -101,6 +117,16 @@ def build_design(
     else:
         behind_surface = behind_mm
     half_width = float(abs(hairline.control_mm[1, 0]))
+
+    # the sides: hair-bearing (or bald) scalp lateral of the line's ends, down to the eyes' height, is
+    # treated too (a thinning or buzzed client's sides blend with the top; domain.md §8)
+    lateral_end = float(min(abs(hairline.edge_mm[0, 0]), abs(hairline.edge_mm[-1, 0])))
+    y_mm = (-xs[None, :] * np.float32(np.sin(a)) + ys[:, None] * np.float32(np.cos(a))) / np.float32(-frame_w.px_per_mm)
+    canthi = frame.to_mm(np.array([analysis.points_px["left_lateral_canthus"],
+                                   analysis.points_px["right_lateral_canthus"]]))
+    eye_y = float(canthi[:, 1].max())
+    sides = on_skull & side_hair & (np.abs(x_mm) > lateral_end) & (y_mm > eye_y)
+    treatment |= sides
 
     names = ["hairline", "frontal", "mid_scalp", "temples"]
     labels = np.zeros((wh, ww), np.uint8)  # 0 = not treated, i + 1 = names[i]

@@ -83,6 +83,8 @@ class ZoneBlock(_Strict):
     area_cm2: float = Field(description="surface area of the visible part, cm^2")
     visible: bool = True
     note: str = ""
+    polygon_px: list[list[Point]] = Field(
+        default_factory=list, description="outline of each connected part of the zone on the photo, [x, y] px")
 
 
 class StageBlock(_Strict):

@@ -17,7 +17,7 @@ import numpy as np
 
 from smpstudio import __version__
 from smpstudio.analysis.types import Analysis
-from smpstudio.design import Design
+from smpstudio.design import Design, zone_polygons_px
 from smpstudio.imaging.intake import Photo
 from smpstudio.schema import (
     AnalysisBlock,
@@ -120,6 +120,7 @@ def plan_document(photo: Photo, analysis: Analysis, design: Design, *, seed: int
     middle_third_mm = math.dist(pts["glabella"], pts["subnasale"]) / frame.px_per_mm
     total = float(np.prod(analysis.image_size))
     masks = analysis.masks
+    outlines = zone_polygons_px(design)
     return PlanDocument(
         software=SoftwareBlock(version=__version__),
         seed=seed,
@@ -159,7 +160,9 @@ def plan_document(photo: Photo, analysis: Analysis, design: Design, *, seed: int
             transition_mm=hl.transition_mm,
             thirds_upper_suggestion_mm=round(middle_third_mm, 1),
         ),
-        zones=[ZoneBlock(name=z.name, area_cm2=round(z.area_cm2, 2), visible=z.visible, note=z.note)
+        zones=[ZoneBlock(name=z.name, area_cm2=round(z.area_cm2, 2), visible=z.visible, note=z.note,
+                         polygon_px=[[(round(x, 1), round(y, 1)) for x, y in poly]
+                                     for poly in outlines.get(z.name, [])])
                for z in design.zones],
         treatment_area_cm2=round(sum(z.area_cm2 for z in design.zones), 2),
         warnings=list(design.warnings),

@@ -43,7 +43,9 @@ def test_plan_json_has_the_documented_fields(sample_out):
     xs = [p[0] for p in doc["hairline"]["points_px"]]
     assert xs == sorted(xs)  # ordered left to right
     assert doc["hairline"]["style"] == "broken" and doc["seed"] == 7
-    assert 70 <= doc["hairline"]["mfp_height_mm"] <= 100
+    mfp = doc["hairline"]["mfp_height_mm"]
+    # 70-100 mm (domain.md §3), unless the line had to come down to stay on the head, which it says
+    assert 70 <= mfp <= 100 or (mfp < 70 and any("lowered to stay on the head" in w for w in doc["warnings"]))
     names = {z["name"] for z in doc["zones"]}
     assert {"hairline", "frontal", "mid_scalp", "crown", "temples"} <= names
     assert sum(z["area_cm2"] for z in doc["zones"]) == pytest.approx(doc["treatment_area_cm2"], abs=0.05)
@@ -163,7 +165,9 @@ def test_moved_control_point_is_mirrored(tmp_path, sample_out):
     doc = json.loads((out / "plan.json").read_text())
     c = doc["hairline"]["control_points_mm"]
     assert c[1] == pytest.approx([x - 4, y + 5], abs=0.01)
-    assert c[5] == pytest.approx([-(x - 4), y + 5], abs=0.01)
+    # mirrored about the head's midline (the MFP's x), not about x = 0 of the face frame
+    mid_x = c[3][0]
+    assert c[5] == pytest.approx([2 * mid_x - (x - 4), y + 5], abs=0.01)
     assert doc["treatment_area_cm2"] < doc0["treatment_area_cm2"]
 
 

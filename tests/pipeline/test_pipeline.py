@@ -96,3 +96,22 @@ def test_a_hairline_edit_reaches_the_preview(tmp_path, outputs):
     rows = np.nonzero(changed.any(axis=1))[0]
     mfp_y = (pv["hairline"]["mfp_px"][1] + doc["hairline"]["mfp_px"][1]) / 2
     assert rows.min() < mfp_y + 20
+
+
+def test_plan_json_outlines_every_zone_on_the_photo(outputs):
+    """zones[].polygon_px redrawn on the photo covers the zone's area (px -> cm² via the surface maps)."""
+    import cv2
+
+    pv, _, _ = outputs
+    w, h = pv["photo"]["width_px"], pv["photo"]["height_px"]
+    for z in pv["zones"]:
+        if z["area_cm2"] <= 0:
+            assert z["polygon_px"] == []
+            continue
+        assert z["polygon_px"], z["name"]
+        mask = np.zeros((h, w), np.uint8)
+        for poly in z["polygon_px"]:
+            pts = np.asarray(poly, np.float64)
+            assert ((pts >= -1) & (pts <= [w + 1, h + 1])).all()  # on the photo
+            cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], 1)
+        assert mask.sum() > 0

@@ -40,7 +40,9 @@ def test_sessions_page_shows_the_renders(consultation):
     boxes = placements(pdf, page)
     assert len(boxes) == len(expected)
     for box, exp in zip(boxes, expected, strict=True):
-        assert render_diff(region(raster, pdf, page, box, inset=0), exp) < 4.0
+        # the right render in each slot: within JPEG-q92 + resampling noise (~1.5-4.3 levels measured), while
+        # the photo as taken differs by ~33 levels
+        assert render_diff(region(raster, pdf, page, box, inset=0), exp) < 6.0
 
 
 def test_dates_and_total_in_the_text(consultation):

@@ -10,10 +10,12 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
-from smpstudio.errors import OptionError
+from smpstudio.errors import OptionError, SMPError
 from smpstudio.imaging.intake import Photo, load_photo, to_uint8
 from smpstudio.imaging.samples import sample_photo
-from smpstudio.pipeline.inputs import SCALP_MODES, DesignInputs, PatternInputs, ScalpInputs
+from smpstudio.pipeline.inputs import SCALP_MODES, DesignInputs, PatternInputs, PlanInputs, ScalpInputs
+from smpstudio.plan.cost import Prices
+from smpstudio.plan.pigment import Catalogue
 
 
 def read_photo(path: Path | None) -> Photo:
@@ -136,3 +138,52 @@ def pattern_inputs(sessions: int, interval_days: int, density: float = 80.0, blo
     check_range("--blowout-share", blowout_share, 0, 0.3)
     return PatternInputs(n_sessions=sessions, interval_days=interval_days, density_per_cm2=density,
                          blowout_share=blowout_share, neutral_box_px=neutral_box_px)
+
+
+def load_intake(path: Path) -> dict[str, bool]:
+    """``--intake``: a YAML/JSON file of ``question: yes/no`` answers (one-line errors)."""
+    import yaml
+
+    if not path.is_file():
+        raise SMPError(f"intake file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        raise SMPError(f"{path}: not valid YAML/JSON") from None
+    if not isinstance(data, dict) or not all(isinstance(v, bool) for v in data.values()):
+        raise SMPError(f"{path}: expected 'question: yes/no' answers")
+    return {str(k): bool(v) for k, v in data.items()}
+
+
+def plan_inputs(*, start: str | None, uv: str, skin_oily: bool, skin_flaky: bool, exfoliation: bool,
+                smoking: bool, target_shade: str | None, pigment: str | None, catalogue: Path | None,
+                prices: Path | None, intake: Path | None, impressions_per_hour: float, cost_years: int,
+                ) -> tuple[PlanInputs, Catalogue, Prices]:
+    """The plan's inputs, the clinic's catalogue and prices from ``smp plan``'s options (``smp pack`` takes
+    the same), each checked before the photo is touched: bad input costs nothing and writes nothing."""
+    import datetime as dt
+
+    from smpstudio.plan.checks import check_contraindications
+    from smpstudio.plan.cost import load_prices
+    from smpstudio.plan.fading import UV_LEVELS
+    from smpstudio.plan.pigment import load_catalogue, parse_target_shade
+    from smpstudio.plan.sessions import parse_start_date
+
+    today = dt.date.today()
+    start_date = parse_start_date(start, today) if start is not None else None
+    if uv not in UV_LEVELS:
+        raise OptionError(f"--uv must be one of {', '.join(UV_LEVELS)} (got {uv!r})")
+    check_range("--impressions-per-hour", impressions_per_hour, 500, 20000)
+    check_range("--cost-years", cost_years, 1, 40, "years")
+    target = parse_target_shade(target_shade) if target_shade is not None else None
+    cat = load_catalogue(catalogue)
+    if pigment is not None:
+        cat.get(pigment)
+    price_table = load_prices(prices)
+    answers = load_intake(intake) if intake is not None else {}
+    check_contraindications(answers)  # unknown questions fail here
+    return PlanInputs(start=start_date, today=today, uv=uv, oily_scalp=skin_oily, flaky_scalp=skin_flaky,
+                      exfoliation=exfoliation, smoking=smoking,
+                      target_lab=None if target is None else (float(target[0]), float(target[1]), float(target[2])),
+                      pigment_id=pigment, impressions_per_hour=impressions_per_hour, cost_years=cost_years,
+                      intake=tuple(sorted(answers.items()))), cat, price_table

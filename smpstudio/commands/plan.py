@@ -16,7 +16,6 @@ are listed in plan.json under ``renders``.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import sys
@@ -39,16 +38,16 @@ from smpstudio.commands.common import (
     ShaveOpt,
     StageOpt,
     StyleOpt,
-    check_range,
     design_inputs,
     pattern_inputs,
+    plan_inputs,
     read_photo,
     scalp_inputs,
     write_json,
     write_png,
 )
-from smpstudio.errors import OptionError, SMPError
-from smpstudio.pipeline.inputs import Inputs, PlanInputs
+from smpstudio.errors import OptionError
+from smpstudio.pipeline.inputs import Inputs
 
 
 def _parse_box(text: str) -> tuple[int, int, int, int]:
@@ -73,20 +72,6 @@ def parse_years(text: str) -> tuple[float, ...]:
     if not years or any(not math.isfinite(y) or y < 0 or y > MAX_RENDER_YEARS for y in years):
         raise OptionError(f"--years needs numbers of years between 0 and {MAX_RENDER_YEARS:g} (got {text!r})")
     return tuple(sorted(set(years)))
-
-
-def _load_intake(path: Path) -> dict[str, bool]:
-    import yaml
-
-    if not path.is_file():
-        raise SMPError(f"intake file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise SMPError(f"{path}: not valid YAML/JSON") from None
-    if not isinstance(data, dict) or not all(isinstance(v, bool) for v in data.values()):
-        raise SMPError(f"{path}: expected 'question: yes/no' answers")
-    return {str(k): bool(v) for k, v in data.items()}
 
 
 def plan_command(
@@ -131,36 +116,18 @@ def plan_command(
     The impressions per session are the ones the dot pattern of the same design places (the pattern
     ``smp preview`` draws), so hours and prices follow the dots.
     """
-    from smpstudio.plan.checks import check_contraindications
-    from smpstudio.plan.cost import load_prices
-    from smpstudio.plan.fading import UV_LEVELS
-    from smpstudio.plan.pigment import load_catalogue, parse_target_shade
-    from smpstudio.plan.sessions import parse_start_date
 
     # Every option is checked before the photo is touched: bad input costs nothing and writes nothing.
-    today = dt.date.today()
-    start_date = parse_start_date(start, today) if start is not None else None
-    if uv not in UV_LEVELS:
-        raise OptionError(f"--uv must be one of {', '.join(UV_LEVELS)} (got {uv!r})")
-    check_range("--impressions-per-hour", impressions_per_hour, 500, 20000)
-    check_range("--cost-years", cost_years, 1, 40, "years")
-    target = parse_target_shade(target_shade) if target_shade is not None else None
-    cat = load_catalogue(catalogue)
-    if pigment is not None:
-        cat.get(pigment)
-    price_table = load_prices(prices)
-    answers = _load_intake(intake) if intake is not None else {}
-    check_contraindications(answers)  # unknown questions fail here
+    plan_in, cat, price_table = plan_inputs(
+        start=start, uv=uv, skin_oily=skin_oily, skin_flaky=skin_flaky, exfoliation=exfoliation, smoking=smoking,
+        target_shade=target_shade, pigment=pigment, catalogue=catalogue, prices=prices, intake=intake,
+        impressions_per_hour=impressions_per_hour, cost_years=cost_years)
     inputs = Inputs(
         seed=seed, scalp=scalp_inputs(scalp, shave),
         design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage),
         pattern=pattern_inputs(sessions, interval_days, density,
                                neutral_box_px=_parse_box(neutral_patch) if neutral_patch is not None else None),
-        plan=PlanInputs(start=start_date, today=today, uv=uv, oily_scalp=skin_oily, flaky_scalp=skin_flaky,
-                        exfoliation=exfoliation, smoking=smoking,
-                        target_lab=None if target is None else (float(target[0]), float(target[1]), float(target[2])),
-                        pigment_id=pigment, impressions_per_hour=impressions_per_hour, cost_years=cost_years,
-                        intake=tuple(sorted(answers.items()))))
+        plan=plan_in)
     render_at = parse_years(years)
 
     from smpstudio.outputs import staged_output

@@ -39,6 +39,7 @@ from smpstudio.analysis.landmarks import (
     IDX_RIGHT_TEMPLE,
 )
 
+MIN_FORESHORTENING = 0.2  # grazing pixels count at most 5x their image area (model choice: the ellipsoid's rim)
 SCALP_RADIUS_MM = 90.0  # [derived] half the glabella-opisthocranion length (~180-195 mm, Farkas 1994)
 MIN_HALF_BREADTH_MM = 65.0  # [derived] half the head breadth, ~140-155 mm (Farkas 1994)
 

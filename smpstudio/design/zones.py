@@ -22,12 +22,12 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
+from smpstudio.analysis.headmodel import MIN_FORESHORTENING
 from smpstudio.analysis.types import Analysis, FaceFrame
 from smpstudio.design.types import Design, Hairline, Zone
 
 HAIRLINE_BAND_MM = 30.0  # domain.md §3: hairline region 2-4 cm (Shapiro)
 FRONTAL_DEPTH_MM = 50.0  # [derived] frontal scalp up to ~8 cm behind the hairline
-MIN_FORESHORTENING = 0.2  # grazing pixels count at most 5x their image area
 WORK_PX_PER_MM = 2.0  # geometry resolution (0.5 mm cells)
 TREATMENT_MARGIN_MM = 2.0  # [calibration] the treatment keeps this far inside the head's outline
 

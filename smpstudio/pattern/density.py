@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from smpstudio.analysis.headmodel import MIN_FORESHORTENING
 from smpstudio.analysis.types import FaceFrame
 from smpstudio.errors import OptionError
 from smpstudio.pattern.sampling import DensityGrid
@@ -40,7 +41,6 @@ DEFAULT_FULL_DENSITY_PER_CM2 = 80.0
 # Densest pattern a 3RL 0.25 mm needle can place without impressions merging: spacing >= ~0.87 mm
 # (3.5 needle diameters) [model choice from domain.md §1 needles/spacing].
 MAX_DENSITY_PER_CM2 = 150.0
-MIN_FORESHORTENING = 0.2
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,48 @@ def inpaint_background(rgb: np.ndarray, hole: np.ndarray, need: np.ndarray,
     if f < 1.0:
         filled = cv2.resize(filled, (bw, bh), interpolation=cv2.INTER_LINEAR)
     return filled.astype(np.float32) / np.float32(255.0), box
+
+
+
+
+STRAY_MIN_SHARE = 0.25  # a pixel this far from the background toward the hair's colour holds hair
+STRAY_MIN_DELTA_E = 6.0  # CIE76: closer to the background fill than this is background (texture, noise)
+
+
+def stray_hair(rgb: np.ndarray, fill: np.ndarray, hair_srgb: np.ndarray, search: np.ndarray) -> np.ndarray:
+    """Pixels of ``search`` that hold hair the mask missed: wisps and fly-aways against the background.
+
+    A wisp is a mix ``b * hair + (1 - b) * background``; with the background estimated by a fill over the
+    whole search ring (:func:`inpaint_background`), ``b`` is the pixel's share along the line from the
+    fill's colour to the hair's, in CIE L*a*b*. A pixel is hair where that share is at least
+    ``STRAY_MIN_SHARE`` and it stands ``STRAY_MIN_DELTA_E`` apart from the fill (a hair colour that close
+    to the background's is not told apart: it does not show either).
+
+    Parameters
+    ----------
+    rgb, fill : ndarray, shape (H, W, 3), float32
+        The photo and the background fill over the same box, sRGB in [0, 1].
+    hair_srgb : ndarray, shape (3,)
+        The client's hair colour, sRGB in [0, 1].
+    search : ndarray of bool, shape (H, W)
+        Where to look (background beside the head).
+
+    Returns
+    -------
+    ndarray of bool, shape (H, W)
+
+    Examples
+    --------
+    >>> bg = np.full((4, 4, 3), [0.9, 0.7, 0.1], np.float32)
+    >>> img = bg.copy(); img[1, 1] = 0.6 * np.float32(0.95) + 0.4 * bg[1, 1]
+    >>> int(stray_hair(img, bg, np.array([0.95, 0.95, 0.95]), np.ones((4, 4), bool)).sum())
+    1
+    """
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
+    ref = cv2.cvtColor(np.ascontiguousarray(fill, np.float32), cv2.COLOR_RGB2Lab)
+    hair = cv2.cvtColor(np.asarray(hair_srgb, np.float32).reshape(1, 1, 3), cv2.COLOR_RGB2Lab)[0, 0]
+    dh = hair[None, None, :] - ref
+    dh2 = (dh * dh).sum(axis=2)
+    share = ((lab - ref) * dh).sum(axis=2) / np.maximum(dh2, 1e-6)
+    apart = np.linalg.norm(lab - ref, axis=2) > STRAY_MIN_DELTA_E
+    return search & apart & (share >= STRAY_MIN_SHARE) & (dh2 > STRAY_MIN_DELTA_E**2)

@@ -23,7 +23,7 @@ import numpy as np
 from smpstudio.analysis.types import Analysis, Masks
 from smpstudio.plan.colour_space import linear_to_lab, linear_to_srgb
 from smpstudio.render.render import srgb_to_linear
-from smpstudio.scalp.background import RIM_MM, inpaint_background
+from smpstudio.scalp.background import RIM_MM, inpaint_background, stray_hair
 from smpstudio.scalp.blend import feather, fine_correction, heal_seams, membrane, skin_band_values
 from smpstudio.scalp.grain import skin_grain
 from smpstudio.scalp.lighting import MAX_FIT_PIXELS, Lighting, face_normals_at, fit_lighting
@@ -45,6 +45,7 @@ FULL_HAIR_ALPHA = 0.7  # a pixel this far from the skin toward the hair's colour
 DENSITY_BLUR_MM = 2.0  # the remaining hair's density is read over ~2 mm
 HAIRLINE_RAMP_MM = 3.0  # stubble density rises from 0 at bare skin over this distance
 BAND_MAX_LOG_RATIO = 0.3  # band pixels farther than x/÷ 1.35 from the lighting model are not skin
+WISP_MM = 8.0  # fly-away hair beyond the mask is looked for this far outside the skull and the volume
 SEAM_FEATHER_MM = 0.5  # the buzzed region fades in over this distance from its edge (inside it only)
 
 
@@ -168,7 +169,9 @@ def _buzz_scalp(rgb: np.ndarray, lin: np.ndarray, analysis: Analysis, reg: Regio
     dist = cv2.distanceTransform((~band).astype(np.uint8), cv2.DIST_L2, 3)
     density *= np.clip(dist / max(1.0, HAIRLINE_RAMP_MM * ppm), 0.0, 1.0)
     crown = (reg.crown_px[0] - bx.start, reg.crown_px[1] - by.start)
-    stub, _ = buzz(np.maximum(skin_syn, 0.0), hair_lin, density.astype(np.float32), ppm, crown, rng)
+    normals = reg.normals[by, bx]
+    fs = np.where(np.abs(normals).sum(axis=2) > 0, np.abs(normals[..., 2]), 1.0).astype(np.float32)
+    stub, _ = buzz(np.maximum(skin_syn, 0.0), hair_lin, density.astype(np.float32), ppm, crown, rng, fs)
     a = feather(sc, ppm, SEAM_FEATHER_MM)[..., None]
     out = rgb.copy()
     out[by, bx] = a * _encode(stub) + (1.0 - a) * rgb[by, bx]
@@ -206,17 +209,30 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     rng = np.random.default_rng(seed)
     if scalp.any():
         out = _buzz_scalp(rgb, lin, analysis, reg, scalp, hair_lin, light, rng)
+    rows = np.arange(h)[:, None]
+    above_chin = rows < reg.chin_y
+    # the fill's sources: background around the head only (not the skull, not the face's rim, which holds
+    # strands of hair at the temples, nor skin-labelled pixels beside the face: mostly hair the mask missed)
+    rim = max(1, int(round(RIM_MM * ppm)))
+    inner = cv2.erode(m.face.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2))
+    no_source = (reg.skull & ~m.face | m.face & ~inner.astype(bool) | m.skin & ~m.face | m.hair) & above_chin
+    # wisps and fly-aways beyond the mask, beside the skull: background that leans toward the hair's colour
+    # (against a first fill over the whole ring) and joins the head's hair
+    wisp = max(2, int(round(WISP_MM * ppm)))
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * wisp + 1,) * 2)
+    ring = cv2.dilate((reg.skull | volume).astype(np.uint8), disk).astype(bool)
+    search = ring & m.background & ~reg.skull & ~m.face & above_chin & ~volume
+    if search.any():
+        fill0, box0 = inpaint_background(rgb, volume | search | no_source, volume | search, ppm)
+        stray = np.zeros((h, w), bool)
+        stray[box0] = stray_hair(rgb[box0], fill0, _encode(hair_lin), search[box0])
+        # only what joins the head's hair: a hair-coloured object of the background stays
+        _, comp = cv2.connectedComponents((stray | volume | scalp).astype(np.uint8), connectivity=8)
+        touching = np.unique(comp[volume | scalp])
+        stray &= np.isin(comp, touching[touching > 0])
+        volume = volume | (cv2.dilate(stray.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & search)
     if volume.any():
-        # the fill's sources: background around the head only (not the skull, not the face's rim, which
-        # holds strands of hair at the temples)
-        rows = np.arange(h)[:, None]
-        rim = max(1, int(round(RIM_MM * ppm)))
-        inner = cv2.erode(m.face.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2))
-        above_chin = rows < reg.chin_y
-        # (nor skin-labelled pixels beside the face: there they are mostly hair the mask missed)
-        hole = (volume | reg.skull & ~m.face & above_chin | (m.face & ~inner.astype(bool) & above_chin)
-                | (m.skin & ~m.face & above_chin))
-        filled, box = inpaint_background(rgb, hole, volume, ppm)
+        filled, box = inpaint_background(rgb, volume | no_source, volume, ppm)
         out = out.copy() if out is rgb else out
         a = feather(volume, ppm)[box][..., None]
         out[box] = np.where(volume[box][..., None], a * filled + (1 - a) * out[box], out[box])

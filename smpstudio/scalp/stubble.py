@@ -24,6 +24,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from smpstudio.analysis.headmodel import MIN_FORESHORTENING
+
 FU_PER_MM2 = 74.4 / 100.0  # follicular units per mm² (domain.md §4, Guo 2017)
 HAIRS_PER_FU_P = (0.28, 0.53, 0.19)  # share of 1-, 2- and 3-hair units (domain.md §4; 3-hair share takes the 1 % rest)
 SHAFT_DIAMETER_MM = 0.07  # 60-80 µm (domain.md §4)
@@ -37,14 +39,22 @@ HAIR_LUMINANCE_JITTER = 0.15  # relative hair-to-hair variation of the shaft's c
 
 
 def _segments(rng: np.random.Generator, density: np.ndarray, ppm: float, crown_px: tuple[float, float],
-              length_mm: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Hair positions (px), unit directions and per-hair luminance factors, thinned by ``density`` in [0, 1]."""
+              foreshortening: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hair positions (px), unit directions and per-hair luminance factors, thinned by ``density`` in [0, 1].
+
+    The units are a Poisson process on the scalp's surface: on the image, where a surface area ``A`` shows
+    as ``A * foreshortening``, their density is ``FU_PER_MM2 / foreshortening``.
+    """
     h, w = density.shape
     area_mm2 = h * w / ppm**2
-    n_fu = rng.poisson(FU_PER_MM2 * area_mm2)
+    fs = None if foreshortening is None else np.clip(foreshortening, MIN_FORESHORTENING, 1.0)
+    peak = 1.0 if fs is None else 1.0 / float(fs.min())
+    n_fu = rng.poisson(FU_PER_MM2 * peak * area_mm2)
     x = rng.uniform(0, w, n_fu)
     y = rng.uniform(0, h, n_fu)
-    keep = rng.uniform(0, 1, n_fu) < density[np.minimum(y.astype(int), h - 1), np.minimum(x.astype(int), w - 1)]
+    iy, ix = np.minimum(y.astype(int), h - 1), np.minimum(x.astype(int), w - 1)
+    p = density[iy, ix] if fs is None else density[iy, ix] / (fs[iy, ix] * peak)
+    keep = rng.uniform(0, 1, n_fu) < p
     x, y = x[keep], y[keep]
     hairs = rng.choice(np.arange(1, 4), size=len(x), p=np.asarray(HAIRS_PER_FU_P) / sum(HAIRS_PER_FU_P))
     x, y = np.repeat(x, hairs), np.repeat(y, hairs)
@@ -71,7 +81,8 @@ def _coverage(x: np.ndarray, y: np.ndarray, d: np.ndarray, weight: np.ndarray, l
 
 
 def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: float,
-         crown_px: tuple[float, float], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+         crown_px: tuple[float, float], rng: np.random.Generator,
+         foreshortening: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Stubble over modelled skin.
 
     Parameters
@@ -87,6 +98,10 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
     crown_px : (x, y)
         Where the hair stream's directions radiate from (px).
     rng : Generator
+    foreshortening : ndarray, shape (H, W), optional
+        Image area per surface area (``|n_z|`` of the head model, :mod:`smpstudio.analysis.headmodel`):
+        where the scalp turns away from the camera (the top of the head on a frontal photo) more hairs
+        share each pixel, so a buzzed head reads darker there. None: the scalp faces the camera.
 
     Returns
     -------
@@ -96,7 +111,7 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
         Mean fraction of the skin's light the stubble takes away (0: none), for tests and the report.
     """
     shape = density.shape
-    x, y, d, lum = _segments(rng, density, ppm, crown_px, CLIPPER_LENGTH_MM)
+    x, y, d, lum = _segments(rng, density, ppm, crown_px, foreshortening)
     top = _coverage(x, y, d, lum, CLIPPER_LENGTH_MM * EXIT_SIN * ppm, SHAFT_DIAMETER_MM * ppm, shape)
     sub = _coverage(x, y, -d, np.ones_like(lum), SUBCUTANEOUS_MM * SUB_ANGLE_SIN * ppm,
                     SHAFT_DIAMETER_MM * ppm, shape)
@@ -117,8 +132,10 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
     return out.astype(np.float32), darkness.astype(np.float32)
 
 
-def expected_darkness(hair_lin: np.ndarray, skin_lin: np.ndarray, density: float = 1.0) -> float:
-    """The stubble model's mean darkening of the skin at a given density (the expectation of :func:`buzz`).
+def expected_darkness(hair_lin: np.ndarray, skin_lin: np.ndarray, density: float = 1.0,
+                      foreshortening: float = 1.0) -> float:
+    """The stubble model's mean darkening of the skin at a given density (the expectation of :func:`buzz`),
+    where the scalp shows ``foreshortening`` image area per surface area.
 
     Examples
     --------
@@ -127,7 +144,8 @@ def expected_darkness(hair_lin: np.ndarray, skin_lin: np.ndarray, density: float
     >>> expected_darkness(np.array([0.5] * 3), np.array([0.4] * 3))  # white hair on skin: no darkening
     0.0
     """
-    hairs_mm2 = FU_PER_MM2 * density * float(np.dot(np.arange(1, 4), HAIRS_PER_FU_P) / sum(HAIRS_PER_FU_P))
+    per_fu = float(np.dot(np.arange(1, 4), HAIRS_PER_FU_P) / sum(HAIRS_PER_FU_P))
+    hairs_mm2 = FU_PER_MM2 * density / max(MIN_FORESHORTENING, foreshortening) * per_fu
     top = hairs_mm2 * SHAFT_DIAMETER_MM * CLIPPER_LENGTH_MM * EXIT_SIN
     sub = hairs_mm2 * SHAFT_DIAMETER_MM * SUBCUTANEOUS_MM * SUB_ANGLE_SIN
     c_top = 1.0 - np.exp(-top)

@@ -72,11 +72,17 @@ def test_seams_no_stronger_than_the_photos_own_edges(scalp_case, side):
     name, rgb, analysis, r = scalp_case
     m = analysis.masks
     beside = {"all": None, "skin": m.skin, "hair": m.hair, "background": m.background}[side]
-    out, photo = seam_strength(rgb, r.rgb, r.changed, beside)
+    seam = seam_strength(rgb, r.rgb, r.changed, beside)
+    if seam is None:
+        # every hair pixel beside the changed region was changed with it (wisps included): no seam there
+        assert side == "hair", f"no {side} pixels beside the changed region"
+        pytest.skip(f"{name}: no unchanged hair beside the changed pixels")
+    out, photo = seam
     if name == "biden.jpg" and side != "hair" and out > photo:
         # KNOWN (2026-12-02): with the new segmentation (hair at the temples, the forehead's top) biden's
-        # seams are 4-13 % stronger than his photo's own edges (0.063 vs 0.061 all, 0.064 vs 0.059 skin,
-        # 0.073 vs 0.065 background); they were below before it. Reported, not hidden: fix in the scalp step.
+        # seams are stronger than his photo's own edges: 0.068 vs 0.064 in all, 0.065 vs 0.064 beside skin,
+        # 0.065 vs 0.057 beside background (where the background fill, no longer smeared from his white hair,
+        # meets hair the step keeps). Reported, not hidden.
         pytest.xfail(f"biden seams {out:.3f} > photo edges {photo:.3f} since the segmentation change")
     assert out <= photo, (out, photo)
 
@@ -114,3 +120,35 @@ def test_deterministic(scalp_case):
 
     _, rgb, analysis, r = scalp_case
     np.testing.assert_array_equal(prepare_scalp(rgb, analysis, seed=0).rgb, r.rgb)
+
+
+def test_no_hair_is_left_around_the_removed_volume(scalp_case):
+    """Where the step removed hair volume, the background beside the new head holds no more hair-coloured
+    pixels (CIE76 < 12 from the hair's measured colour) than the background farther out: no halo of wisps,
+    no fill smeared from hair. Measured above the eyes, in the band 0-8 mm outside the shown head, against
+    the band 20-30 mm out; the photo itself shows the halo there."""
+    import cv2
+
+    from smpstudio.analysis.landmarks import IDX_LEFT_IRIS, IDX_RIGHT_IRIS
+    from smpstudio.plan.colour_space import linear_to_lab
+    from smpstudio.render.render import srgb_to_linear
+
+    name, rgb, analysis, r = scalp_case
+    ppm = analysis.frame.px_per_mm
+    removed_cm2 = float((analysis.masks.head & ~r.masks.head).sum()) / ppm**2 / 100
+    if removed_cm2 < 2.0:
+        pytest.skip(f"{name}: {removed_cm2:.1f} cm² of hair volume removed, no background band to measure")
+    dist = cv2.distanceTransform((~r.masks.head).astype(np.uint8), cv2.DIST_L2, 5) / ppm
+    rows = np.arange(rgb.shape[0])[:, None]
+    above_eyes = rows < analysis.landmarks_px[[IDX_LEFT_IRIS[0], IDX_RIGHT_IRIS[0]], 1].mean()
+    near, far = (dist > 0) & (dist <= 8) & above_eyes, (dist > 20) & (dist <= 30) & above_eyes
+    hair = linear_to_lab(r.hair_rgb_linear)
+
+    def hair_like(img):
+        return np.linalg.norm(linear_to_lab(srgb_to_linear(img)) - hair, axis=2) < 12
+
+    before, after = hair_like(rgb), hair_like(r.rgb)
+    excess_photo = float(before[near].mean() - before[far].mean())
+    excess_out = float(after[near].mean() - after[far].mean())
+    assert excess_photo > 0.1, excess_photo  # the photo has hair there: the measure can see it
+    assert excess_out < 0.06, (excess_out, excess_photo)

@@ -106,10 +106,30 @@ def test_stubble_darkens_skin_as_its_model_expects():
     white, _ = stubble.buzz(skin, np.array([0.6, 0.6, 0.6], np.float32), dens, 6.0, (150.0, -500.0),
                             np.random.default_rng(0))
     assert float(white.mean()) >= 0.4 - 1e-6
-    x, _, _, _ = stubble._segments(np.random.default_rng(0), dens, 6.0, (150.0, -500.0), 3.0)
+    x, _, _, _ = stubble._segments(np.random.default_rng(0), dens, 6.0, (150.0, -500.0))
     area_cm2 = (300 / 6.0) ** 2 / 100
     hairs_per_fu = np.dot(np.arange(1, 4), stubble.HAIRS_PER_FU_P) / sum(stubble.HAIRS_PER_FU_P)
     assert abs(len(x) / area_cm2 / hairs_per_fu - 74.4) < 6
+
+
+def test_a_scalp_turned_away_shows_more_hairs_per_pixel():
+    """Where the head model's surface is seen at a slant (image area per surface area 0.5, the top of a head
+    on a frontal photo) the same surface density puts twice the units on each image mm², and the stubble
+    darkens the skin as the model expects at that foreshortening: more than facing the camera."""
+    from smpstudio.scalp import stubble
+
+    skin = np.full((300, 300, 3), 0.4, np.float32)
+    dens = np.ones((300, 300), np.float32)
+    fs = np.full((300, 300), 0.5, np.float32)
+    black = np.array([0.01, 0.01, 0.01], np.float32)
+    x_face, _, _, _ = stubble._segments(np.random.default_rng(0), dens, 6.0, (150.0, -500.0))
+    x_slant, _, _, _ = stubble._segments(np.random.default_rng(0), dens, 6.0, (150.0, -500.0), fs)
+    assert abs(len(x_slant) / len(x_face) - 2.0) < 0.1, (len(x_slant), len(x_face))
+    out, _ = stubble.buzz(skin, black, dens, 6.0, (150.0, -500.0), np.random.default_rng(0), fs)
+    mean_dark = 1.0 - float(out.mean()) / 0.4
+    expected = stubble.expected_darkness(black, skin[0, 0], foreshortening=0.5)
+    assert expected > stubble.expected_darkness(black, skin[0, 0]) + 0.05
+    assert abs(mean_dark - expected) < 0.2 * expected, (mean_dark, expected)
 
 
 def test_lighting_fit_recovers_a_known_light():

@@ -31,7 +31,7 @@ def astronaut_analysis(astronaut_photo):
     return analyze(astronaut_photo)
 
 
-REAL_PHOTOS = ("biden.jpg", "obama.jpg")
+REAL_PHOTOS = ("biden.jpg", "obama.jpg", "obama2.jpg")
 
 
 @pytest.fixture(scope="session", params=REAL_PHOTOS)

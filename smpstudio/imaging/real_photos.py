@@ -34,6 +34,8 @@ PHOTOS: dict[str, tuple[str, str]] = {
                   "receding hairline, thinning white hair"),
     "obama.jpg": ("0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6",
                   "close-cropped dark hair"),
+    "obama2.jpg": ("a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6",
+                   "close-cropped dark hair, head turned and tilted (speaking at a lectern)"),
 }
 
 #: the photo ``make run`` shows: a representative SMP client (receding, thinning hair)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-PHOTOS = ("astronaut", "biden.jpg", "obama.jpg")
+PHOTOS = ("astronaut", "biden.jpg", "obama.jpg", "obama2.jpg")
 
 
 @pytest.fixture(scope="session", params=PHOTOS)

@@ -9,7 +9,7 @@ import pytest
 from smpstudio.scalp.workres import head_box
 from tests.scalp.conftest import seam_strength
 
-EXPECTED_MODE = {"astronaut": "shave", "biden.jpg": "buzz", "obama.jpg": "buzz"}
+EXPECTED_MODE = {"astronaut": "shave", "biden.jpg": "buzz", "obama.jpg": "buzz", "obama2.jpg": "buzz"}
 
 
 def test_the_situation_is_read_from_the_photo(scalp_case):

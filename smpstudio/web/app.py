@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from smpstudio.errors import SMPError
@@ -24,6 +25,7 @@ from smpstudio.records.services_photos import ReconcileReport, Vault, reconcile
 from smpstudio.records.settings import Settings
 from smpstudio.records.storage import KeyStore, PhotoStore
 from smpstudio.web.deps import AppState
+from smpstudio.web.json_policy import JSONPolicyMiddleware, SafeJSONResponse
 from smpstudio.web.routes import admin, auth, clients, photos, workflows
 
 log = logging.getLogger("smpstudio.web")
@@ -73,28 +75,35 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
         docs_url=None,  # served below from local assets: no CDN, the service works offline
         redoc_url=None,
     )
+    # one JSON policy for every route, including routers added later (smpstudio.web.json_policy)
+    app.add_middleware(JSONPolicyMiddleware)
     _offline_docs(app)
     app.state.smp = AppState(settings, sessions, vault, AddressThrottle())
     app.state.engine = engine
     app.state.reconcile_report = report
 
     @app.exception_handler(SMPError)
-    async def _smp_error(_request: Request, exc: SMPError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=getattr(exc, "status", 422))
+    async def _smp_error(_request: Request, exc: SMPError) -> SafeJSONResponse:
+        return SafeJSONResponse({"detail": str(exc)}, status_code=getattr(exc, "status", 422))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> SafeJSONResponse:
+        # FastAPI's own handler echoes the input, which may hold values json.dumps refuses (a 500)
+        return SafeJSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
 
     @app.exception_handler(ImmutableRecordError)
-    async def _immutable(_request: Request, exc: ImmutableRecordError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+    async def _immutable(_request: Request, exc: ImmutableRecordError) -> SafeJSONResponse:
+        return SafeJSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+    async def _integrity(_request: Request, exc: IntegrityError) -> SafeJSONResponse:
         log.warning("integrity error: %s", str(exc).splitlines()[0])
-        return JSONResponse({"detail": "the change conflicts with existing records"}, status_code=409)
+        return SafeJSONResponse({"detail": "the change conflicts with existing records"}, status_code=409)
 
     @app.exception_handler(OperationalError)
-    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+    async def _busy(_request: Request, exc: OperationalError) -> SafeJSONResponse:
         log.error("database unavailable: %s", str(exc).splitlines()[0])
-        return JSONResponse({"detail": "the database is busy or unavailable; retry"}, status_code=503)
+        return SafeJSONResponse({"detail": "the database is busy or unavailable; retry"}, status_code=503)
 
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> dict[str, str]:

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from smpstudio.schema import PlanDocument
+from smpstudio.schema import MAX_SEED, PlanDocument
 
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -251,7 +251,7 @@ MAX_PLAN_BYTES = 2_000_000
 class PlanCreate(Strict):
     """A plan version: the consultation's ``plan.json`` (:class:`smpstudio.schema.PlanDocument`, validated)."""
 
-    seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
     plan: PlanDocument
 
     @field_validator("plan")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -109,6 +109,31 @@ def changeable_client(db: Session, actor: Actor, client_id: int) -> Client:
     client = owned(db, actor, Client, client_id, "client")
     if client.erased_at is not None:
         raise Conflict(f"client {client_id} was erased; the record can no longer be changed")
+    return client
+
+
+def lock_client(db: Session, actor: Actor, client_id: int) -> Client:
+    """The client's row, locked for the rest of the transaction: THE erase lock.
+
+    The first statement is a no-op UPDATE of the row, which holds the row lock on PostgreSQL and
+    SQLite's write lock until commit or rollback. :func:`~smpstudio.records.services_workflows.erase_client`
+    and the photo upload's final transaction both start with it, so an erase and an upload are ordered:
+    the erase sees (and shreds) every photo committed before it, and an upload that comes after it finds
+    ``erased_at`` set and stores nothing.
+    """
+    locked = db.execute(
+        update(Client)
+        .where(Client.id == client_id, Client.clinic_id == actor.clinic_id)
+        .values(erased_at=Client.erased_at)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount != 1:  # type: ignore[attr-defined]
+        db.rollback()
+        raise NotFound(f"client {client_id} not found")
+    client = db.scalar(
+        select(Client).where(Client.id == client_id).execution_options(populate_existing=True)
+    )
+    assert client is not None
     return client
 
 

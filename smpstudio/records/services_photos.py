@@ -15,6 +15,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from smpstudio.imaging.intake import load_photo
 from smpstudio.records import schemas as s
 from smpstudio.records.errors import Conflict, NotFound
 from smpstudio.records.models import Client, Photo, TreatmentSession, utcnow
-from smpstudio.records.services import EVERYONE, WRITERS, Actor, audit, changeable_client, owned
+from smpstudio.records.services import EVERYONE, WRITERS, Actor, audit, changeable_client, lock_client, owned
 from smpstudio.records.storage import TMP_PREFIX, KeyStore, PhotoStore, new_client_key
 
 THUMB_MAX_SIDE_PX = 512
@@ -42,7 +43,7 @@ class Vault:
 def client_key(db: Session, vault: Vault, client: Client, *, create: bool) -> bytes:
     """The client's photo key; created (and committed, race-free) on first use when ``create``."""
     if client.photo_key_wrapped is None:
-        if not create:
+        if not create or client.erased_at is not None:  # never a fresh key for an erased client
             raise NotFound(f"client {client.id} has no photos")
         wrapped = vault.keys.wrap(client.clinic_id, client.id, new_client_key())
         db.execute(
@@ -80,10 +81,22 @@ def upload_photo(
     photo = load_photo(data, max_megapixels=MAX_MEGAPIXELS)
     jpeg = photo.to_jpeg_bytes(quality=JPEG_QUALITY)
     thumb = photo.thumbnail(THUMB_MAX_SIDE_PX).to_jpeg_bytes(quality=85)
-    key = client_key(db, vault, client, create=True)
-    storage_key = uuid.uuid4().hex
-    paths = vault.photos.write(client.clinic_id, client.id, storage_key, key, jpeg, thumb)
+    width, height = photo.width, photo.height
+    del photo
+    # One transaction under the erase lock (services.lock_client): re-check erased_at AFTER the decode,
+    # take the client's key (a new one only for a live client, in this same transaction), write, commit.
+    paths: list[Path] = []
     try:
+        client = lock_client(db, actor, client_id)
+        if client.erased_at is not None:
+            raise Conflict(f"client {client_id} was erased while the photo was being processed; nothing was stored")
+        if client.photo_key_wrapped is None:
+            key = new_client_key()
+            client.photo_key_wrapped = vault.keys.wrap(client.clinic_id, client.id, key)
+        else:
+            key = vault.keys.unwrap(client.clinic_id, client.id, client.photo_key_wrapped)
+        storage_key = uuid.uuid4().hex
+        paths = vault.photos.write(client.clinic_id, client.id, storage_key, key, jpeg, thumb)
         row = Photo(
             clinic_id=actor.clinic_id,
             client_id=client.id,
@@ -93,8 +106,8 @@ def upload_photo(
             taken_at=taken_at or utcnow(),
             storage_key=storage_key,
             sha256=hashlib.sha256(jpeg).hexdigest(),
-            width_px=photo.width,
-            height_px=photo.height,
+            width_px=width,
+            height_px=height,
             size_bytes=len(jpeg),
             created_by=actor.user_id,
         )

@@ -24,7 +24,7 @@ from smpstudio.records.models import (
     TreatmentSession,
     utcnow,
 )
-from smpstudio.records.services import OWNER, WRITERS, Actor, audit, owned
+from smpstudio.records.services import OWNER, WRITERS, Actor, audit, lock_client, owned
 from smpstudio.records.services_photos import Vault, client_key
 
 # domain.md §7 aftercare: no wetting 3-5 days, no heavy sweating 5-10 days -> check in after 5 days
@@ -271,7 +271,7 @@ def erase_client(db: Session, actor: Actor, vault: Vault, client_id: int, *, tod
     lot) is kept; after it (or when nothing was done) the identity is anonymised too.
     """
     actor.require(OWNER)
-    client = owned(db, actor, Client, client_id, "client")
+    client = lock_client(db, actor, client_id)  # the erase lock: ordered with every photo upload
     clinic = db.get(Clinic, actor.clinic_id)
     assert clinic is not None
     last_done = db.scalar(

@@ -21,7 +21,7 @@ from smpstudio.errors import SMPError
 from smpstudio.records.db import check_migrated, make_engine, make_sessionmaker
 from smpstudio.records.models import ImmutableRecordError
 from smpstudio.records.security import AddressThrottle
-from smpstudio.records.services_photos import ReconcileReport, Vault, reconcile
+from smpstudio.records.services_photos import DecodeBudget, ReconcileReport, Vault, reconcile
 from smpstudio.records.settings import Settings
 from smpstudio.records.storage import KeyStore, PhotoStore
 from smpstudio.web.deps import AppState
@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     engine = make_engine(settings.db_url, pool_size=pool_size, sqlite_synchronous=settings.sqlite_synchronous)
     check_migrated(engine)
     sessions = make_sessionmaker(engine)
-    vault = Vault(PhotoStore(settings.photo_dir), KeyStore(settings.key_dir))
+    budget = DecodeBudget(max_megapixels=settings.max_upload_megapixels, slots=settings.decode_slots)
+    vault = Vault(PhotoStore(settings.photo_dir), KeyStore(settings.key_dir), budget)
     report = ReconcileReport()
     if reconcile_store:
         with sessions() as db:

@@ -45,13 +45,33 @@ class AddressThrottle:
         self.max_attempts = max_attempts
         self.window_s = window_s
         self._fails: dict[str, deque[float]] = {}
+        self._pairs: dict[str, deque[float]] = {}  # (address, e-mail) keys: the per-pair lockout
         self._lock = threading.Lock()
 
-    def _recent(self, address: str, now: float) -> deque[float]:
-        q = self._fails.setdefault(address, deque())
-        while q and now - q[0] > self.window_s:
+    def _recent(self, address: str, now: float, table: dict[str, deque[float]] | None = None,
+                window_s: float | None = None) -> deque[float]:
+        table = self._fails if table is None else table
+        window = self.window_s if window_s is None else window_s
+        q = table.setdefault(address, deque())
+        while q and now - q[0] > window:
             q.popleft()
         return q
+
+    def pair_blocked(self, key: str, max_failures: int, window_s: float) -> bool:
+        """True when ``key`` (an address and an e-mail) has ``max_failures`` failures in ``window_s``."""
+        with self._lock:
+            return len(self._recent(key, time.monotonic(), self._pairs, window_s)) >= max_failures
+
+    def pair_failed(self, key: str) -> None:
+        with self._lock:
+            self._pairs.setdefault(key, deque(maxlen=1000)).append(time.monotonic())
+            if len(self._pairs) > 50_000:  # bounded memory: forget the oldest keys
+                for old in list(self._pairs)[: len(self._pairs) // 2]:
+                    del self._pairs[old]
+
+    def pair_succeeded(self, key: str) -> None:
+        with self._lock:
+            self._pairs.pop(key, None)
 
     def blocked(self, address: str) -> bool:
         with self._lock:

@@ -146,29 +146,49 @@ class SignIn:
     expires_at: dt.datetime
 
 
+WRONG_CREDENTIALS = "wrong e-mail or password"
+
+
 def sign_in(
     db: Session, settings: Settings, throttle: AddressThrottle, address: str, email: str, password: str
 ) -> SignIn:
-    """Check the password (argon2id) with per-account lockout and per-address throttling."""
+    """Check the password (argon2id) with lockouts that reveal no account and spare the owner.
+
+    * per address: ``throttle.max_attempts`` failures in its window, whatever the e-mails (429);
+    * per (address, e-mail): ``settings.login_max_failures`` failures lock that e-mail from that address
+      for ``settings.lockout_minutes`` (429). Counted the same for unknown e-mails, so the answer says
+      nothing about whether an account exists; and it locks only the attacker's address, so nobody can
+      lock the owner out from elsewhere;
+    * per account (not for owners): as many failures from any addresses lock the account; a locked
+      account answers exactly as a wrong password does (401, same text, same argon2 cost).
+    """
     if throttle.blocked(address):
         raise TooManyAttempts("too many failed sign-ins from this address; wait a few minutes")
+    pair = f"{address}\x00{email}"
+    if throttle.pair_blocked(pair, settings.login_max_failures, settings.lockout_minutes * 60):
+        throttle.failed(address)
+        raise TooManyAttempts(
+            "sign-in with this e-mail is locked from this address after repeated failures; "
+            f"try again in {settings.lockout_minutes:g} minutes"
+        )
     user = db.scalar(select(User).where(User.email == email))
     now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
+    ok = verify_password(user.password_hash if user else None, password)  # always: equal cost
+    owner = user is not None and user.role == s.Role.owner.value
+    locked = user is not None and not owner and user.locked_until is not None and user.locked_until > now
+    if not ok or user is None or not user.active or locked:
         throttle.failed(address)
-        raise TooManyAttempts("this account is locked after repeated failed sign-ins; try again later")
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
-        throttle.failed(address)
-        if user is not None:
+        throttle.pair_failed(pair)
+        if user is not None and not ok and not owner:
             user.failed_logins += 1
             if user.failed_logins >= settings.login_max_failures:
                 user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
                 user.failed_logins = 0
                 audit(db, None, "lockout", "user", user.id, clinic_id=user.clinic_id)
             db.commit()
-        raise Unauthorized("wrong e-mail or password")
+        raise Unauthorized(WRONG_CREDENTIALS)
     throttle.succeeded(address)
+    throttle.pair_succeeded(pair)
     user.failed_logins = 0
     user.locked_until = None
     token, csrf = new_token(), new_token()

@@ -135,6 +135,16 @@ class UserCreate(Strict):
     role: Role
     password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
 
+    @field_validator("password")
+    @classmethod
+    def _strong(cls, value: str, info: Any) -> str:
+        from smpstudio.records.security import password_problem
+
+        problem = password_problem(value, [str(info.data.get("email") or ""), str(info.data.get("name") or "")])
+        if problem:
+            raise ValueError(problem)
+        return value
+
 
 class UserOut(Out):
     id: int

@@ -17,6 +17,35 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
+MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale; 3 = "safely unguessable: moderate protection from offline attack"
+
+
+def password_problem(password: str, user_inputs: list[str] | tuple[str, ...] = ()) -> str | None:
+    """Why ``password`` is refused, in one line, or None.
+
+    At least 12 characters, and not guessable by zxcvbn (PyPI ``zxcvbn``, pinned; offline: its
+    dictionaries of common and breached passwords, names and words ship in the wheel) with the user's
+    own e-mail, its parts and name as extra dictionary words: ``aaaaaaaaaaaa``, ``password1234``,
+    ``123456789012`` and the user's e-mail are refused.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+    from zxcvbn import zxcvbn
+
+    words: list[str] = []
+    for item in user_inputs:
+        if item:
+            words += [item, *[w for w in item.replace("@", " ").replace(".", " ").split() if len(w) > 2]]
+    if any(password.strip().lower() == w.lower() for w in words):
+        return "the password must not be your e-mail or name"
+    result = zxcvbn(password[:100], user_inputs=words)
+    if result["score"] < MIN_PASSWORD_SCORE:
+        warning = result["feedback"].get("warning") or "it is too easy to guess"
+        return f"the password is too weak ({warning.rstrip('.')}); use a longer phrase of unrelated words"
+    return None
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash (PHC string) of ``password``."""
     return _HASHER.hash(password)

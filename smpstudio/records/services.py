@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from smpstudio.pipeline.document import document_json
 from smpstudio.records import schemas as s
-from smpstudio.records.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthorized
+from smpstudio.records.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthorized, WeakPassword
 from smpstudio.records.models import (
     AuditEvent,
     Client,
@@ -34,7 +34,14 @@ from smpstudio.records.models import (
     User,
     utcnow,
 )
-from smpstudio.records.security import AddressThrottle, hash_password, new_token, token_digest, verify_password
+from smpstudio.records.security import (
+    AddressThrottle,
+    hash_password,
+    new_token,
+    password_problem,
+    token_digest,
+    verify_password,
+)
 from smpstudio.records.settings import Settings
 
 T = TypeVar("T")
@@ -527,7 +534,10 @@ def list_audit(db: Session, actor: Actor, client_id: int | None, page: s.Page) -
 def create_clinic_with_owner(
     db: Session, *, clinic_name: str, owner_email: str, owner_name: str, password: str, **clinic_fields: Any
 ) -> tuple[Clinic, User]:
-    """A new clinic (tenant) with its first owner account."""
+    """A new clinic (tenant) with its first owner account (its password meets the policy)."""
+    problem = password_problem(password, [owner_email, owner_name])
+    if problem:
+        raise WeakPassword(problem)
     clinic = Clinic(name=clinic_name, **clinic_fields)
     db.add(clinic)
     db.flush()

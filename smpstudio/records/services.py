@@ -156,6 +156,17 @@ class SignIn:
 WRONG_CREDENTIALS = "wrong e-mail or password"
 
 
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What :func:`sign_in_start` found; the password is verified outside the database's threads."""
+
+    address: str
+    email: str
+    pair: str
+    user_id: int | None
+    password_hash: str | None
+
+
 def sign_in(
     db: Session, settings: Settings, throttle: AddressThrottle, address: str, email: str, password: str
 ) -> SignIn:
@@ -168,7 +179,18 @@ def sign_in(
       lock the owner out from elsewhere;
     * per account (not for owners): as many failures from any addresses lock the account; a locked
       account answers exactly as a wrong password does (401, same text, same argon2 cost).
+
+    The three steps (:func:`sign_in_start`, :func:`verify_password`, :func:`sign_in_finish`) are also
+    called one by one, so that the web layer runs the slow hash in its own bounded pool.
     """
+    attempt = sign_in_start(db, settings, throttle, address, email)
+    return sign_in_finish(db, settings, throttle, attempt, verify_password(attempt.password_hash, password))
+
+
+def sign_in_start(
+    db: Session, settings: Settings, throttle: AddressThrottle, address: str, email: str
+) -> SignInAttempt:
+    """The throttles' checks and the account's hash (None for an unknown e-mail); ends its transaction."""
     if throttle.blocked(address):
         raise TooManyAttempts("too many failed sign-ins from this address; wait a few minutes")
     pair = f"{address}\x00{email}"
@@ -178,14 +200,23 @@ def sign_in(
             "sign-in with this e-mail is locked from this address after repeated failures; "
             f"try again in {settings.lockout_minutes:g} minutes"
         )
-    user = db.scalar(select(User).where(User.email == email))
+    row = db.execute(select(User.id, User.password_hash).where(User.email == email)).first()
+    db.commit()
+    return SignInAttempt(address, email, pair, row[0] if row else None, row[1] if row else None)
+
+
+def sign_in_finish(
+    db: Session, settings: Settings, throttle: AddressThrottle, attempt: SignInAttempt, ok: bool
+) -> SignIn:
+    """The outcome of a verified (``ok``) or failed attempt: a new session, or the counters and 401."""
+    user = db.get(User, attempt.user_id) if attempt.user_id is not None else None
     now = utcnow()
-    ok = verify_password(user.password_hash if user else None, password)  # always: equal cost
+    ok = ok and user is not None and user.password_hash == attempt.password_hash  # not changed meanwhile
     owner = user is not None and user.role == s.Role.owner.value
     locked = user is not None and not owner and user.locked_until is not None and user.locked_until > now
     if not ok or user is None or not user.active or locked:
-        throttle.failed(address)
-        throttle.pair_failed(pair)
+        throttle.failed(attempt.address)
+        throttle.pair_failed(attempt.pair)
         if user is not None and not ok and not owner:
             user.failed_logins += 1
             if user.failed_logins >= settings.login_max_failures:
@@ -194,8 +225,8 @@ def sign_in(
                 audit(db, None, "lockout", "user", user.id, clinic_id=user.clinic_id)
             db.commit()
         raise Unauthorized(WRONG_CREDENTIALS)
-    throttle.succeeded(address)
-    throttle.pair_succeeded(pair)
+    throttle.succeeded(attempt.address)
+    throttle.pair_succeeded(attempt.pair)
     user.failed_logins = 0
     user.locked_until = None
     token, csrf = new_token(), new_token()

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     decode_slots: int = Field(default=2, ge=1, le=32, validation_alias=AliasChoices("SMP_DECODE_SLOTS", "decode_slots"))
     # requests doing database work at once per process (worker threads); more only add GIL contention
     db_threads: int = Field(default=8, ge=1, le=200, validation_alias=AliasChoices("SMP_DB_THREADS", "db_threads"))
+    # password hashing (argon2id, 64 MiB each) in its own niced worker processes (or threads), never the
+    # database threads; sign-ins beyond hash_queue waiting get 503 (smpstudio.web.hashing,
+    # benchmarks/bench_login_storm.py)
+    hash_workers: int = Field(default=1, ge=1, le=32, validation_alias=AliasChoices("SMP_HASH_WORKERS", "hash_workers"))
+    hash_processes: bool = Field(default=True, validation_alias=AliasChoices("SMP_HASH_PROCESSES", "hash_processes"))
+    hash_queue: int = Field(default=16, ge=1, le=10_000, validation_alias=AliasChoices("SMP_HASH_QUEUE", "hash_queue"))
 
     @property
     def db_url(self) -> str:

@@ -25,6 +25,7 @@ from smpstudio.records.services_photos import DecodeBudget, ReconcileReport, Vau
 from smpstudio.records.settings import Settings
 from smpstudio.records.storage import KeyStore, PhotoStore
 from smpstudio.web.deps import AppState
+from smpstudio.web.hashing import PasswordPool
 from smpstudio.web.json_policy import JSONPolicyMiddleware, SafeJSONResponse
 from smpstudio.web.routes import admin, auth, clients, photos, workflows
 
@@ -61,7 +62,10 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # every route's database work is one call of this thread pool (smpstudio.web.deps.Call)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_threads
-        yield
+        try:
+            yield
+        finally:
+            hasher.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -79,7 +83,8 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     # one JSON policy for every route, including routers added later (smpstudio.web.json_policy)
     app.add_middleware(JSONPolicyMiddleware)
     _offline_docs(app)
-    app.state.smp = AppState(settings, sessions, vault, AddressThrottle())
+    hasher = PasswordPool(settings.hash_workers, settings.hash_queue, processes=settings.hash_processes)
+    app.state.smp = AppState(settings, sessions, vault, AddressThrottle(), hasher)
     app.state.engine = engine
     app.state.reconcile_report = report
 

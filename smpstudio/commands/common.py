@@ -16,6 +16,7 @@ from smpstudio.imaging.samples import sample_photo
 from smpstudio.pipeline.inputs import SCALP_MODES, DesignInputs, PatternInputs, PlanInputs, ScalpInputs
 from smpstudio.plan.cost import Prices
 from smpstudio.plan.pigment import Catalogue
+from smpstudio.schema import MAX_SEED  # plan.json, the records API and --seed share it
 
 
 def read_photo(path: Path | None) -> Photo:
@@ -72,7 +73,6 @@ StageOpt = Annotated[str | None, typer.Option(
     "--stage", help="Hair-loss stage: norwood-1 ... norwood-7 (2a, 3a, 3-vertex, 4a, 5a), ludwig-1 ... ludwig-3; "
          "default: proposed from the photo")]
 
-MAX_SEED = 2**63 - 1  # what plan.json and the records keep (a signed 64-bit integer)
 
 
 def parse_move(text: str) -> tuple[int, tuple[float, float]]:

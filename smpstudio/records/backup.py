@@ -15,6 +15,7 @@ database copy gives a consistent set.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -26,12 +27,13 @@ from sqlalchemy.engine import make_url
 
 from smpstudio.errors import SMPError
 from smpstudio.outputs import staged_output
-from smpstudio.records.db import head_revision, is_sqlite, make_engine
+from smpstudio.records.db import head_revision, is_sqlite, make_engine, private_sqlite_file
 from smpstudio.records.models import Photo
 from smpstudio.records.settings import Settings
 from smpstudio.records.storage import PhotoStore
 
 SQLITE_NAME = "db.sqlite3"
+ERASED_LEDGER = "erased.jsonl"  # as services_workflows.ERASED_LEDGER
 PG_NAME = "db.pgdump"
 
 
@@ -120,8 +122,20 @@ def backup(settings: Settings, out: Path, *, with_keys: bool = False) -> dict[st
         manifest |= {"photo_files": copied, "photo_files_missing": missing, "keys_included": with_keys}
         if with_keys and settings.key_dir.exists():
             shutil.copytree(settings.key_dir, stage / "keys")
+        ledger = settings.data_dir / ERASED_LEDGER
+        if ledger.exists():
+            shutil.copy2(ledger, stage / ERASED_LEDGER)
         (stage / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        _private(stage)
+    _private(out)
     return manifest
+
+
+def _private(folder: Path) -> None:
+    """Folders 0700 and files 0600: a backup holds the clinic's records (and maybe its keys)."""
+    os.chmod(folder, 0o700)
+    for p in folder.rglob("*"):
+        os.chmod(p, 0o700 if p.is_dir() else 0o600)
 
 
 def _has_tables(url: str) -> bool:
@@ -148,7 +162,7 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> dict[str, 
         if not is_sqlite(url):
             raise SMPError("this is a SQLite backup; restore it into a SQLite DATABASE_URL")
         target = _sqlite_path(url)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(target)
         source = sqlite3.connect(f"file:{src / SQLITE_NAME}?mode=ro", uri=True)
         dest = sqlite3.connect(target)
         try:
@@ -175,4 +189,32 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> dict[str, 
             if dest_key.exists() and dest_key.read_bytes() != key.read_bytes():
                 raise SMPError(f"{dest_key} exists with a different key; move it away first")
             shutil.copy2(key, dest_key)
+    manifest["erasures_reapplied"] = _reapply_erasures(settings, src)
     return manifest
+
+
+def _reapply_erasures(settings: Settings, src: Path) -> int:
+    """Erase again every client erased after the backup was made (the live data folder's ledger) or
+    before it (the backup's own copy): a restore never brings an erased client back."""
+    from smpstudio.records.db import make_sessionmaker
+    from smpstudio.records.services_photos import Vault
+    from smpstudio.records.services_workflows import reapply_erasures
+    from smpstudio.records.storage import ErasureLedger, KeyStore
+
+    live = settings.data_dir / ERASED_LEDGER
+    entries = ErasureLedger(src / ERASED_LEDGER).entries() + ErasureLedger(live).entries()
+    if not entries:
+        return 0
+    if (src / ERASED_LEDGER).exists():  # keep the union as the live ledger
+        known = {(e["clinic_id"], e["client_id"]) for e in ErasureLedger(live).entries()}
+        for e in ErasureLedger(src / ERASED_LEDGER).entries():
+            if (e["clinic_id"], e["client_id"]) not in known:
+                ErasureLedger(live).append(int(e["clinic_id"]), int(e["client_id"]), str(e["at"]),  # type: ignore[call-overload]
+                                           bool(e.get("anonymised")))
+    engine = make_engine(settings.db_url, pool_size=1)
+    try:
+        with make_sessionmaker(engine)() as db:
+            vault = Vault(PhotoStore(settings.photo_dir), KeyStore(settings.key_dir))
+            return reapply_erasures(db, vault, entries)
+    finally:
+        engine.dispose()

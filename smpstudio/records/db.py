@@ -7,6 +7,7 @@ The schema is owned by the Alembic migrations shipped in :mod:`smpstudio.records
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +42,7 @@ def _sqlite_pragmas(synchronous: str) -> Any:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=15000")
         cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA secure_delete=ON")  # freed space is zeroed: erased values leave no trace
         cur.close()
 
     return on_connect
@@ -122,7 +124,7 @@ def make_engine(
     if sa_url.get_backend_name() == "sqlite":
         db = sa_url.database
         if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(db))
         engine = create_engine(
             sa_url,
             connect_args={"check_same_thread": False, "timeout": 15},
@@ -135,6 +137,29 @@ def make_engine(
     engine = create_engine(sa_url, pool_size=pool_size, max_overflow=20)
     _ping_when_idle(engine, ping_idle_s)
     return engine
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create ``path`` (and its folder) readable by its owner only, before SQLite opens it: SQLite creates
+    the ``-wal`` and ``-shm`` files with the database file's permissions, so all three are 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if p.exists():
+                os.chmod(p, 0o600)
+    except OSError:  # a read-only location: SQLite will say so itself
+        pass
+
+
+def scrub_after_erase(db: Session) -> None:
+    """After an erase is committed: on SQLite, checkpoint and truncate the WAL so that no old page with
+    the erased values stays in ``-wal`` (``secure_delete`` has zeroed them in the database file).
+    On PostgreSQL the old row versions stay in the table until (auto)vacuum reclaims them."""
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.commit()
 
 
 def _ping_when_idle(engine: Engine, idle_s: float) -> None:

@@ -25,3 +25,13 @@ class TooManyAttempts(SMPError):
 
 class Conflict(SMPError):
     status = 409
+
+
+class Busy(SMPError):
+    """The service has no capacity for this now (e.g. every photo-decode slot is taken); retry."""
+
+    status = 503
+
+
+class WeakPassword(SMPError):
+    """The password fails the policy (:func:`smpstudio.records.security.password_problem`)."""

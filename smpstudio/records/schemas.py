@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from smpstudio.schema import PlanDocument
+from smpstudio.schema import MAX_SEED, PlanDocument
 
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -135,6 +135,16 @@ class UserCreate(Strict):
     role: Role
     password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
 
+    @field_validator("password")
+    @classmethod
+    def _strong(cls, value: str, info: Any) -> str:
+        from smpstudio.records.security import password_problem
+
+        problem = password_problem(value, [str(info.data.get("email") or ""), str(info.data.get("name") or "")])
+        if problem:
+            raise ValueError(problem)
+        return value
+
 
 class UserOut(Out):
     id: int
@@ -251,7 +261,7 @@ MAX_PLAN_BYTES = 2_000_000
 class PlanCreate(Strict):
     """A plan version: the consultation's ``plan.json`` (:class:`smpstudio.schema.PlanDocument`, validated)."""
 
-    seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
     plan: PlanDocument
 
     @field_validator("plan")

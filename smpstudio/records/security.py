@@ -17,6 +17,35 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
+MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale; 3 = "safely unguessable: moderate protection from offline attack"
+
+
+def password_problem(password: str, user_inputs: list[str] | tuple[str, ...] = ()) -> str | None:
+    """Why ``password`` is refused, in one line, or None.
+
+    At least 12 characters, and not guessable by zxcvbn (PyPI ``zxcvbn``, pinned; offline: its
+    dictionaries of common and breached passwords, names and words ship in the wheel) with the user's
+    own e-mail, its parts and name as extra dictionary words: ``aaaaaaaaaaaa``, ``password1234``,
+    ``123456789012`` and the user's e-mail are refused.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+    from zxcvbn import zxcvbn
+
+    words: list[str] = []
+    for item in user_inputs:
+        if item:
+            words += [item, *[w for w in item.replace("@", " ").replace(".", " ").split() if len(w) > 2]]
+    if any(password.strip().lower() == w.lower() for w in words):
+        return "the password must not be your e-mail or name"
+    result = zxcvbn(password[:100], user_inputs=words)
+    if result["score"] < MIN_PASSWORD_SCORE:
+        warning = result["feedback"].get("warning") or "it is too easy to guess"
+        return f"the password is too weak ({warning.rstrip('.')}); use a longer phrase of unrelated words"
+    return None
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash (PHC string) of ``password``."""
     return _HASHER.hash(password)
@@ -45,13 +74,33 @@ class AddressThrottle:
         self.max_attempts = max_attempts
         self.window_s = window_s
         self._fails: dict[str, deque[float]] = {}
+        self._pairs: dict[str, deque[float]] = {}  # (address, e-mail) keys: the per-pair lockout
         self._lock = threading.Lock()
 
-    def _recent(self, address: str, now: float) -> deque[float]:
-        q = self._fails.setdefault(address, deque())
-        while q and now - q[0] > self.window_s:
+    def _recent(self, address: str, now: float, table: dict[str, deque[float]] | None = None,
+                window_s: float | None = None) -> deque[float]:
+        table = self._fails if table is None else table
+        window = self.window_s if window_s is None else window_s
+        q = table.setdefault(address, deque())
+        while q and now - q[0] > window:
             q.popleft()
         return q
+
+    def pair_blocked(self, key: str, max_failures: int, window_s: float) -> bool:
+        """True when ``key`` (an address and an e-mail) has ``max_failures`` failures in ``window_s``."""
+        with self._lock:
+            return len(self._recent(key, time.monotonic(), self._pairs, window_s)) >= max_failures
+
+    def pair_failed(self, key: str) -> None:
+        with self._lock:
+            self._pairs.setdefault(key, deque(maxlen=1000)).append(time.monotonic())
+            if len(self._pairs) > 50_000:  # bounded memory: forget the oldest keys
+                for old in list(self._pairs)[: len(self._pairs) // 2]:
+                    del self._pairs[old]
+
+    def pair_succeeded(self, key: str) -> None:
+        with self._lock:
+            self._pairs.pop(key, None)
 
     def blocked(self, address: str) -> bool:
         with self._lock:

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smpstudio.pipeline.document import document_json
 from smpstudio.records import schemas as s
-from smpstudio.records.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthorized
+from smpstudio.records.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthorized, WeakPassword
 from smpstudio.records.models import (
     AuditEvent,
     Client,
@@ -34,7 +34,14 @@ from smpstudio.records.models import (
     User,
     utcnow,
 )
-from smpstudio.records.security import AddressThrottle, hash_password, new_token, token_digest, verify_password
+from smpstudio.records.security import (
+    AddressThrottle,
+    hash_password,
+    new_token,
+    password_problem,
+    token_digest,
+    verify_password,
+)
 from smpstudio.records.settings import Settings
 
 T = TypeVar("T")
@@ -112,6 +119,31 @@ def changeable_client(db: Session, actor: Actor, client_id: int) -> Client:
     return client
 
 
+def lock_client(db: Session, actor: Actor, client_id: int) -> Client:
+    """The client's row, locked for the rest of the transaction: THE erase lock.
+
+    The first statement is a no-op UPDATE of the row, which holds the row lock on PostgreSQL and
+    SQLite's write lock until commit or rollback. :func:`~smpstudio.records.services_workflows.erase_client`
+    and the photo upload's final transaction both start with it, so an erase and an upload are ordered:
+    the erase sees (and shreds) every photo committed before it, and an upload that comes after it finds
+    ``erased_at`` set and stores nothing.
+    """
+    locked = db.execute(
+        update(Client)
+        .where(Client.id == client_id, Client.clinic_id == actor.clinic_id)
+        .values(erased_at=Client.erased_at)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount != 1:  # type: ignore[attr-defined]
+        db.rollback()
+        raise NotFound(f"client {client_id} not found")
+    client = db.scalar(
+        select(Client).where(Client.id == client_id).execution_options(populate_existing=True)
+    )
+    assert client is not None
+    return client
+
+
 # ---- sign-in ---------------------------------------------------------------------------------------
 @dataclass
 class SignIn:
@@ -121,29 +153,80 @@ class SignIn:
     expires_at: dt.datetime
 
 
+WRONG_CREDENTIALS = "wrong e-mail or password"
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What :func:`sign_in_start` found; the password is verified outside the database's threads."""
+
+    address: str
+    email: str
+    pair: str
+    user_id: int | None
+    password_hash: str | None
+
+
 def sign_in(
     db: Session, settings: Settings, throttle: AddressThrottle, address: str, email: str, password: str
 ) -> SignIn:
-    """Check the password (argon2id) with per-account lockout and per-address throttling."""
+    """Check the password (argon2id) with lockouts that reveal no account and spare the owner.
+
+    * per address: ``throttle.max_attempts`` failures in its window, whatever the e-mails (429);
+    * per (address, e-mail): ``settings.login_max_failures`` failures lock that e-mail from that address
+      for ``settings.lockout_minutes`` (429). Counted the same for unknown e-mails, so the answer says
+      nothing about whether an account exists; and it locks only the attacker's address, so nobody can
+      lock the owner out from elsewhere;
+    * per account (not for owners): as many failures from any addresses lock the account; a locked
+      account answers exactly as a wrong password does (401, same text, same argon2 cost).
+
+    The three steps (:func:`sign_in_start`, :func:`verify_password`, :func:`sign_in_finish`) are also
+    called one by one, so that the web layer runs the slow hash in its own bounded pool.
+    """
+    attempt = sign_in_start(db, settings, throttle, address, email)
+    return sign_in_finish(db, settings, throttle, attempt, verify_password(attempt.password_hash, password))
+
+
+def sign_in_start(
+    db: Session, settings: Settings, throttle: AddressThrottle, address: str, email: str
+) -> SignInAttempt:
+    """The throttles' checks and the account's hash (None for an unknown e-mail); ends its transaction."""
     if throttle.blocked(address):
         raise TooManyAttempts("too many failed sign-ins from this address; wait a few minutes")
-    user = db.scalar(select(User).where(User.email == email))
+    pair = f"{address}\x00{email}"
+    if throttle.pair_blocked(pair, settings.login_max_failures, settings.lockout_minutes * 60):
+        throttle.failed(address)
+        raise TooManyAttempts(
+            "sign-in with this e-mail is locked from this address after repeated failures; "
+            f"try again in {settings.lockout_minutes:g} minutes"
+        )
+    row = db.execute(select(User.id, User.password_hash).where(User.email == email)).first()
+    db.commit()
+    return SignInAttempt(address, email, pair, row[0] if row else None, row[1] if row else None)
+
+
+def sign_in_finish(
+    db: Session, settings: Settings, throttle: AddressThrottle, attempt: SignInAttempt, ok: bool
+) -> SignIn:
+    """The outcome of a verified (``ok``) or failed attempt: a new session, or the counters and 401."""
+    user = db.get(User, attempt.user_id) if attempt.user_id is not None else None
     now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        throttle.failed(address)
-        raise TooManyAttempts("this account is locked after repeated failed sign-ins; try again later")
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
-        throttle.failed(address)
-        if user is not None:
+    ok = ok and user is not None and user.password_hash == attempt.password_hash  # not changed meanwhile
+    owner = user is not None and user.role == s.Role.owner.value
+    locked = user is not None and not owner and user.locked_until is not None and user.locked_until > now
+    if not ok or user is None or not user.active or locked:
+        throttle.failed(attempt.address)
+        throttle.pair_failed(attempt.pair)
+        if user is not None and not ok and not owner:
             user.failed_logins += 1
             if user.failed_logins >= settings.login_max_failures:
                 user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
                 user.failed_logins = 0
                 audit(db, None, "lockout", "user", user.id, clinic_id=user.clinic_id)
             db.commit()
-        raise Unauthorized("wrong e-mail or password")
-    throttle.succeeded(address)
+        raise Unauthorized(WRONG_CREDENTIALS)
+    throttle.succeeded(attempt.address)
+    throttle.pair_succeeded(attempt.pair)
     user.failed_logins = 0
     user.locked_until = None
     token, csrf = new_token(), new_token()
@@ -482,7 +565,10 @@ def list_audit(db: Session, actor: Actor, client_id: int | None, page: s.Page) -
 def create_clinic_with_owner(
     db: Session, *, clinic_name: str, owner_email: str, owner_name: str, password: str, **clinic_fields: Any
 ) -> tuple[Clinic, User]:
-    """A new clinic (tenant) with its first owner account."""
+    """A new clinic (tenant) with its first owner account (its password meets the policy)."""
+    problem = password_problem(password, [owner_email, owner_name])
+    if problem:
+        raise WeakPassword(problem)
     clinic = Clinic(name=clinic_name, **clinic_fields)
     db.add(clinic)
     db.flush()

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smpstudio.imaging.intake import load_photo
 from smpstudio.records import schemas as s
-from smpstudio.records.errors import Conflict, NotFound
+from smpstudio.records.errors import Busy, Conflict, NotFound
 from smpstudio.records.models import Client, Photo, TreatmentSession, utcnow
-from smpstudio.records.services import EVERYONE, WRITERS, Actor, audit, changeable_client, owned
+from smpstudio.records.services import EVERYONE, WRITERS, Actor, audit, changeable_client, lock_client, owned
 from smpstudio.records.storage import TMP_PREFIX, KeyStore, PhotoStore, new_client_key
 
 THUMB_MAX_SIDE_PX = 512
@@ -32,17 +34,34 @@ MAX_MEGAPIXELS = 60.0
 
 
 @dataclass(frozen=True)
+class DecodeBudget:
+    """How much decoding the uploads of one process may do: a pixel limit read from the file's header
+    before any decoding, and a bounded number of decodes at once (``slots``; a waiting upload gives up
+    after ``wait_s`` with :class:`Busy`). The peak memory is about base + slots x one decode
+    (``benchmarks/bench_upload_memory.py``)."""
+
+    max_megapixels: float = 25.0
+    slots: int = 2
+    wait_s: float = 60.0
+    semaphore: threading.BoundedSemaphore = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "semaphore", threading.BoundedSemaphore(self.slots))
+
+
+@dataclass(frozen=True)
 class Vault:
-    """Where photos and keys live: the photo folder and the clinic key files."""
+    """Where photos and keys live: the photo folder and the clinic key files; and the decode budget."""
 
     photos: PhotoStore
     keys: KeyStore
+    budget: DecodeBudget = field(default_factory=DecodeBudget)
 
 
 def client_key(db: Session, vault: Vault, client: Client, *, create: bool) -> bytes:
     """The client's photo key; created (and committed, race-free) on first use when ``create``."""
     if client.photo_key_wrapped is None:
-        if not create:
+        if not create or client.erased_at is not None:  # never a fresh key for an erased client
             raise NotFound(f"client {client.id} has no photos")
         wrapped = vault.keys.wrap(client.clinic_id, client.id, new_client_key())
         db.execute(
@@ -77,13 +96,21 @@ def upload_photo(
         if session.client_id != client.id:
             raise NotFound(f"session {session_id} not found for client {client.id}")
     db.commit()  # end the read transaction before the slow decode
-    photo = load_photo(data, max_megapixels=MAX_MEGAPIXELS)
-    jpeg = photo.to_jpeg_bytes(quality=JPEG_QUALITY)
-    thumb = photo.thumbnail(THUMB_MAX_SIDE_PX).to_jpeg_bytes(quality=85)
-    key = client_key(db, vault, client, create=True)
-    storage_key = uuid.uuid4().hex
-    paths = vault.photos.write(client.clinic_id, client.id, storage_key, key, jpeg, thumb)
+    jpeg, thumb, width, height = _decode_within_budget(vault.budget, data)
+    # One transaction under the erase lock (services.lock_client): re-check erased_at AFTER the decode,
+    # take the client's key (a new one only for a live client, in this same transaction), write, commit.
+    paths: list[Path] = []
     try:
+        client = lock_client(db, actor, client_id)
+        if client.erased_at is not None:
+            raise Conflict(f"client {client_id} was erased while the photo was being processed; nothing was stored")
+        if client.photo_key_wrapped is None:
+            key = new_client_key()
+            client.photo_key_wrapped = vault.keys.wrap(client.clinic_id, client.id, key)
+        else:
+            key = vault.keys.unwrap(client.clinic_id, client.id, client.photo_key_wrapped)
+        storage_key = uuid.uuid4().hex
+        paths = vault.photos.write(client.clinic_id, client.id, storage_key, key, jpeg, thumb)
         row = Photo(
             clinic_id=actor.clinic_id,
             client_id=client.id,
@@ -93,8 +120,8 @@ def upload_photo(
             taken_at=taken_at or utcnow(),
             storage_key=storage_key,
             sha256=hashlib.sha256(jpeg).hexdigest(),
-            width_px=photo.width,
-            height_px=photo.height,
+            width_px=width,
+            height_px=height,
             size_bytes=len(jpeg),
             created_by=actor.user_id,
         )
@@ -108,6 +135,19 @@ def upload_photo(
             p.unlink(missing_ok=True)
         raise
     return row
+
+
+def _decode_within_budget(budget: DecodeBudget, data: bytes) -> tuple[bytes, bytes, int, int]:
+    """The photo re-encoded (JPEG, thumbnail JPEG) and its size, decoded in one of the budget's slots."""
+    if not budget.semaphore.acquire(timeout=budget.wait_s):
+        raise Busy("the service is busy processing other photos; retry in a minute")
+    try:
+        photo = load_photo(data, max_megapixels=min(MAX_MEGAPIXELS, budget.max_megapixels))
+        jpeg = photo.to_jpeg_bytes(quality=JPEG_QUALITY)
+        thumb = photo.thumbnail(THUMB_MAX_SIDE_PX).to_jpeg_bytes(quality=85)
+        return jpeg, thumb, photo.width, photo.height
+    finally:
+        budget.semaphore.release()
 
 
 def list_photos(db: Session, actor: Actor, client_id: int) -> Sequence[Photo]:

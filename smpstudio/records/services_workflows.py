@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from smpstudio.records import schemas as s
+from smpstudio.records.db import scrub_after_erase
 from smpstudio.records.models import (
     AuditEvent,
     Client,
@@ -24,8 +25,9 @@ from smpstudio.records.models import (
     TreatmentSession,
     utcnow,
 )
-from smpstudio.records.services import OWNER, WRITERS, Actor, audit, owned
+from smpstudio.records.services import OWNER, WRITERS, Actor, audit, lock_client, owned
 from smpstudio.records.services_photos import Vault, client_key
+from smpstudio.records.storage import ErasureLedger
 
 # domain.md §7 aftercare: no wetting 3-5 days, no heavy sweating 5-10 days -> check in after 5 days
 AFTERCARE_CHECK_DAYS = 5
@@ -263,6 +265,57 @@ RETAINED = (
 )
 
 
+ERASED_LEDGER = "erased.jsonl"
+
+
+def reapply_erasures(db: Session, vault: Vault, entries: list[dict[str, Any]]) -> int:
+    """Erase again, after a restore, every client of ``entries`` (an :class:`ErasureLedger`) that the
+    restored database still holds un-erased; returns how many. Same effect as :func:`erase_client`:
+    photos crypto-shredded, contact, intake and notes cleared; the identity, consents, plans and sessions
+    also when the original erase anonymised them."""
+    count = 0
+    for e in entries:
+        client = db.get(Client, int(e["client_id"]))
+        if client is None or client.clinic_id != int(e["clinic_id"]):
+            continue
+        photos = db.scalars(select(Photo).where(Photo.client_id == client.id, Photo.shredded_at.is_(None))).all()
+        if client.erased_at is not None and client.photo_key_wrapped is None and not photos:
+            continue
+        now = utcnow()
+        client.photo_key_wrapped = None
+        for p in photos:
+            p.shredded_at = now
+        client.email = client.phone = client.notes = None
+        client.medical_intake = {}
+        client.patch_test_result = None
+        client.patch_test_at = None
+        sessions = db.scalars(select(TreatmentSession).where(TreatmentSession.client_id == client.id)).all()
+        for t in sessions:
+            t.notes = None
+        if e.get("anonymised"):
+            client.first_name, client.last_name = "erased", f"client {client.id}"
+            client.date_of_birth = None
+            client.address = None
+            for t in sessions:
+                t.plan_id = t.consent_id = None
+                t.adverse_events = None
+            db.flush()
+            for model in (Consent, Plan):
+                for row in db.scalars(select(model).where(model.client_id == client.id)):  # type: ignore[attr-defined]
+                    db.delete(row)
+            for t in sessions:
+                db.delete(t)
+        client.erased_at = client.erased_at or now
+        audit(db, None, "erase", "client", client.id, client_id=client.id, clinic_id=client.clinic_id,
+              detail="re-applied after a restore")
+        db.commit()
+        for p in photos:
+            vault.photos.delete(p.clinic_id, p.client_id, p.storage_key)
+        count += 1
+    scrub_after_erase(db)
+    return count
+
+
 def erase_client(db: Session, actor: Actor, vault: Vault, client_id: int, *, today: dt.date) -> s.EraseOut:
     """GDPR erase: crypto-shred the photos and clear everything the retention rule does not require.
 
@@ -271,7 +324,7 @@ def erase_client(db: Session, actor: Actor, vault: Vault, client_id: int, *, tod
     lot) is kept; after it (or when nothing was done) the identity is anonymised too.
     """
     actor.require(OWNER)
-    client = owned(db, actor, Client, client_id, "client")
+    client = lock_client(db, actor, client_id)  # the erase lock: ordered with every photo upload
     clinic = db.get(Clinic, actor.clinic_id)
     assert clinic is not None
     last_done = db.scalar(
@@ -331,6 +384,10 @@ def erase_client(db: Session, actor: Actor, vault: Vault, client_id: int, *, tod
     # files go after the commit: a crash here leaves only unreadable files, removed by reconcile()
     for p in photos:
         vault.photos.delete(p.clinic_id, p.client_id, p.storage_key)
+    ErasureLedger(vault.keys.key_dir.parent / ERASED_LEDGER).append(
+        client.clinic_id, client.id, now.isoformat(), not keep
+    )
+    scrub_after_erase(db)  # no old page with the erased values left in SQLite's -wal
     return s.EraseOut(
         client_id=client.id,
         photos_shredded=len(photos),

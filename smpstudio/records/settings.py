@@ -43,8 +43,22 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     lockout_minutes: float = Field(default=15.0, ge=0, le=24 * 60)
     max_upload_mb: float = Field(default=40.0, gt=0, le=500)
+    # decode budget of photo uploads: pixels checked from the header before decoding, and at most
+    # decode_slots uploads decoding at once per process (benchmarks/bench_upload_memory.py: one 25 MP
+    # decode peaks ~0.65 GB over the base, 4 uploads at once through 2 slots ~1.4 GB; so a worker stays
+    # below base + decode_slots x 0.7 GB, ~1.8 GB with the default 2 slots, whatever the number of uploads)
+    max_upload_megapixels: float = Field(
+        default=25.0, gt=0, le=60, validation_alias=AliasChoices("SMP_MAX_UPLOAD_MEGAPIXELS", "max_upload_megapixels")
+    )
+    decode_slots: int = Field(default=2, ge=1, le=32, validation_alias=AliasChoices("SMP_DECODE_SLOTS", "decode_slots"))
     # requests doing database work at once per process (worker threads); more only add GIL contention
     db_threads: int = Field(default=8, ge=1, le=200, validation_alias=AliasChoices("SMP_DB_THREADS", "db_threads"))
+    # password hashing (argon2id, 64 MiB each) in its own niced worker processes (or threads), never the
+    # database threads; sign-ins beyond hash_queue waiting get 503 (smpstudio.web.hashing,
+    # benchmarks/bench_login_storm.py)
+    hash_workers: int = Field(default=1, ge=1, le=32, validation_alias=AliasChoices("SMP_HASH_WORKERS", "hash_workers"))
+    hash_processes: bool = Field(default=True, validation_alias=AliasChoices("SMP_HASH_PROCESSES", "hash_processes"))
+    hash_queue: int = Field(default=16, ge=1, le=10_000, validation_alias=AliasChoices("SMP_HASH_QUEUE", "hash_queue"))
 
     @property
     def db_url(self) -> str:

@@ -169,3 +169,38 @@ class PhotoStore:
         if not self.photo_dir.exists():
             return []
         return sorted(p for p in self.photo_dir.rglob("*") if p.is_file())
+
+
+class ErasureLedger:
+    """``<data dir>/erased.jsonl``: one line per erased client (clinic id, client id, time, whether the
+    identity was anonymised; no personal data), appended and fsynced after each erase. A restore
+    re-applies every erasure it lists (:func:`smpstudio.records.backup.restore`), so restoring a backup
+    made before an erase does not bring the erased client back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def append(self, clinic_id: int, client_id: int, at: str, anonymised: bool) -> None:
+        import json
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"clinic_id": clinic_id, "client_id": client_id, "at": at, "anonymised": anonymised})
+        fd = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, (line + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def entries(self) -> list[dict[str, object]]:
+        import json
+
+        if not self.path.exists():
+            return []
+        out = []
+        for line in self.path.read_text().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:  # a torn last line after a crash
+                continue
+        return out

@@ -261,7 +261,8 @@ def accounts(templates):
 
 @pytest.fixture
 def settings(db_url, tmp_path):
-    return Settings(data_dir=tmp_path / "data", database_url=db_url, env="dev")
+    # hashing in threads: a process pool per test app would cost a spawn each (production: processes)
+    return Settings(data_dir=tmp_path / "data", database_url=db_url, env="dev", hash_processes=False)
 
 
 @pytest.fixture

@@ -13,17 +13,20 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from smpstudio.errors import SMPError
 from smpstudio.records.db import check_migrated, make_engine, make_sessionmaker
 from smpstudio.records.models import ImmutableRecordError
 from smpstudio.records.security import AddressThrottle
-from smpstudio.records.services_photos import ReconcileReport, Vault, reconcile
+from smpstudio.records.services_photos import DecodeBudget, ReconcileReport, Vault, reconcile
 from smpstudio.records.settings import Settings
 from smpstudio.records.storage import KeyStore, PhotoStore
 from smpstudio.web.deps import AppState
+from smpstudio.web.hashing import PasswordPool
+from smpstudio.web.json_policy import JSONPolicyMiddleware, SafeJSONResponse
 from smpstudio.web.routes import admin, auth, clients, photos, workflows
 
 log = logging.getLogger("smpstudio.web")
@@ -40,7 +43,8 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     engine = make_engine(settings.db_url, pool_size=pool_size, sqlite_synchronous=settings.sqlite_synchronous)
     check_migrated(engine)
     sessions = make_sessionmaker(engine)
-    vault = Vault(PhotoStore(settings.photo_dir), KeyStore(settings.key_dir))
+    budget = DecodeBudget(max_megapixels=settings.max_upload_megapixels, slots=settings.decode_slots)
+    vault = Vault(PhotoStore(settings.photo_dir), KeyStore(settings.key_dir), budget)
     report = ReconcileReport()
     if reconcile_store:
         with sessions() as db:
@@ -58,7 +62,10 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # every route's database work is one call of this thread pool (smpstudio.web.deps.Call)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_threads
-        yield
+        try:
+            yield
+        finally:
+            hasher.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -73,28 +80,36 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
         docs_url=None,  # served below from local assets: no CDN, the service works offline
         redoc_url=None,
     )
+    # one JSON policy for every route, including routers added later (smpstudio.web.json_policy)
+    app.add_middleware(JSONPolicyMiddleware)
     _offline_docs(app)
-    app.state.smp = AppState(settings, sessions, vault, AddressThrottle())
+    hasher = PasswordPool(settings.hash_workers, settings.hash_queue, processes=settings.hash_processes)
+    app.state.smp = AppState(settings, sessions, vault, AddressThrottle(), hasher)
     app.state.engine = engine
     app.state.reconcile_report = report
 
     @app.exception_handler(SMPError)
-    async def _smp_error(_request: Request, exc: SMPError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=getattr(exc, "status", 422))
+    async def _smp_error(_request: Request, exc: SMPError) -> SafeJSONResponse:
+        return SafeJSONResponse({"detail": str(exc)}, status_code=getattr(exc, "status", 422))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> SafeJSONResponse:
+        # FastAPI's own handler echoes the input, which may hold values json.dumps refuses (a 500)
+        return SafeJSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
 
     @app.exception_handler(ImmutableRecordError)
-    async def _immutable(_request: Request, exc: ImmutableRecordError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+    async def _immutable(_request: Request, exc: ImmutableRecordError) -> SafeJSONResponse:
+        return SafeJSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+    async def _integrity(_request: Request, exc: IntegrityError) -> SafeJSONResponse:
         log.warning("integrity error: %s", str(exc).splitlines()[0])
-        return JSONResponse({"detail": "the change conflicts with existing records"}, status_code=409)
+        return SafeJSONResponse({"detail": "the change conflicts with existing records"}, status_code=409)
 
     @app.exception_handler(OperationalError)
-    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+    async def _busy(_request: Request, exc: OperationalError) -> SafeJSONResponse:
         log.error("database unavailable: %s", str(exc).splitlines()[0])
-        return JSONResponse({"detail": "the database is busy or unavailable; retry"}, status_code=503)
+        return SafeJSONResponse({"detail": "the database is busy or unavailable; retry"}, status_code=503)
 
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> dict[str, str]:

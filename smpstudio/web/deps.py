@@ -25,6 +25,7 @@ from smpstudio.records.security import AddressThrottle
 from smpstudio.records.services import Actor, session_actor
 from smpstudio.records.services_photos import Vault
 from smpstudio.records.settings import Settings
+from smpstudio.web.hashing import PasswordPool
 
 SESSION_COOKIE = "smp_session"
 CSRF_COOKIE = "smp_csrf"
@@ -42,6 +43,7 @@ class AppState:
     sessions: sessionmaker[Session]
     vault: Vault
     throttle: AddressThrottle
+    hasher: PasswordPool
 
 
 async def get_state(request: Request) -> AppState:  # async: no thread-pool hop for a dict look-up

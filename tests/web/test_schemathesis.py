@@ -77,3 +77,89 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(app, login, acco
     }
     missing = {f"{o.method.upper()} {o.path}" for o in operations} - set(ok_answers)
     assert len(missing - never_ok) <= 2, sorted(missing - never_ok)  # a few may draw no valid request
+
+
+# ---- NaN, Infinity, huge numbers and lone surrogates in generated bodies (issue 13 items 1, 2) ----------
+POISON = [b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-1e999", b"9" * 40, b'"\\ud800"', b'"x\\udfff"']
+POISON_EXAMPLES = 12
+
+
+def _leaves(value, path=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, (*path, i))
+    yield path
+
+
+def _poisoned(body, path, marker):
+    """``body`` as JSON text with the value at ``path`` replaced by the raw token ``marker``."""
+    import json
+
+    if not path:
+        return marker
+    target = body
+    for p in path[:-1]:
+        target = target[p]
+    target[path[-1]] = "__POISON__"
+    return json.dumps(body).encode().replace(b'"__POISON__"', marker)
+
+
+def test_poisoned_json_bodies_get_4xx_on_every_operation(app, login, accounts):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    ids = make_records(login("a_owner"))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    headers, cookies = _fresh_login(app, accounts["a_owner"].email)
+    client = TestClient(app, cookies=cookies)
+    operations = [r.ok() for r in schema.get_all_operations()]
+    counts: Counter[int] = Counter()
+    failures: list[str] = []
+    with_body = 0
+    for operation in operations:
+        if operation.body is None or not any("json" in b.media_type for b in operation.body):
+            continue
+        with_body += 1
+        _poison_one(operation, client, headers, ids, counts, failures)
+    client.close()
+    assert with_body >= 8
+    print(f"\npoisoned bodies: {sum(counts.values())} requests over {with_body} operations: {dict(counts)}")
+    assert not failures, "\n\n".join(failures)
+
+
+def _poison_one(operation, client, headers, ids, counts, failures):
+    @given(case=operation.as_strategy(), marker=st.sampled_from(POISON), pick=st.integers(0, 10_000))
+    @settings(
+        max_examples=POISON_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case, marker, pick):
+        body = case.body if isinstance(case.body, dict | list) else {}
+        paths = list(_leaves(body))
+        raw = _poisoned(body, paths[pick % len(paths)], marker)
+        params = {k: ids.get(k, v) for k, v in (case.path_parameters or {}).items()}
+        url = operation.path.format(**params)
+        r = client.request(
+            operation.method.upper(),
+            url,
+            content=raw,
+            headers={**headers, "content-type": "application/json"},
+            params=case.query,
+        )
+        counts[r.status_code] += 1
+        assert 400 <= r.status_code < 500, (operation.path, raw[:200], r.status_code, r.text[:300])
+        assert r.json()["detail"], r.text
+
+    try:
+        run()
+    except Exception as exc:
+        failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:800]}")

@@ -14,16 +14,23 @@ from smpstudio.web.deps import CSRF_COOKIE, SESSION_COOKIE, Anonymous, SignedIn
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/login", responses={401: {}, 429: {}})
+@router.post("/login", responses={401: {}, 429: {}, 503: {}})
 async def login(body: s.LoginIn, request: Request, response: Response, call: Anonymous) -> s.LoginOut:
     address = request.client.host if request.client else "unknown"
     state = call.state
 
-    def work(db: Session) -> tuple[services.SignIn, s.UserOut]:
-        result = services.sign_in(db, state.settings, state.throttle, address, body.email, body.password)
+    # the database work in two short calls of the ordinary pool, the argon2 hash in its own bounded pool
+    # (smpstudio.web.hashing): a storm of sign-ins cannot take the threads other requests need
+    attempt = await call.anonymous(
+        lambda db: services.sign_in_start(db, state.settings, state.throttle, address, body.email)
+    )
+    ok = await state.hasher.verify(attempt.password_hash, body.password)
+
+    def finish(db: Session) -> tuple[services.SignIn, s.UserOut]:
+        result = services.sign_in_finish(db, state.settings, state.throttle, attempt, ok)
         return result, s.UserOut.model_validate(result.user)
 
-    result, user = await call.anonymous(work)
+    result, user = await call.anonymous(finish)
     max_age = int(state.settings.session_hours * 3600)
     secure = state.settings.secure_cookies
     response.set_cookie(

@@ -243,6 +243,13 @@ def make_records(c) -> dict[str, int]:
     )
     assert r.status_code == 201, r.text
     ids["photo_id"] = r.json()["id"]
+    me = c.get("/api/auth/me").json()["id"]
+    r = c.post(
+        f"/api/clients/{ids['client_id']}/appointments",
+        json={"starts_at": "2026-02-01T10:00", "artist_id": me, "room": "Chair 1", "plan_id": ids["plan_id"]},
+    )
+    assert r.status_code == 201, r.text
+    ids["appointment_id"] = r.json()[0]["id"]
     return ids
 
 

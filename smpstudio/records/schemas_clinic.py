@@ -71,3 +71,47 @@ class FeedOut(BaseModel):
 
 class FeedRevoke(Strict):
     token: Annotated[str, StringConstraints(min_length=20, max_length=100)]
+
+
+class TemplateIn(Strict):
+    kind: Annotated[str, StringConstraints(pattern="^(appointment|aftercare|touch_up)$")]
+    channel: Annotated[str, StringConstraints(pattern="^(email|sms)$")] = "email"
+    subject: _text(200, 1)  # type: ignore[valid-type]
+    body: _text(10_000, 1)  # type: ignore[valid-type]
+
+
+class TemplateOut(BaseModel):
+    kind: str
+    channel: str
+    subject: str
+    body: str
+    placeholders: list[str]
+
+
+class AttemptOut(Out):
+    at: dt.datetime
+    ok: bool
+    error: str | None
+    to: str
+
+
+class ReminderQueued(BaseModel):
+    id: int
+    client_id: int
+    kind: str
+    channel: str
+    detail: str
+    due_at: dt.datetime
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    sent_at: dt.datetime | None
+    tries: list[AttemptOut]
+
+
+class RunOut(BaseModel):
+    queued: int
+    sent: int
+    failed: int
+    given_up: int
+    skipped: int

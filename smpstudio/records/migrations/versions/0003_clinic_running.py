@@ -22,14 +22,18 @@ depends_on = None
 LIVE = sa.text("status != 'cancelled'")
 
 
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("clinics") as b:
-        b.add_column(sa.Column("date_order", sa.String(3), nullable=False, server_default="DMY"))
-        b.add_column(sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"))
-        b.add_column(sa.Column("address", sa.String(500), nullable=True))
-        b.add_column(sa.Column("consent_version", sa.String(50), nullable=False, server_default="v1"))
-    with op.batch_alter_table("clients") as b:
-        b.add_column(sa.Column("reminders_opt_out", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # plain ADD COLUMNs, no batch copy: on SQLite a table copy of clinics/clients/sessions would drop a
+    # table other tables' rows refer to, which the enforced foreign keys refuse
+    op.add_column("clinics", sa.Column("date_order", sa.String(3), nullable=False, server_default="DMY"))
+    op.add_column("clinics", sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"))
+    op.add_column("clinics", sa.Column("address", sa.String(500), nullable=True))
+    op.add_column("clinics", sa.Column("consent_version", sa.String(50), nullable=False, server_default="v1"))
+    op.add_column("clients", sa.Column("reminders_opt_out", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "appointments",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -51,22 +55,24 @@ def upgrade() -> None:
     op.create_index("ix_appointments_clinic_start", "appointments", ["clinic_id", "starts_at"])
     op.create_index("ix_appointments_artist_start", "appointments", ["artist_id", "starts_at"])
     op.create_index("ix_appointments_client", "appointments", ["client_id"])
-    with op.batch_alter_table("sessions") as b:
-        b.add_column(sa.Column("started_at", UTCDateTime(), nullable=True))
-        b.add_column(sa.Column("appointment_id", sa.Integer(), nullable=True))
-        b.add_column(sa.Column("override_reason", sa.Text(), nullable=True))
-        b.create_foreign_key("fk_sessions_appointment", "appointments", ["appointment_id"], ["id"])
-    dupes = op.get_bind().execute(
-        sa.text(
-            "SELECT client_id, number FROM sessions WHERE status != 'cancelled' "
-            "GROUP BY client_id, number HAVING COUNT(*) > 1"
+    op.add_column("sessions", sa.Column("started_at", UTCDateTime(), nullable=True))
+    op.add_column("sessions", sa.Column("appointment_id", sa.Integer(), nullable=True))
+    op.add_column("sessions", sa.Column("override_reason", sa.Text(), nullable=True))
+    if not _sqlite():  # SQLite cannot add a constraint to a table in place (the service checks the id)
+        op.create_foreign_key("fk_sessions_appointment", "sessions", "appointments", ["appointment_id"], ["id"])
+    dupes = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT client_id, number FROM sessions WHERE status != 'cancelled' "
+                "GROUP BY client_id, number HAVING COUNT(*) > 1"
+            )
         )
-    ).all()
+        .all()
+    )
     if dupes:
         listed = ", ".join(f"client {c} session {n}" for c, n in dupes[:10])
-        raise RuntimeError(
-            f"sessions share a number ({listed}): cancel or renumber the wrong ones, then upgrade again"
-        )
+        raise RuntimeError(f"sessions share a number ({listed}): cancel or renumber the wrong ones, then upgrade again")
     op.create_index(
         "uq_sessions_client_number_live",
         "sessions",
@@ -131,20 +137,23 @@ def upgrade() -> None:
     op.create_index("ix_reminder_attempts_reminder_id", "reminder_attempts", ["reminder_id"])
 
 
+def _drop_columns(table: str, *columns: str) -> None:
+    for col in columns:
+        if _sqlite():  # SQLite >= 3.35 drops a plain column in place (no table copy)
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {col}")
+        else:
+            op.drop_column(table, col)
+
+
 def downgrade() -> None:
     op.drop_table("reminder_attempts")
     op.drop_table("reminders")
     op.drop_table("reminder_templates")
     op.drop_table("calendar_feeds")
     op.drop_index("uq_sessions_client_number_live", table_name="sessions")
-    with op.batch_alter_table("sessions") as b:
-        b.drop_constraint("fk_sessions_appointment", type_="foreignkey")
-        b.drop_column("override_reason")
-        b.drop_column("appointment_id")
-        b.drop_column("started_at")
+    if not _sqlite():
+        op.drop_constraint("fk_sessions_appointment", "sessions", type_="foreignkey")
+    _drop_columns("sessions", "override_reason", "appointment_id", "started_at")
     op.drop_table("appointments")
-    with op.batch_alter_table("clients") as b:
-        b.drop_column("reminders_opt_out")
-    with op.batch_alter_table("clinics") as b:
-        for col in ("consent_version", "address", "timezone", "date_order"):
-            b.drop_column(col)
+    _drop_columns("clients", "reminders_opt_out")
+    _drop_columns("clinics", "consent_version", "address", "timezone", "date_order")

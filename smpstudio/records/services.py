@@ -268,8 +268,9 @@ def _resolve_dates(db: Session, actor: Actor, values: dict[str, Any]) -> None:
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
     out = {k: (v.value if isinstance(v, s.StrEnum) else v) for k, v in values.items()}
-    if isinstance(out.get("medical_intake"), dict):  # the questions answered (null: not asked)
-        out["medical_intake"] = {k: v for k, v in out["medical_intake"].items() if v is not None}
+    intake = out.get("medical_intake")
+    if isinstance(intake, dict):  # the questions answered (null: not asked)
+        out["medical_intake"] = {k: v for k, v in intake.items() if v is not None}
     return out
 
 

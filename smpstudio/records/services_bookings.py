@@ -122,7 +122,8 @@ def book(db: Session, actor: Actor, client_id: int, data: sc.BookingCreate) -> l
         raise InvalidInput(f"the plan has sessions {', '.join(str(n) for n, _d, _h in sessions)}, not {number}")
     if data.duration_min is None and not sessions:
         raise InvalidInput("give duration_min, or a plan_id whose session hours set it")
-    chosen = [x for x in sessions if x[0] >= number] if data.series else [x for x in sessions if x[0] == number]
+    first = number or 0
+    chosen = [x for x in sessions if x[0] >= first] if data.series else [x for x in sessions if x[0] == first]
     if not chosen:
         chosen = [(number or 0, 0, (data.duration_min or 0) / 60)]
     tz = clinic_tz(clinic_of(db, actor))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -16,7 +16,7 @@ from smpstudio.web.deps import Anonymous, SignedIn
 router = APIRouter(tags=["bookings"], responses={401: {}, 403: {}, 404: {}})
 
 ObjId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-ICS = {200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}}
+ICS: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}}
 
 
 def _out(rows):

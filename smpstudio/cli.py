@@ -28,9 +28,9 @@ def _root() -> None:
 
 
 def _register() -> None:
-    from smpstudio.commands import analyze, pack, plan, preview, records_admin, schema, serve
+    from smpstudio.commands import analyze, pack, plan, preview, records_admin, reminders, schema, serve
 
-    for module in (analyze, schema, plan, serve, records_admin, preview, pack):
+    for module in (analyze, schema, plan, serve, records_admin, preview, pack, reminders):
         module.register(app)
 
 

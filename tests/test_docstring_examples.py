@@ -14,7 +14,7 @@ ENGINE = ("imaging", "analysis", "design", "plan", "pattern", "render", "scalp",
 
 
 def _modules() -> list[str]:
-    names = ["smpstudio.outputs", "smpstudio.schema"]
+    names = ["smpstudio.outputs", "smpstudio.schema", "smpstudio.dates"]
     for pkg in ENGINE:
         mod = importlib.import_module(f"smpstudio.{pkg}")
         names.append(mod.__name__)

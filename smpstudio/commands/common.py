@@ -141,8 +141,11 @@ def pattern_inputs(sessions: int, interval_days: int, density: float = 80.0, blo
 
 
 def load_intake(path: Path) -> dict[str, bool]:
-    """``--intake``: a YAML/JSON file of ``question: yes/no`` answers (one-line errors)."""
+    """``--intake``: a YAML/JSON file of ``question: yes/no`` answers, checked against the one intake
+    schema the records API uses (:class:`smpstudio.plan.intake.IntakeAnswers`); one-line errors."""
     import yaml
+
+    from smpstudio.plan.intake import parse_intake
 
     if not path.is_file():
         raise SMPError(f"intake file not found: {path}")
@@ -150,9 +153,12 @@ def load_intake(path: Path) -> dict[str, bool]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
         raise SMPError(f"{path}: not valid YAML/JSON") from None
-    if not isinstance(data, dict) or not all(isinstance(v, bool) for v in data.values()):
+    if not isinstance(data, dict):
         raise SMPError(f"{path}: expected 'question: yes/no' answers")
-    return {str(k): bool(v) for k, v in data.items()}
+    try:
+        return parse_intake({str(k): v for k, v in data.items()}).answered()
+    except SMPError as exc:
+        raise SMPError(f"{path}: {exc}") from None
 
 
 def plan_inputs(*, start: str | None, uv: str, skin_oily: bool, skin_flaky: bool, exfoliation: bool,

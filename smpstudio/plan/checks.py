@@ -15,20 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from smpstudio.errors import OptionError
+from smpstudio.plan.intake import BY_KEY, QUESTIONS, parse_intake
 
 SEVERITIES = ("info", "warning", "stop")
 
-# domain.md §7: contraindications asked in the intake (key -> what it means).
-CONTRAINDICATIONS: dict[str, str] = {
-    "pregnancy": "pregnancy",
-    "haemophilia": "haemophilia or another bleeding disorder",
-    "uncontrolled_diabetes": "uncontrolled diabetes",
-    "epilepsy": "epilepsy",
-    "active_scalp_skin_disease": "active skin disease on the scalp (psoriasis flare, eczema, infection)",
-    "isotretinoin_6_months": "isotretinoin in the last 6 months",
-    "chemotherapy": "chemotherapy",
-}
+# domain.md §7: contraindications asked in the intake (key -> what it means); the whole questionnaire,
+# with the further questions and their severities, is smpstudio.plan.intake.
+CONTRAINDICATIONS: dict[str, str] = {q.key: q.text for q in QUESTIONS}
 
 MFP_MIN_MM = 70.0  # domain.md §3: 7 cm (aggressive) ... 10 cm (conservative) above the glabella
 MFP_MATURE_RAISE_MM = 10.0  # domain.md §3: mature hairlines 1-2 cm higher at the centre
@@ -132,12 +125,12 @@ def check_contraindications(intake: Mapping[str, bool]) -> list[Check]:
     OptionError
         An unknown question (a typo in the intake file).
     """
-    unknown = [k for k in intake if k not in CONTRAINDICATIONS]
-    if unknown:
-        raise OptionError(f"unknown intake question {unknown[0]!r}; known: {', '.join(CONTRAINDICATIONS)}")
-    return [Check(f"contraindication_{k}", "stop", f"contraindication: {CONTRAINDICATIONS[k]}",
-                  "do not treat until a physician clears it", "domain.md §7 consent and medical history")
-            for k, v in intake.items() if bool(v)]
+    answers = parse_intake(intake)  # unknown questions and non-yes/no answers fail here, in words
+    return [Check(f"contraindication_{k}", "stop" if BY_KEY[k].severity == "stop" else "warning",
+                  f"contraindication: {BY_KEY[k].text}",
+                  "do not treat until a physician clears it" if BY_KEY[k].severity == "stop"
+                  else "take it into account (spot test, no numbing cream, conservative depth)", BY_KEY[k].source)
+            for k in answers.yes()]
 
 
 def validate_severity(s: str) -> str:

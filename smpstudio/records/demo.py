@@ -63,6 +63,9 @@ def seed_demo(db: Session, today: dt.date | None = None) -> bool:
         session_price_cents=round(prices.smp_session * 100),
         touch_up_price_cents=round(prices.smp_touch_up * 100),
         retention_years=10,
+        consent_version="2026-01",
+        timezone="Europe/London",
+        address="1 Demo Square, London",
     )
     actor = services.Actor(owner.id, owner.clinic_id, s.Role.owner)
     for email, name, role in (
@@ -121,7 +124,12 @@ def seed_demo(db: Session, today: dt.date | None = None) -> bool:
             actor,
             client.id,
             s.ConsentCreate(
-                version="2026-01", text=CONSENT_TEXT, signed_at=dt.datetime.now(dt.UTC), signature=f"{first} {last}"
+                version="2026-01",
+                text=CONSENT_TEXT,
+                signed_at=min(
+                    dt.datetime.now(dt.UTC), dt.datetime.combine(start - dt.timedelta(days=8), dt.time(9), dt.UTC)
+                ),
+                signature=f"{first} {last}",
             ),
         )
         plan = services.create_plan(db, actor, client.id, s.PlanCreate(seed=doc.seed, plan=doc))
@@ -129,6 +137,10 @@ def seed_demo(db: Session, today: dt.date | None = None) -> bool:
         # the sessions as the plan has them: dates, dilution, hours, impressions (by zone area)
         for entry in [x for x in doc.sessions or [] if isinstance(x, SessionBlock) and not x.suggested]:
             status = s.SessionStatus.done if entry.index <= done else s.SessionStatus.planned
+            if status == "done":  # the safety rules: a negative patch test read 24-72 h before (domain.md §7)
+                read = dt.datetime.combine((entry.date or start) - dt.timedelta(days=2), dt.time(10), dt.UTC)
+                negative = s.ClientUpdate(patch_test_result=s.PatchTestResult.negative, patch_test_at=read)
+                services.update_client(db, actor, client.id, negative)
             services.create_session(
                 db,
                 actor,

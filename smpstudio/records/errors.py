@@ -35,3 +35,25 @@ class Busy(SMPError):
 
 class WeakPassword(SMPError):
     """The password fails the policy (:func:`smpstudio.records.security.password_problem`)."""
+
+
+# Errors of the clinic's running (issue 12). They carry no HTTP status: the web layer decides it
+# (smpstudio.web.deps.STATUS_OF).
+class InvalidInput(SMPError):
+    """Input that is well-formed JSON but wrong for this clinic (e.g. a date in the wrong order)."""
+
+
+class SafetyRefused(SMPError):
+    """A session may not be started or marked done: one or more safety rules refuse it."""
+
+    def __init__(self, message: str, rules: list[str]) -> None:
+        super().__init__(message)
+        self.rules = rules
+
+
+class BookingConflict(SMPError):
+    """The artist, the room or the client is already booked at that time."""
+
+
+class DuplicateSession(SMPError):
+    """The client already has a live session with that number."""

@@ -26,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -81,6 +82,11 @@ class Clinic(Base):
     touch_up_price_cents: Mapped[int] = mapped_column(Integer, default=0)
     # domain.md §7: records kept 2-5 years (UK advice: 10)
     retention_years: Mapped[int] = mapped_column(Integer, default=10)
+    # how the clinic's staff type dates (smpstudio.dates: DMY 12/04/1979, MDY 04/12/1979, YMD)
+    date_order: Mapped[str] = mapped_column(String(3), default="DMY")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # IANA name, e.g. Europe/London
+    address: Mapped[str | None] = mapped_column(String(500), nullable=True)  # the place on appointments
+    consent_version: Mapped[str] = mapped_column(String(50), default="v1")  # the consent text in force
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -126,6 +132,7 @@ class Client(Base):
     patch_test_result: Mapped[str | None] = mapped_column(String(20), nullable=True)
     patch_test_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reminders_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     # per-client photo key, AES-GCM-wrapped with the clinic key (which lives in a key file, not here)
     photo_key_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -196,6 +203,15 @@ class TreatmentSession(Base):
         Index("ix_sessions_pigment_lot", "pigment_lot_id"),
         Index("ix_sessions_needle_lot", "needle_lot_id"),
         Index("ix_sessions_clinic_date", "clinic_id", "date"),
+        # no two live sessions of a client share a number (cancelled ones may be re-done)
+        Index(
+            "uq_sessions_client_number_live",
+            "client_id",
+            "number",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
@@ -219,6 +235,9 @@ class TreatmentSession(Base):
     aftercare_given: Mapped[bool] = mapped_column(Boolean, default=False)
     adverse_events: Mapped[str | None] = mapped_column(Text, nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # owner's, audited
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     zones: Mapped[list[SessionZone]] = relationship(
@@ -285,3 +304,7 @@ def _forbid_update(mapper: Any, connection: Any, target: Any) -> None:
 
 for _cls in (Plan, Consent, AuditEvent):
     event.listen(_cls, "before_update", _forbid_update)
+
+
+# the clinic's running (bookings, reminders): smpstudio.records.models_clinic, on the same metadata
+from smpstudio.records import models_clinic as _models_clinic  # noqa: E402,F401

@@ -12,11 +12,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from smpstudio.dates import DATE_ORDERS, parse_date
+from smpstudio.errors import SMPError
+from smpstudio.plan.intake import STOP_KEYS, IntakeAnswers
 from smpstudio.schema import MAX_SEED, PlanDocument
 
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -70,6 +75,49 @@ Date = Annotated[dt.date, AfterValidator(_check_date)]
 DateTime = Annotated[dt.datetime, AfterValidator(_check_datetime)]
 
 
+class LocalDate(str):
+    """A date typed in the clinic's own format (``12/04/1979``): the service reads it with the clinic's
+    date order (:func:`smpstudio.records.services_clinic.resolve_date`)."""
+
+
+def _typed_date(value: Any) -> dt.date | LocalDate:
+    if isinstance(value, dt.datetime):
+        raise ValueError("give a date without a time of day")
+    if isinstance(value, dt.date):
+        return _check_date(value)
+    if not isinstance(value, str):
+        raise ValueError("a date is written as text, e.g. 1979-04-12 or 12/04/1979")
+    raw = value.strip()
+    if raw[:4].isdigit():  # ISO (or year first): the same in every clinic
+        try:
+            return _check_date(parse_date(raw, "YMD"))
+        except SMPError as exc:
+            raise ValueError(str(exc)) from None
+    errors = []
+    for order in ("DMY", "MDY"):  # the shape is checked here, the order by the clinic's setting
+        try:
+            parse_date(raw, order)
+            return LocalDate(raw)
+        except SMPError as exc:
+            errors.append(str(exc))
+    raise ValueError(errors[0])
+
+
+TypedDate = Annotated[
+    Any,
+    PlainValidator(_typed_date),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "a date: ISO 1979-04-12, or in the clinic's date order (clinic.date_order: "
+            "DMY 12/04/1979, MDY 04/12/1979); separators / . - accepted",
+            "examples": ["1979-04-12", "12/04/1979"],
+        }
+    ),
+]
+DateOrder = Annotated[str, StringConstraints(pattern="^(" + "|".join(DATE_ORDERS) + ")$")]
+
+
 class Role(StrEnum):
     owner = "owner"
     artist = "artist"
@@ -78,6 +126,7 @@ class Role(StrEnum):
 
 class SessionStatus(StrEnum):
     planned = "planned"
+    started = "started"
     done = "done"
     cancelled = "cancelled"
 
@@ -167,34 +216,50 @@ class ClinicOut(Out):
     session_price_cents: int
     touch_up_price_cents: int
     retention_years: int
+    date_order: str
+    timezone: str
+    address: str | None
+    consent_version: str
+
+
+def _check_tz(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a time zone name like Europe/London or America/New_York") from None
+    return value
+
+
+class ClinicUpdate(Strict):
+    """The clinic's settings (owner only)."""
+
+    date_order: DateOrder | None = Field(default=None, description="how staff type dates: DMY, MDY or YMD")
+    timezone: Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_tz)] | None = None
+    address: _text(500) | None = None  # type: ignore[valid-type]
+    consent_version: _text(50, 1) | None = Field(  # type: ignore[valid-type]
+        default=None, description="the consent text version in force: sessions need a consent of it"
+    )
 
 
 # ---- clients ---------------------------------------------------------------------------------------
-IntakeAnswer = bool | None | Annotated[str, StringConstraints(max_length=500), AfterValidator(_clean_text)]
-IntakeKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
-Intake = Annotated[dict[IntakeKey, IntakeAnswer], Field(max_length=60)]
-
-# domain.md §7: contraindications asked at intake
-CONTRAINDICATIONS = (
-    "pregnancy",
-    "haemophilia",
-    "uncontrolled_diabetes",
-    "epilepsy",
-    "active_scalp_skin_disease",
-    "isotretinoin_6_months",
-    "chemotherapy",
-)
+# the intake questionnaire: one documented schema shared with the CLI (smpstudio.plan.intake)
+Intake = IntakeAnswers
+# domain.md §7: contraindications asked at intake (and the further stop-level questions of the schema)
+CONTRAINDICATIONS = STOP_KEYS
 
 
 class ClientBase(Strict):
-    date_of_birth: Date | None = None
+    date_of_birth: TypedDate | None = None
     email: Email | None = None
     phone: Annotated[str, StringConstraints(max_length=40, pattern=r"^[0-9+()\-. ]*$")] | None = None
     address: _text(500) | None = None  # type: ignore[valid-type]
-    medical_intake: Intake = Field(default_factory=dict)
+    medical_intake: Intake = Field(default_factory=IntakeAnswers)
     patch_test_result: PatchTestResult | None = None
     patch_test_at: DateTime | None = None
     notes: Long | None = None  # type: ignore[valid-type]
+    reminders_opt_out: bool = False
 
 
 class ClientCreate(ClientBase):
@@ -206,6 +271,7 @@ class ClientUpdate(ClientBase):
     first_name: Name | None = None  # type: ignore[valid-type]
     last_name: Name | None = None  # type: ignore[valid-type]
     medical_intake: Intake | None = None  # type: ignore[assignment]
+    reminders_opt_out: bool | None = None  # type: ignore[assignment]
 
 
 class ClientOut(Out):
@@ -221,6 +287,7 @@ class ClientOut(Out):
     patch_test_result: PatchTestResult | None
     patch_test_at: dt.datetime | None
     notes: str | None
+    reminders_opt_out: bool
     erased_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -332,17 +399,28 @@ class SessionFields(Strict):
     notes: Long | None = None  # type: ignore[valid-type]
 
 
-class SessionCreate(SessionFields):
+class SafetyFields(Strict):
+    started_at: DateTime | None = Field(
+        default=None, description="when the work began (else the booked start, else noon of the date)"
+    )
+    appointment_id: Id | None = None
+    override_reason: _text(1000) | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="owner only: the written reason to go ahead although a safety rule refuses (audited)",
+    )
+
+
+class SessionCreate(SessionFields, SafetyFields):
     status: SessionStatus = SessionStatus.planned
-    date: Date
+    date: TypedDate
     number: Annotated[int, Field(ge=1, le=100)] | None = None
     aftercare_given: bool = False
     zones: Annotated[list[ZoneIn], Field(max_length=30)] = Field(default_factory=list)
 
 
-class SessionUpdate(SessionFields):
+class SessionUpdate(SessionFields, SafetyFields):
     status: SessionStatus | None = None
-    date: Date | None = None
+    date: TypedDate | None = None
     aftercare_given: bool | None = None
     zones: Annotated[list[ZoneIn], Field(max_length=30)] | None = None
 
@@ -369,6 +447,9 @@ class SessionOut(Out):
     aftercare_given: bool
     adverse_events: str | None
     notes: str | None
+    started_at: dt.datetime | None
+    appointment_id: int | None
+    override_reason: str | None
     zones: list[ZoneOut]
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -29,8 +29,6 @@ from smpstudio.records.models import (
     InventoryLot,
     LoginSession,
     Plan,
-    SessionZone,
-    TreatmentSession,
     User,
     utcnow,
 )
@@ -320,7 +318,9 @@ def get_client(db: Session, actor: Actor, client_id: int, *, audit_read: bool = 
 
 
 def create_client(db: Session, actor: Actor, data: s.ClientCreate) -> Client:
-    client = Client(clinic_id=actor.clinic_id, **_plain(data.model_dump()))
+    values = _plain(data.model_dump())
+    _resolve_dates(db, actor, values)
+    client = Client(clinic_id=actor.clinic_id, **values)
     db.add(client)
     db.flush()
     audit(db, actor, "create", "client", client.id, client_id=client.id)
@@ -331,7 +331,8 @@ def create_client(db: Session, actor: Actor, data: s.ClientCreate) -> Client:
 def update_client(db: Session, actor: Actor, client_id: int, data: s.ClientUpdate) -> Client:
     client = changeable_client(db, actor, client_id)
     changes = _plain(data.model_dump(exclude_unset=True))
-    for key in ("first_name", "last_name", "medical_intake"):
+    _resolve_dates(db, actor, changes)
+    for key in ("first_name", "last_name", "medical_intake", "reminders_opt_out"):
         if key in changes and changes[key] is None:
             del changes[key]
     for key, value in changes.items():
@@ -341,8 +342,19 @@ def update_client(db: Session, actor: Actor, client_id: int, data: s.ClientUpdat
     return client
 
 
+def _resolve_dates(db: Session, actor: Actor, values: dict[str, Any]) -> None:
+    """Dates typed in the clinic's format, read with its date order (smpstudio.records.services_clinic)."""
+    from smpstudio.records.services_clinic import resolve_dates
+
+    resolve_dates(db, actor, values, ("date", "date_of_birth"))
+
+
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.value if isinstance(v, s.StrEnum) else v) for k, v in values.items()}
+    out = {k: (v.value if isinstance(v, s.StrEnum) else v) for k, v in values.items()}
+    intake = out.get("medical_intake")
+    if isinstance(intake, dict):  # the questions answered (null: not asked)
+        out["medical_intake"] = {k: v for k, v in intake.items() if v is not None}
+    return out
 
 
 # ---- consents --------------------------------------------------------------------------------------
@@ -433,97 +445,6 @@ def get_plan(db: Session, actor: Actor, plan_id: int) -> Plan:
     return plan
 
 
-# ---- treatment sessions ----------------------------------------------------------------------------
-REF_FIELDS = ("plan_id", "consent_id", "operator_id", "needle_lot_id", "pigment_lot_id")
-
-
-def _check_refs(db: Session, actor: Actor, client: Client, values: dict[str, Any], date: dt.date | None) -> None:
-    """Referenced rows must be the clinic's (else 404), fit the client, and make sense on ``date``."""
-    refs: dict[str, tuple[type, str]] = {
-        "plan_id": (Plan, "plan"),
-        "consent_id": (Consent, "consent"),
-        "operator_id": (User, "user"),
-        "needle_lot_id": (InventoryLot, "lot"),
-        "pigment_lot_id": (InventoryLot, "lot"),
-    }
-    for key, (model, what) in refs.items():
-        ref_id = values.get(key)
-        if ref_id is None:
-            continue
-        row: Any = owned(db, actor, model, ref_id, what)
-        if model in (Plan, Consent) and row.client_id != client.id:
-            raise NotFound(f"{what} {ref_id} not found for client {client.id}")
-        if key == "needle_lot_id" and row.kind != s.LotKind.needle.value:
-            raise Conflict(f"lot {ref_id} is a {row.kind} lot, not a needle lot")
-        if key == "pigment_lot_id" and row.kind != s.LotKind.pigment.value:
-            raise Conflict(f"lot {ref_id} is a {row.kind} lot, not a pigment lot")
-        if model is InventoryLot and row.expires_on is not None and date is not None and date > row.expires_on:
-            raise Conflict(f"lot {row.lot_number} expired on {row.expires_on}, before the session on {date}")
-        if key == "operator_id" and row.role not in (s.Role.owner.value, s.Role.artist.value):
-            raise Conflict(f"user {ref_id} is {row.role}, not an operator (owner or artist)")
-
-
-def list_sessions(db: Session, actor: Actor, client_id: int) -> Sequence[TreatmentSession]:
-    client = owned(db, actor, Client, client_id, "client")
-    rows = db.scalars(
-        select(TreatmentSession)
-        .where(TreatmentSession.client_id == client.id, TreatmentSession.clinic_id == actor.clinic_id)
-        .order_by(TreatmentSession.date, TreatmentSession.id)
-    ).all()
-    audit(db, actor, "list", "session", None, client_id=client.id)
-    db.commit()
-    return rows
-
-
-def create_session(db: Session, actor: Actor, client_id: int, data: s.SessionCreate) -> TreatmentSession:
-    """Write a session and its zones in one transaction (never half a session)."""
-    actor.require(WRITERS)
-    client = changeable_client(db, actor, client_id)
-    values = _plain(data.model_dump(exclude={"zones"}))
-    _check_refs(db, actor, client, values, data.date)
-    if values.get("number") is None:
-        count = db.scalar(
-            select(func.count()).select_from(TreatmentSession).where(TreatmentSession.client_id == client.id)
-        )
-        values["number"] = (count or 0) + 1
-    if values.get("operator_id") is None and data.status == s.SessionStatus.done:
-        values["operator_id"] = actor.user_id
-    session = TreatmentSession(clinic_id=actor.clinic_id, client_id=client.id, **values)
-    session.zones = [SessionZone(**z.model_dump()) for z in data.zones]
-    db.add(session)
-    db.flush()
-    audit(db, actor, "create", "session", session.id, client_id=client.id, detail=f"{len(data.zones)} zones")
-    db.commit()
-    return session
-
-
-def get_session(db: Session, actor: Actor, session_id: int) -> TreatmentSession:
-    session = owned(db, actor, TreatmentSession, session_id, "session")
-    audit(db, actor, "read", "session", session.id, client_id=session.client_id)
-    db.commit()
-    return session
-
-
-def update_session(db: Session, actor: Actor, session_id: int, data: s.SessionUpdate) -> TreatmentSession:
-    actor.require(WRITERS)
-    session = owned(db, actor, TreatmentSession, session_id, "session")
-    client = changeable_client(db, actor, session.client_id)
-    values = _plain(data.model_dump(exclude_unset=True, exclude={"zones"}))
-    for key in ("status", "date", "aftercare_given"):
-        if key in values and values[key] is None:
-            del values[key]
-    refs = {k: values.get(k, getattr(session, k)) for k in REF_FIELDS}
-    _check_refs(db, actor, client, refs, values.get("date", session.date))
-    for key, value in values.items():
-        setattr(session, key, value)
-    if data.zones is not None:
-        session.zones = [SessionZone(**z.model_dump()) for z in data.zones]
-    session.updated_at = utcnow()
-    audit(db, actor, "update", "session", session.id, client_id=client.id, detail="fields: " + ", ".join(values))
-    db.commit()
-    return session
-
-
 # ---- inventory lots --------------------------------------------------------------------------------
 def list_lots(
     db: Session, actor: Actor, kind: s.LotKind | None, page: s.Page, lot_number: str | None = None
@@ -584,3 +505,14 @@ def create_clinic_with_owner(
     audit(db, None, "create", "clinic", clinic.id, clinic_id=clinic.id)
     db.commit()
     return clinic, owner
+
+
+# sessions live in their own module (with the safety rules); re-exported here for the shells
+from smpstudio.records.services_sessions import (  # noqa: E402
+    create_session,
+    get_session,
+    list_sessions,
+    update_session,
+)
+
+__all__ = ["create_session", "get_session", "list_sessions", "update_session"]

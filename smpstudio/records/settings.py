@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -59,6 +59,26 @@ class Settings(BaseSettings):
     hash_workers: int = Field(default=1, ge=1, le=32, validation_alias=AliasChoices("SMP_HASH_WORKERS", "hash_workers"))
     hash_processes: bool = Field(default=True, validation_alias=AliasChoices("SMP_HASH_PROCESSES", "hash_processes"))
     hash_queue: int = Field(default=16, ge=1, le=10_000, validation_alias=AliasChoices("SMP_HASH_QUEUE", "hash_queue"))
+    # reminders by e-mail (smpstudio.records.channels): the clinic's SMTP server
+    smtp_host: str = Field(default="localhost", validation_alias=AliasChoices("SMP_SMTP_HOST", "smtp_host"))
+    smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias=AliasChoices("SMP_SMTP_PORT", "smtp_port"))
+    smtp_tls: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", validation_alias=AliasChoices("SMP_SMTP_TLS", "smtp_tls")
+    )
+    smtp_sender: str = Field(
+        default="reminders@localhost", validation_alias=AliasChoices("SMP_SMTP_SENDER", "smtp_sender")
+    )
+    smtp_user: str | None = Field(default=None, validation_alias=AliasChoices("SMP_SMTP_USER", "smtp_user"))
+    smtp_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SMP_SMTP_PASSWORD", "smtp_password")
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None, validation_alias=AliasChoices("SMP_SMTP_CA_FILE", "smtp_ca_file")
+    )  # a private CA's certificate; default: the system's trusted CAs
+    smtp_timeout_s: float = Field(default=20.0, gt=0, le=300)
+    reminder_hours_before: float = Field(default=24.0, ge=1, le=24 * 14)
+    reminder_max_attempts: int = Field(default=5, ge=1, le=50)
+    reminder_retry_minutes: float = Field(default=5.0, ge=0, le=24 * 60)  # doubled after each failure
 
     @property
     def db_url(self) -> str:

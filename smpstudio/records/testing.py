@@ -182,10 +182,43 @@ def sample_plan_json(seed: int = 1, start: dt.date | None = None) -> dict[str, A
     return json.loads(_sample_plan_text(seed, start))  # type: ignore[no-any-return]
 
 
+def ready_for_session(db, actor, client_id: int, day: dt.date) -> None:
+    """What the safety rules need before a session on ``day`` is marked done: a consent of the clinic's
+    version signed a week before and a negative patch test read 48 h before noon of ``day`` (UTC)."""
+    from smpstudio.records import schemas as s
+    from smpstudio.records import services
+
+    noon = dt.datetime.combine(day, dt.time(12), dt.UTC)
+    version = services.get_clinic(db, actor).consent_version
+    signed = [c for c in services.list_consents(db, actor, client_id) if c.version == version and c.signed_at <= noon]
+    if not signed:
+        services.create_consent(
+            db,
+            actor,
+            client_id,
+            s.ConsentCreate(
+                version=version, text="I agree.", signature="Ann Lee", signed_at=noon - dt.timedelta(days=7)
+            ),
+        )
+    services.update_client(
+        db, actor, client_id, s.ClientUpdate(patch_test_result="negative", patch_test_at=noon - dt.timedelta(hours=48))
+    )
+
+
 def make_records(c) -> dict[str, int]:
     """Create one of every record through the API with a signed-in owner/artist client ``c``."""
     ids: dict[str, int] = {}
-    r = c.post("/api/clients", json={"first_name": "Ann", "last_name": "Lee", "email": "ann@example.com"})
+    r = c.post(
+        "/api/clients",
+        json={
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "email": "ann@example.com",
+            # read 48 h before the done session below (noon of its date): the safety rules allow it
+            "patch_test_result": "negative",
+            "patch_test_at": "2026-01-08T12:00:00Z",
+        },
+    )
     assert r.status_code == 201, r.text
     ids["client_id"] = r.json()["id"]
     r = c.post(f"/api/clients/{ids['client_id']}/consents", json=CONSENT)
@@ -210,6 +243,13 @@ def make_records(c) -> dict[str, int]:
     )
     assert r.status_code == 201, r.text
     ids["photo_id"] = r.json()["id"]
+    me = c.get("/api/auth/me").json()["id"]
+    r = c.post(
+        f"/api/clients/{ids['client_id']}/appointments",
+        json={"starts_at": "2026-02-01T10:00", "artist_id": me, "room": "Chair 1", "plan_id": ids["plan_id"]},
+    )
+    assert r.status_code == 201, r.text
+    ids["appointment_id"] = r.json()[0]["id"]
     return ids
 
 

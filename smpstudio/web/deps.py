@@ -16,11 +16,18 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader
 from sqlalchemy.orm import Session, sessionmaker
 
-from smpstudio.records.errors import Forbidden, Unauthorized
+from smpstudio.records.errors import (
+    BookingConflict,
+    DuplicateSession,
+    Forbidden,
+    InvalidInput,
+    SafetyRefused,
+    Unauthorized,
+)
 from smpstudio.records.security import AddressThrottle
 from smpstudio.records.services import Actor, session_actor
 from smpstudio.records.services_photos import Vault
@@ -33,6 +40,20 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 T = TypeVar("T")
+
+# HTTP statuses of the domain errors that carry none (decided here, in the web layer)
+STATUS_OF: dict[type[Exception], int] = {
+    SafetyRefused: 409,  # the record's state forbids it (consent, patch test, ...): fix, then retry
+    BookingConflict: 409,
+    DuplicateSession: 409,
+    InvalidInput: 422,
+}
+_MAPPED = tuple(STATUS_OF)
+
+
+def http_error(exc: Exception) -> HTTPException:
+    status = next(code for cls, code in STATUS_OF.items() if isinstance(exc, cls))
+    return HTTPException(status, str(exc))
 
 
 @dataclass
@@ -89,7 +110,10 @@ class Call:
             with self.state.sessions() as db:
                 return work(db, authenticate(db, token, self.csrf, self.method))
 
-        return await anyio.to_thread.run_sync(run)
+        try:
+            return await anyio.to_thread.run_sync(run)
+        except _MAPPED as exc:
+            raise http_error(exc) from None
 
     async def anonymous(self, work: Callable[[Session], T]) -> T:
         """``work(db)`` without a signed-in user (sign-in itself), in one worker thread."""
@@ -98,7 +122,10 @@ class Call:
             with self.state.sessions() as db:
                 return work(db)
 
-        return await anyio.to_thread.run_sync(run)
+        try:
+            return await anyio.to_thread.run_sync(run)
+        except _MAPPED as exc:
+            raise http_error(exc) from None
 
 
 async def get_call(

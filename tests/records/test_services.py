@@ -12,7 +12,7 @@ from smpstudio.records import schemas as s
 from smpstudio.records import services
 from smpstudio.records.errors import Conflict, Forbidden, NotFound
 from smpstudio.records.models import AuditEvent, ImmutableRecordError, Plan, SessionZone, TreatmentSession
-from smpstudio.records.testing import sample_plan
+from smpstudio.records.testing import ready_for_session, sample_plan
 
 
 def actor(accounts, name):
@@ -72,6 +72,7 @@ def test_session_and_its_zones_are_written_together(db, accounts):
             db, artist, c.id, s.SessionCreate(date=dt.date(2026, 2, 1), pigment_lot_id=needle.id, zones=zones)
         )
     assert db.scalar(select(func.count()).select_from(SessionZone)) == 0
+    ready_for_session(db, artist, c.id, dt.date(2026, 2, 1))
     t = services.create_session(
         db, artist, c.id, s.SessionCreate(date=dt.date(2026, 2, 1), status="done", needle_lot_id=needle.id, zones=zones)
     )
@@ -111,8 +112,9 @@ def test_every_client_read_and_write_is_audited(db, accounts):
 
 def test_contraindications_come_from_the_intake(db, accounts):
     owner = actor(accounts, "a_owner")
-    c = new_client(db, owner, medical_intake={"pregnancy": False, "epilepsy": True, "other_notes": "none"})
-    assert c.contraindications == ["epilepsy"]
+    c = new_client(db, owner, medical_intake={"pregnancy": False, "epilepsy": True, "keloid_tendency": True})
+    assert c.contraindications == ["epilepsy"]  # keloid tendency is a warning, not a stop
+    assert c.medical_intake == {"pregnancy": False, "epilepsy": True, "keloid_tendency": True}
 
 
 def test_sessions_refuse_expired_lots_and_non_operators(db, accounts):

@@ -67,7 +67,7 @@ def _load(base, email, client_ids, stop, acked):
 
     def save(c, cid):
         return c.post(f"/api/clients/{cid}/sessions",
-                      json={"date": "2026-05-01", "status": "done", "zones": ZONES, "notes": "x" * 2000})
+                      json={"date": "2026-05-01", "status": "planned", "zones": ZONES, "notes": "x" * 2000})
 
     def worker(k, send, kind):
         try:

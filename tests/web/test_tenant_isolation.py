@@ -18,6 +18,11 @@ BODIES = {
         "data": {"view": "top", "phase": "after"},
     },
     ("post", "/api/clients/{client_id}/erase"): {},
+    ("post", "/api/clients/{client_id}/appointments"): {
+        "json": {"starts_at": "2026-03-01T10:00", "artist_id": 1, "room": "1", "duration_min": 30}
+    },
+    ("patch", "/api/appointments/{appointment_id}"): {"json": {"reason": "the client asked"}},
+    ("post", "/api/appointments/{appointment_id}/cancel"): {"json": {"reason": "the client asked"}},
 }
 
 

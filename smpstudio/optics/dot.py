@@ -297,7 +297,18 @@ def dot_color_linear(skin_rgb_linear: np.ndarray, pigment_fraction: float | np.n
                      retention: float | np.ndarray | None = None,
                      needle_diameter_mm: float | np.ndarray = DEFAULT_NEEDLE_MM,
                      optics: SkinOptics = DEFAULT_OPTICS) -> np.ndarray:
-    """Linear-RGB colour at the centre of a dot (core and haze), any stage; never brighter than the skin."""
+    """Linear-RGB colour at the centre of a dot (core and haze), any stage; never brighter than the skin.
+
+    Parameters are those of :func:`dot_look`; returns an ndarray of shape (..., 3), linear RGB.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> skin = np.array([0.6, 0.45, 0.36])
+    >>> fresh, healed = (dot_color_linear(skin, 1 / 9, 0.15, stage=s) for s in ("fresh", "healed"))
+    >>> bool(np.all(fresh < healed))   # fresh: all the ink, seen shallower
+    True
+    """
     look = dot_look(skin_rgb_linear, pigment_fraction, depth_mm, needle_diameter_mm, pigment_rgb_linear,
                     stage=stage, load=load, retention=retention, optics=optics)
     skin = np.clip(np.asarray(skin_rgb_linear, dtype=np.float64), 0.0, 1.0)
@@ -347,6 +358,15 @@ def healed_tone_linear(skin_rgb_linear: np.ndarray, pigment_fraction: float | np
     Returns
     -------
     ndarray, shape (..., 3)
+        Linear RGB of the field at 2 mm blur (and beyond).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> skin = np.array([0.6, 0.45, 0.36])
+    >>> t80, t40 = (healed_tone_linear(skin, 1 / 9, density_per_cm2=n) for n in (80.0, 40.0))
+    >>> bool(np.allclose(skin - t80, 2 * (skin - t40)))   # opacities add with the density
+    True
     """
     look = dot_look(skin_rgb_linear, pigment_fraction, depth_mm, needle_diameter_mm, pigment_rgb_linear,
                     stage=stage, optics=optics)

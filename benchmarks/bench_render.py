@@ -51,10 +51,10 @@ def dots(n: int, w: int, h: int, seed: int = 0) -> tuple[np.ndarray, ...]:
 def product_splats(x_px: np.ndarray, y_px: np.ndarray, ppm: float, stage: str, seed: int = 0) -> Splats:
     """The splats ``smp preview`` draws for these dots (preview.dot_splats with the product's defaults)."""
     from smpstudio.analysis.types import FaceFrame
+    from smpstudio.optics.dot import STAGES
     from smpstudio.pattern.dots import dot_attributes
     from smpstudio.pattern.layout import Pattern
     from smpstudio.render import preview as pv
-    from smpstudio.render.optics import STAGES
 
     n = len(x_px)
     frame = FaceFrame(origin_px=(0.0, 0.0), px_per_mm=float(ppm), roll_deg=0.0)

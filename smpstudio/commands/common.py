@@ -169,9 +169,9 @@ def plan_inputs(*, start: str | None, uv: str, skin_oily: bool, skin_flaky: bool
     the same), each checked before the photo is touched: bad input costs nothing and writes nothing."""
     import datetime as dt
 
+    from smpstudio.optics.fading import UV_LEVELS
     from smpstudio.plan.checks import check_contraindications
     from smpstudio.plan.cost import load_prices
-    from smpstudio.plan.fading import UV_LEVELS
     from smpstudio.plan.pigment import load_catalogue, parse_target_shade
     from smpstudio.plan.sessions import parse_start_date
 

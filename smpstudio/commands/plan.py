@@ -9,7 +9,7 @@ With the plan made, the dot engine (:func:`smpstudio.pattern.layout.layout_patte
 and renders the photo with every session healed (``healed.png``) and faded to chosen years after the
 last session (``years-1.png``, ``years-3.png``, ... and ``touch-up-due.png``). Fading reaches the dot
 engine as an equivalent dilution: a session's faded pigment fraction ``f'``
-(:func:`smpstudio.plan.fading.plan_pigment_fraction_at`, for each session's own age) is rendered as
+(:func:`smpstudio.optics.fading.plan_pigment_fraction_at`, for each session's own age) is rendered as
 ``water' = 1 / f' - 1`` parts of water, which the engine's optics turn back into exactly ``f'``. The files
 are listed in plan.json under ``renders``.
 """
@@ -130,11 +130,11 @@ def plan_command(
         plan=plan_in)
     render_at = parse_years(years)
 
+    from smpstudio.optics.fading import HEALING_YEARS
     from smpstudio.outputs import staged_output
     from smpstudio.pipeline import Pipeline, consultation_document
     from smpstudio.pipeline.document import document_json
     from smpstudio.pipeline.renders import default_closeup_center_mm, scene_for, years_renders
-    from smpstudio.plan.fading import HEALING_YEARS
     from smpstudio.reports.charts import cost_png, fading_png
 
     img = read_photo(photo)

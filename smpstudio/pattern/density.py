@@ -52,7 +52,9 @@ class DensityParams:
     full_density_per_cm2 : float
         Final density behind the transition zone (domain.md §1: ~65-85 /cm^2 natural, up to ~100).
     hair_density_factor : float
-        Multiplier where existing hair remains (thinning areas get dots between hairs).
+        Multiplier where existing hair remains (thinning areas get dots between hairs); where the hair is
+        shown buzzed, the density is ``max(1 - cover, hair_density_factor)`` of full, ``cover`` the share
+        of the buzzed look the stubble already shows (:func:`smpstudio.render.scene.stubble_cover`).
     session_fractions : tuple of float, optional
         Fraction of the full density reached after each session (increasing, last = 1). Default by
         number of sessions (:func:`session_fractions`).
@@ -152,6 +154,7 @@ class FaceGrid:
     hair: np.ndarray  # float in [0, 1]
     hairline_zone: np.ndarray  # float in [0, 1]
     temples: np.ndarray
+    cover: np.ndarray | None = None  # float in [0, 1]: share of the full buzzed look the photo already shows
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -165,6 +168,7 @@ class FaceGrid:
 def face_grid(frame: FaceFrame, treatment_mask: np.ndarray, behind_hairline_mm: np.ndarray,
               foreshortening: np.ndarray, hair_mask: np.ndarray | None = None,
               hairline_zone: np.ndarray | None = None, temples: np.ndarray | None = None,
+              hair_cover: np.ndarray | None = None,
               cell_mm: float = 0.5, margin_mm: float = 4.0) -> FaceGrid:
     """Resample pixel rasters (H, W) onto a face-plane mm grid covering the treatment area.
 
@@ -207,7 +211,7 @@ def face_grid(frame: FaceFrame, treatment_mask: np.ndarray, behind_hairline_mm: 
         return cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=default)
 
     return FaceGrid(x0, y0, cell_mm, rs(treatment_mask), rs(behind_hairline_mm, -1e3), rs(foreshortening, 1.0),
-                    rs(hair_mask), rs(hairline_zone), rs(temples))
+                    rs(hair_mask), rs(hairline_zone), rs(temples), None if hair_cover is None else rs(hair_cover))
 
 
 def surface_density(grid: FaceGrid, style: str, transition_mm: float, params: DensityParams, seed: int,
@@ -234,6 +238,10 @@ def surface_density(grid: FaceGrid, style: str, transition_mm: float, params: De
     if style in ("soft", "broken"):
         ramp = ramp * (1.0 - 0.25 * np.clip(grid.temples, 0.0, 1.0))  # faded temples
     hair = 1.0 - (1.0 - params.hair_density_factor) * np.clip(grid.hair, 0.0, 1.0)
+    if grid.cover is not None:
+        # buzzed hair already shows part of the look the dots are calibrated to: they add the rest, never
+        # less than the density among existing hair (dots between the hairs everywhere)
+        hair = hair * np.maximum(1.0 - np.clip(grid.cover, 0.0, 1.0), params.hair_density_factor)
     mask = np.clip((grid.treatment - 0.25) / 0.5, 0.0, 1.0)
     return (params.full_density_per_cm2 * ramp * hair * mask).astype(np.float64)
 

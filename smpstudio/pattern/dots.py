@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smpstudio.render.optics import NEEDLE_DIAMETER_MM, TARGET_DEPTH_MM
+from smpstudio.optics.dot import NEEDLE_DIAMETER_MM, TARGET_DEPTH_MM
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class DotParams:
     Attributes
     ----------
     hairline_needle, density_needle : str
-        Needle groupings (keys of :data:`smpstudio.render.optics.NEEDLE_DIAMETER_MM`).
+        Needle groupings (keys of :data:`smpstudio.optics.dot.NEEDLE_DIAMETER_MM`).
     diameter_jitter : float
         Log-normal sigma of the impression size (model choice).
     elongation_mean, elongation_sd, elongation_max : float

@@ -28,6 +28,7 @@ import numpy as np
 
 from smpstudio.analysis.types import FaceFrame
 from smpstudio.errors import OptionError
+from smpstudio.optics.dot import NEEDLE_DIAMETER_MM, dot_look, pigment_fraction
 from smpstudio.pattern.density import DensityParams, FaceGrid, face_grid, session_grids
 from smpstudio.pattern.dots import DotAttributes, DotParams, GrowthField, dot_attributes
 from smpstudio.pattern.sampling import (
@@ -38,7 +39,6 @@ from smpstudio.pattern.sampling import (
     ranked_blue_noise,
     select,
 )
-from smpstudio.render.optics import NEEDLE_DIAMETER_MM, pigment_fraction, spot_shape
 
 
 def dilution_schedule(n_sessions: int, ita_deg: float) -> tuple[float, ...]:
@@ -144,6 +144,7 @@ def layout_pattern(
     interval_days: int = 14,
     seed: int = 0,
     hair_mask: np.ndarray | None = None,
+    hair_cover: np.ndarray | None = None,
     hairline_zone: np.ndarray | None = None,
     temples: np.ndarray | None = None,
     ita_deg: float = 40.0,
@@ -170,6 +171,9 @@ def layout_pattern(
     n_sessions, interval_days : int
     seed : int
     hair_mask, hairline_zone, temples : ndarray of bool (H, W), optional
+    hair_cover : ndarray of float (H, W), optional
+        Share (0-1) of the full buzzed look that buzzed hair already shows: the density is reduced by it
+        (:func:`smpstudio.render.scene.stubble_cover`).
     ita_deg : float
         The client's skin ITA (domain.md §5), for the default dilutions.
     water_parts : tuple of float, optional
@@ -191,7 +195,7 @@ def layout_pattern(
     if len(water) != n_sessions or any(w < 0 for w in water):
         raise OptionError("give one non-negative dilution (water parts) per session")
     grid = face_grid(frame, treatment_mask, behind_hairline_mm, foreshortening, hair_mask, hairline_zone, temples,
-                     cell_mm=density.cell_mm)
+                     hair_cover,                     cell_mm=density.cell_mm)
     grids = session_grids(grid, n_sessions, style, transition_mm, density, seed)
     expected = grids[-1].expected_count()
     if expected > max_dots:
@@ -225,7 +229,8 @@ def _summaries(pts: RankedPoints, session: np.ndarray, attrs: DotAttributes, gri
     fore = np.clip(grid.foreshortening, 0.2, 1.0)
     surface_cm2 = float((full / fore).sum() * grid.cell_mm**2 / 100.0)
     in_full = _sample_grid(grid, full.astype(np.float64), pts.xy_mm) > 0.999
-    healed_fwhm = 2.3548 * spot_shape(attrs.diameter_mm, attrs.depth_mm, "healed").core_sigma_mm
+    frac = np.asarray(pigment_fraction(np.asarray(water, np.float64)[session - 1]))
+    healed_fwhm = dot_look(np.full(3, 0.5), frac, attrs.depth_mm, attrs.diameter_mm, stage="healed").core_fwhm_mm
     out = []
     for k in range(1, n_sessions + 1):
         new = session == k

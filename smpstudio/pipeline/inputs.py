@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from smpstudio.plan.fading import FadingParams
+from smpstudio.optics.fading import FadingParams
 
 SCALP_MODES = ("auto", "as-is", "buzz", "shave")
 

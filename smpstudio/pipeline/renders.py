@@ -6,7 +6,7 @@ result and its fading over the years; the web app shows any of these. All draw t
 dots are).
 
 Fading reaches the dot engine as an equivalent dilution: a session's faded pigment fraction ``f'``
-(:func:`smpstudio.plan.fading.faded_pigment_fraction`, for each session's own age) is rendered as
+(:func:`smpstudio.optics.fading.faded_pigment_fraction`, for each session's own age) is rendered as
 ``water' = 1 / f' - 1`` parts of water, which the engine's optics turn back into exactly ``f'``.
 """
 
@@ -97,7 +97,7 @@ def faded_water_parts(plan: Mapping[str, Any] | Any, years_after_last_session: f
     Notes
     -----
     Each session's dots are older than the last session's by the days between them and are faded for
-    their own age (:func:`smpstudio.plan.fading.plan_pigment_fraction_at`). A suggested extra session
+    their own age (:func:`smpstudio.optics.fading.plan_pigment_fraction_at`). A suggested extra session
     re-layers the lighter dots up to its shade (the plan's own model, :mod:`smpstudio.plan.pigment`): those
     dots carry at least what that session left in them.
 
@@ -108,7 +108,7 @@ def faded_water_parts(plan: Mapping[str, Any] | Any, years_after_last_session: f
     >>> round(water[0], 3), left
     (7.0, 1.0)
     """
-    from smpstudio.plan.fading import plan_pigment_fraction_at
+    from smpstudio.optics.fading import plan_pigment_fraction_at
 
     data: Mapping[str, Any] = plan.model_dump(mode="json") if hasattr(plan, "model_dump") else plan
     sessions = data["sessions"]
@@ -128,7 +128,7 @@ def years_renders(step: PlanStep, scene: Scene, years: tuple[float, ...]
                   ) -> tuple[dict[str, np.ndarray], list[RenderBlock]]:
     """The photo with every session healed (``healed.png``), at each of ``years`` after the last session
     (``years-N.png``) and when the touch-up is due (``touch-up-due.png``)."""
-    from smpstudio.plan.fading import HEALING_YEARS
+    from smpstudio.optics.fading import HEALING_YEARS
     from smpstudio.render.preview import render_on_photo
 
     block = step.result.block

@@ -208,18 +208,24 @@ class Pipeline:
         p = inputs.pattern
 
         def make() -> PatternStep:
-            from smpstudio.render.scene import design_pattern
+            from smpstudio.render.scene import design_pattern, stubble_cover
 
             self.calls["pattern"] += 1
             if not ds.document.treatment_area_cm2 > 0:
                 raise NoTreatmentAreaError("the design leaves no scalp to treat in this photo")
             masks = ds.scalp.masks_as_taken
             tone = measure_skin(measured_rgb(photo, p), masks.skin, hair_mask=masks.hair)
+            res = ds.scalp.result
+            cover = None
+            if ds.scalp.changed and res is not None and res.hair_rgb_linear is not None:
+                # buzzed hair already shows part of the look the dots are calibrated to: they add the rest
+                cover = stubble_cover(ds.scalp.photo.rgb, masks.hair, res.hair_rgb_linear,
+                                      np.asarray(tone.rgb_linear), ds.design.frame.px_per_mm)
             pattern = design_pattern(
                 ds.scalp.analysis, ds.design, n_sessions=p.n_sessions, interval_days=p.interval_days,
                 seed=inputs.seed, ita_deg=float(tone.ita_deg),
                 density=DensityParams(full_density_per_cm2=p.density_per_cm2),
-                dots=DotParams(blowout_share=p.blowout_share))
+                dots=DotParams(blowout_share=p.blowout_share), hair_cover=cover)
             return PatternStep(ds, pattern, tone, p)
         return self._cache.get(("pattern", id(ds), p, inputs.seed), make)
 

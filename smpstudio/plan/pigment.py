@@ -5,14 +5,15 @@ carbon-black pigments in the common "light / medium / dark skin" families, each 
 dilutions a clinic mixes (domain.md §1 pigment: 20:1 light ... 6:1 dark, little or no water for black
 hair or dark skin).
 
-Target. The healed dot should look like the client's stubble. A shaved scalp looks grey because the hair
-shaft runs ~4 mm under the skin (domain.md §4), so the stubble the eye sees is the hair colour seen
-through skin: the target is the linear-light mix ``skin + w * (hair - skin)`` with ``w`` =
-``stubble_visibility`` (default 0.6, a model choice). A shade chosen by the clinic (``target_lab``) is used
-as given. The predicted CIEDE2000 to the raw hair colour is reported beside it.
+Target. The healed treatment should look like the client's hair buzzed (domain.md §8): the target is the
+expected look of #0-#1 stubble of the client's hair over the skin at full follicle density
+(:func:`smpstudio.optics.stubble.buzzed_look_linear`, the expectation of the scalp step's buzz; a shaved
+scalp looks grey because the shaft runs ~4 mm under the skin, domain.md §4). A shade chosen by the clinic
+(``target_lab``) is used as given. The predicted CIEDE2000 to the raw hair colour is reported beside it.
 
 Prediction. The healed colour of a dilution in this skin comes from the dot engine's optics
-(:mod:`smpstudio.plan.optics_bridge`), so plan and preview agree.
+(:func:`smpstudio.optics.dot.healed_tone_linear`: the tone at viewing distance of a field of healed dots at
+the pattern's full density), so plan and preview agree.
 
 Recommendation. Every (pigment, dilution) is scored by CIEDE2000 to the target. Dilutions outside the window
 advised for the skin's ITA class are rejected (darker: blue shift, painted-on look, domain.md §2; lighter: too
@@ -39,8 +40,10 @@ Examples
 >>> cat = load_catalogue()
 >>> skin = skin_tone_from_lab(np.array([65.0, 9.0, 18.0]))
 >>> recs = recommend_sessions(skin, cat, hair_lab=np.array([20.0, 2.0, 4.0]), n_sessions=3)
->>> [(r.index, r.suggested) for r in recs.sessions]  # a 4th is suggested: the match after 3 is still off
-[(1, False), (2, False), (3, False), (4, True)]
+>>> [(r.index, r.suggested) for r in recs.sessions]  # three sessions reach the buzzed look: no 4th
+[(1, False), (2, False), (3, False)]
+>>> bool(recs.sessions[-1].composite_delta_e < recs.sessions[0].composite_delta_e)
+True
 >>> fr = [r.pigment_fraction for r in recs.sessions]
 >>> fr == sorted(fr)  # lighter first, darker later
 True
@@ -57,13 +60,16 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from smpstudio.errors import OptionError, SMPError
-from smpstudio.plan.colour_space import delta_e2000_many, lab_to_linear, linear_to_lab
+from smpstudio.optics.colour import delta_e2000_many, lab_to_linear, linear_to_lab
+from smpstudio.optics.dot import TARGET_DEPTH_MM as DEFAULT_DEPTH_MM
+from smpstudio.optics.dot import healed_tone_linear
+from smpstudio.optics.stubble import buzzed_look_linear
+from smpstudio.pattern.density import DEFAULT_FULL_DENSITY_PER_CM2
 from smpstudio.plan.datafile import read_yaml
-from smpstudio.plan.optics_bridge import DEFAULT_DEPTH_MM, healed_dot_color_linear
 from smpstudio.plan.skin import ITA_CLASSES, SkinTone
 
 ITA_CLASS_NAMES = tuple(name for name, _ in ITA_CLASSES)
-STUBBLE_VISIBILITY = 0.6  # share of the hair colour seen through the skin [model choice, domain.md §4]
+STUBBLE_DENSITY = 1.0  # the target: the client's hair buzzed at full follicle density (domain.md §4, §8)
 MATCH_TOLERANCE_DE = 5.0  # healed match "still off" above this CIEDE2000 [model choice]
 FAMILY_MISMATCH_PENALTY_DE = 2.0  # score penalty for a pigment family not meant for this skin [model choice]
 TIE_DELTA_E = 1.0  # candidates within ~1 JND (ΔE00 ≈ 1) of the best look the same [model choice]
@@ -257,20 +263,22 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     return catalogue_from_dict(data, source)
 
 
-def stubble_target_lab(skin_lab: np.ndarray, hair_lab: np.ndarray, visibility: float = STUBBLE_VISIBILITY
+def stubble_target_lab(skin_lab: np.ndarray, hair_lab: np.ndarray, density: float = STUBBLE_DENSITY
                        ) -> np.ndarray:
-    """The stubble look to match: hair seen through skin, ``skin + w (hair - skin)`` in linear light."""
+    """The stubble look to match: the hair buzzed over the skin (optics.stubble.buzzed_look_linear)."""
     s = np.clip(lab_to_linear(np.asarray(skin_lab, float)), 0.0, 1.0)
     h = np.clip(lab_to_linear(np.asarray(hair_lab, float)), 0.0, 1.0)
-    return np.asarray(linear_to_lab(s + visibility * (h - s)))
+    return np.asarray(linear_to_lab(buzzed_look_linear(h, s, density)))
 
 
 def predict_healed_lab(skin: SkinTone, pigment: Pigment, pigment_fraction: float | np.ndarray,
                        depth_mm: float = DEFAULT_DEPTH_MM) -> np.ndarray:
-    """CIELAB of the healed dot of this pigment at this fraction (layers add) and depth in this skin."""
+    """CIELAB at viewing distance of healed dots of this pigment at this fraction (layers add) and depth, at
+    the pattern's full density, in this skin (:func:`smpstudio.optics.dot.healed_tone_linear`)."""
     f = np.asarray(pigment_fraction, dtype=np.float64)
     skin_lin = np.broadcast_to(np.asarray(skin.rgb_linear, float), f.shape + (3,))
-    lin = healed_dot_color_linear(skin_lin, f, depth_mm, pigment_rgb_linear=np.asarray(pigment.rgb_linear))
+    lin = healed_tone_linear(skin_lin, f, depth_mm, pigment_rgb_linear=np.asarray(pigment.rgb_linear),
+                             density_per_cm2=DEFAULT_FULL_DENSITY_PER_CM2)
     return np.asarray(linear_to_lab(lin))
 
 
@@ -336,7 +344,7 @@ def recommend_sessions(
     n_sessions: int = 3,
     depth_mm: float = DEFAULT_DEPTH_MM,
     pigment_id: str | None = None,
-    stubble_visibility: float = STUBBLE_VISIBILITY,
+    stubble_density: float = STUBBLE_DENSITY,
     match_tolerance_de: float = MATCH_TOLERANCE_DE,
     family_mismatch_penalty_de: float = FAMILY_MISMATCH_PENALTY_DE,
     tie_delta_e: float = TIE_DELTA_E,
@@ -359,7 +367,7 @@ def recommend_sessions(
         Pigment depth (domain.md §1: upper dermis).
     pigment_id : str, optional
         Restrict to one catalogue pigment (:class:`OptionError` if unknown).
-    stubble_visibility, match_tolerance_de, family_mismatch_penalty_de, tie_delta_e : float
+    stubble_density, match_tolerance_de, family_mismatch_penalty_de, tie_delta_e : float
         See the module docstring.
     density_fractions : list of float, optional
         Share of the final density laid in each session (default :data:`DEFAULT_DENSITY_FRACTIONS`);
@@ -378,11 +386,11 @@ def recommend_sessions(
         target = np.asarray(target_lab, dtype=np.float64)
         source = "chosen shade"
     elif hair is not None:
-        target = stubble_target_lab(skin_lab, hair, stubble_visibility)
+        target = stubble_target_lab(skin_lab, hair, stubble_density)
         source = "client's hair seen as stubble"
     else:
         hair = np.asarray(DEFAULT_TARGET_HAIR_LAB, dtype=np.float64)
-        target = stubble_target_lab(skin_lab, hair, stubble_visibility)
+        target = stubble_target_lab(skin_lab, hair, stubble_density)
         source = "default dark brown-black hair seen as stubble (no hair measured, no shade chosen)"
         warnings.append("no hair pixels and no --target-shade: matched to a default dark brown-black stubble")
     pigments = [catalogue.get(pigment_id)] if pigment_id else list(catalogue.pigments)
@@ -505,12 +513,15 @@ def _density_fractions(n_sessions: int, given: list[float] | None) -> list[float
 
 def _composite_lab(skin_lin: np.ndarray, pig: Pigment, dot_fracs: list[float], weights: list[float],
                    depth_mm: float) -> np.ndarray:
-    """Look of the dots laid so far: their healed colours averaged in linear light, weighted by density."""
-    cols = healed_dot_color_linear(np.broadcast_to(skin_lin, (len(dot_fracs), 3)), np.asarray(dot_fracs),
-                                   depth_mm, pigment_rgb_linear=np.asarray(pig.rgb_linear))
+    """Tone at viewing distance of the dots laid so far: each session's dots at its share of the final
+    density (``weights``, summing to 1 over all sessions) add their opacities (the renderer's compositing)."""
+    skin = np.clip(np.asarray(skin_lin, dtype=np.float64), 1e-6, 1.0)
+    full = healed_tone_linear(np.broadcast_to(skin, (len(dot_fracs), 3)), np.asarray(dot_fracs), depth_mm,
+                              pigment_rgb_linear=np.asarray(pig.rgb_linear),
+                              density_per_cm2=DEFAULT_FULL_DENSITY_PER_CM2)
     w = np.asarray(weights, dtype=np.float64)
-    mean = (cols * w[:, None]).sum(axis=0) / w.sum()
-    return np.asarray(linear_to_lab(mean))
+    opacity = ((1.0 - full / skin) * w[:, None]).sum(axis=0)
+    return np.asarray(linear_to_lab(skin * np.clip(1.0 - opacity, 0.0, 1.0)))
 
 
 def _water_label(water: float) -> str:
@@ -532,7 +543,7 @@ def parse_target_shade(text: str) -> np.ndarray:
     >>> [round(float(v)) for v in parse_target_shade("#3a312a")]
     [21, 3, 6]
     """
-    from smpstudio.plan.colour_space import hex_to_srgb, srgb_to_lab
+    from smpstudio.optics.colour import hex_to_srgb, srgb_to_lab
 
     t = text.strip()
     if t.startswith("#") or re.fullmatch(r"[0-9a-fA-F]{6}", t):

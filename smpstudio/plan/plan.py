@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smpstudio.errors import OptionError
+from smpstudio.optics.dot import TARGET_DEPTH_MM as DEFAULT_DEPTH_MM
+from smpstudio.optics.fading import HEALING_YEARS, FadingFactors, FadingParams, FadingResult, fading_curve
 from smpstudio.plan import checks as ck
 from smpstudio.plan.cost import CostResult, Prices, cost_of_ownership
-from smpstudio.plan.fading import HEALING_YEARS, FadingFactors, FadingParams, FadingResult, fading_curve
 from smpstudio.plan.models import (
     AftercareBlock,
     AlternativeBlock,
@@ -45,7 +46,6 @@ from smpstudio.plan.models import (
     TreatmentPlanBlock,
     VisitBlock,
 )
-from smpstudio.plan.optics_bridge import DEFAULT_DEPTH_MM, optics_source
 from smpstudio.plan.pigment import Catalogue, PigmentPlan, load_catalogue, recommend_sessions
 from smpstudio.plan.sessions import (
     DEFAULT_DOTS_PER_CM2,
@@ -238,7 +238,7 @@ def build_plan(
         pigment=PigmentBlock(
             target_lab=_lab(pp.target_lab), target_source=pp.target_source, depth_mm=o.depth_mm,
             advised_window=f"{cat.lightest_water_parts_by_ita_class[skin.ita_class]:g}:1 to {pp.darkest_allowed}",
-            optics_model=optics_source(), catalogue=cat.source,
+            optics_model="smpstudio.optics.dot.healed_tone_linear", catalogue=cat.source,
             alternatives=[AlternativeBlock(pigment=a.pigment_id, dilution=a.dilution,
                                            predicted_lab=_lab(a.predicted_lab), predicted_delta_e=_r(a.delta_e, 2),
                                            score=_r(a.score, 2), allowed=a.allowed, note=a.note)

@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from smpstudio.errors import SMPError
-from smpstudio.plan.colour_space import (
+from smpstudio.optics.colour import (
     D65_XY,
     SRGB_COLOURSPACE,
     delta_e2000_many,
@@ -206,7 +206,7 @@ def undertone_from_lab(lab: np.ndarray, *, cool_below_deg: float = UNDERTONE_COO
 def skin_tone_from_lab(lab: np.ndarray, spread: dict[str, float] | None = None) -> SkinTone:
     """Classify a CIELAB skin colour (ITA, classes, Monk, Fitzpatrick estimate, undertone)."""
     lab = np.asarray(lab, dtype=np.float64).reshape(3)
-    from smpstudio.plan.colour_space import lab_to_linear
+    from smpstudio.optics.colour import lab_to_linear
 
     ita = float(ita_deg(lab))
     monk, monk_de = nearest_monk(lab)

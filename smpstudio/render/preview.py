@@ -2,7 +2,7 @@
 
 Pure functions from arrays and a :class:`smpstudio.pattern.layout.Pattern` to float32/uint8 images.
 Every dot becomes Gaussian splats (:mod:`smpstudio.render.render`) whose colour and size come from the
-optics (:mod:`smpstudio.render.optics`) for the dot's stage on the day shown: the newest session's dots
+optics (:mod:`smpstudio.optics.dot`) for the dot's stage on the day shown: the newest session's dots
 are fresh, dots 3-10 days old are healing (patchy), older ones healed (domain.md §2 healing).
 
 Geometry: a dot's spot is modelled on the scalp's surface (mm), squashed along the face plane's
@@ -26,9 +26,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from smpstudio.optics.colour import srgb_to_linear_image as srgb_to_linear
+from smpstudio.optics.dot import DEFAULT_OPTICS, STAGES, SkinOptics, dot_look, pigment_fraction
 from smpstudio.pattern.layout import Pattern
-from smpstudio.render.optics import DEFAULT_OPTICS, STAGES, SkinOptics, dot_color_linear, pigment_fraction, spot_shape
-from smpstudio.render.render import Splats, composite, render_opacity, srgb_to_linear
+from smpstudio.render.render import Splats, composite, render_opacity
 
 # domain.md §2: redness 2-5 days; most fading days 3-10 as scabs flake; settled at ~4 weeks.
 FRESH_DAYS = 3
@@ -65,6 +66,7 @@ class View:
 
     matrix: np.ndarray  # (2, 3): px = M[:, :2] @ xy_mm + M[:, 2]
     foreshorten: bool = True
+    spot_fore: float = 1.0  # without foreshortening: the matrix's own stretch of face-plane y, undone on spots
 
     @classmethod
     def photo(cls, pattern: Pattern, scale: float = 1.0) -> View:
@@ -84,12 +86,13 @@ class View:
         sy = px_per_mm / max(foreshortening, 0.2)
         m = np.array([[px_per_mm, 0.0, w / 2 - px_per_mm * center_mm[0]],
                       [0.0, -sy, h / 2 + sy * center_mm[1]]])
-        return cls(m, False)
+        # positions are unfolded onto the scalp (y stretched); the spots, modelled on the scalp, stay round
+        return cls(m, False, max(foreshortening, 0.2))
 
 
 def dot_splats(pattern: Pattern, keep: np.ndarray, stage_idx: np.ndarray, skin_linear: np.ndarray, view: View,
                optics: SkinOptics = DEFAULT_OPTICS, seed: int = 0, satellite: float = 0.35) -> Splats:
-    """Splats (core, diffuse halo, fresh redness) of the kept dots in a view.
+    """Splats (core, dermal haze, fresh redness) of the kept dots in a view (:func:`smpstudio.optics.dot.dot_look`).
 
     Parameters
     ----------
@@ -124,23 +127,22 @@ def dot_splats(pattern: Pattern, keep: np.ndarray, stage_idx: np.ndarray, skin_l
     patch = rng.uniform(lo, hi, n_all)[idx]  # flaking: patchy retention per dot
     sat_angle = rng.uniform(0.0, 2 * np.pi, n_all)[idx]
     sat_offset = rng.uniform(0.3, 1.0, n_all)[idx]
-    color = np.empty((n, 3))
+    core_opa = np.empty((n, 3))
+    haze_opa = np.empty((n, 3))
     core_sigma = np.empty(n)
     halo_sigma = np.empty(n)
-    peak = np.empty(n)
     for s_i, name in enumerate(STAGES):
         m = st == s_i
         if not m.any():
             continue
         ret = patch[m] if name == "healing" else None
-        color[m] = dot_color_linear(skin[m], frac[m], a.depth_mm[m], stage=name, load=a.load[m], retention=ret,
-                                    optics=optics)
-        shp = spot_shape(a.diameter_mm[m], a.depth_mm[m], name, optics)
-        core_sigma[m] = shp.core_sigma_mm
-        halo_sigma[m] = shp.halo_sigma_mm
-        peak[m] = shp.peak_scale
-    opacity = np.clip(1.0 - color / skin, 0.0, 1.0)
-    fore = pattern.foreshortening[idx] if view.foreshorten else np.ones(n)
+        look = dot_look(skin[m], frac[m], a.depth_mm[m], a.diameter_mm[m], stage=name, load=a.load[m],
+                        retention=ret, optics=optics)
+        core_opa[m] = look.core_amp
+        haze_opa[m] = look.haze_amp
+        core_sigma[m] = look.core_sigma_mm
+        halo_sigma[m] = look.haze_sigma_mm
+    fore = pattern.foreshortening[idx] if view.foreshorten else np.full(n, view.spot_fore)
     xy = pattern.xy_mm[idx]
     lin = view.matrix[:, :2]
     pxy = xy @ lin.T + view.matrix[:, 2]
@@ -163,14 +165,14 @@ def dot_splats(pattern: Pattern, keep: np.ndarray, stage_idx: np.ndarray, skin_l
         return cxx, cxy, cyy
 
     parts = []
-    core_amp = opacity * peak[:, None]
+    core_amp = core_opa
     cxx, cxy, cyy = cov_px(core_sigma * a.elongation, core_sigma, a.angle_rad, fore)
     if satellite > 0:
         # an impression is not a perfect ellipse: a smaller, offset lobe (ink pooled to one side of the
         # needle's entry) breaks the symmetry; the pair keeps about the same peak and ~the same mass
         ang = sat_angle
         off = 0.6 * core_sigma * sat_offset
-        d_mm = np.stack([off * np.cos(ang), off * np.sin(ang) * (fore if view.foreshorten else 1.0)], axis=1)
+        d_mm = np.stack([off * np.cos(ang), off * np.sin(ang) * fore], axis=1)
         sat_xy = pxy + d_mm @ lin.T
         sx, sxy, sy = cov_px(0.65 * core_sigma, 0.65 * core_sigma, np.zeros(n), fore)
         main_amp = (core_amp * (1 - 0.55 * satellite)).astype(np.float32)
@@ -180,7 +182,7 @@ def dot_splats(pattern: Pattern, keep: np.ndarray, stage_idx: np.ndarray, skin_l
     else:
         parts.append(Splats(pxy[:, 0], pxy[:, 1], cxx, cxy, cyy, core_amp.astype(np.float32)))
     cxx, cxy, cyy = cov_px(halo_sigma, halo_sigma, np.zeros(n), fore)
-    parts.append(Splats(pxy[:, 0], pxy[:, 1], cxx, cxy, cyy, (opacity * optics.halo_strength).astype(np.float32)))
+    parts.append(Splats(pxy[:, 0], pxy[:, 1], cxx, cxy, cyy, haze_opa.astype(np.float32)))
     fresh = st == 0
     if fresh.any():
         r = np.full(int(fresh.sum()), optics.red_halo_sigma_mm)

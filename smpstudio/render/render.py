@@ -28,7 +28,7 @@ References
 ----------
 .. [1] P. S. Heckbert, "Fundamentals of texture mapping and image warping", MSc thesis, UC Berkeley
    1989 (elliptical Gaussian filters, pixel prefiltering).
-.. [2] IEC 61966-2-1:1999 (sRGB transfer function).
+.. [2] IEC 61966-2-1:1999 (sRGB transfer function, :mod:`smpstudio.optics.colour`).
 
 Examples
 --------
@@ -46,6 +46,8 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+
+from smpstudio.optics.colour import encode_lut
 
 BAND_ROWS = 32
 TRUNCATE_SIGMA = 3.5  # point-sampled (wide, rotated) splats
@@ -436,38 +438,7 @@ def render_opacity(splats: Splats, height: int, width: int, out: np.ndarray | No
     return out
 
 
-_DEC_LUT = np.where(np.arange(65536) / 65535.0 <= 0.04045, np.arange(65536) / 65535.0 / 12.92,
-                    ((np.arange(65536) / 65535.0 + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
-
-@numba.njit(cache=True, parallel=True)
-def _srgb_to_linear(img: np.ndarray, out: np.ndarray, lut: np.ndarray) -> None:
-    flat = img.reshape(-1)
-    o = out.reshape(-1)
-    for k in numba.prange(flat.shape[0]):
-        v = flat[k]
-        v = min(max(v, np.float32(0.0)), np.float32(1.0))
-        o[k] = lut[int(v * np.float32(65535.0) + np.float32(0.5))]
-
-
-def srgb_to_linear(img: np.ndarray) -> np.ndarray:
-    """sRGB-encoded float32 in [0, 1] -> linear float32 (IEC 61966-2-1), through a 16-bit table."""
-    src = np.ascontiguousarray(img, dtype=np.float32)
-    out = np.empty_like(src)
-    _srgb_to_linear(src, out, _DEC_LUT)
-    return out
-
-
-_ENC_LUT_SIZE = 1 << 16
-
-
-def _make_encode_lut() -> np.ndarray:
-    v = np.linspace(0.0, 1.0, _ENC_LUT_SIZE)
-    enc = np.where(v <= 0.0031308, v * 12.92, 1.055 * np.power(v, 1 / 2.4) - 0.055)
-    return np.clip(np.round(enc * 255.0), 0, 255).astype(np.uint8)
-
-
-_ENC_LUT = _make_encode_lut()
+_ENC_LUT = encode_lut()
 
 
 @numba.njit(cache=True, parallel=True)

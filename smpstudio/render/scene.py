@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from smpstudio.analysis.types import Analysis
 from smpstudio.design.types import Design
 from smpstudio.imaging.intake import to_uint8
+from smpstudio.optics.colour import srgb_to_linear_image
+from smpstudio.optics.stubble import buzzed_look_linear
 from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern, layout_pattern
@@ -33,15 +36,68 @@ class Scene:
 
 def design_pattern(analysis: Analysis, design: Design, *, n_sessions: int, interval_days: int, seed: int,
                    ita_deg: float, water_parts: tuple[float, ...] | None = None,
-                   density: DensityParams | None = None, dots: DotParams | None = None) -> Pattern:
-    """The layered dot pattern for a design (zones, transition, existing hair from the analysis)."""
+                   density: DensityParams | None = None, dots: DotParams | None = None,
+                   hair_cover: np.ndarray | None = None) -> Pattern:
+    """The layered dot pattern for a design (zones, transition, existing hair from the analysis; ``hair_cover``
+    from :func:`stubble_cover` where the photo shows buzzed hair)."""
     hl = design.hairline
     zones = {z.name: z.mask for z in design.zones}
     return layout_pattern(
         design.frame, design.treatment_mask, design.behind_hairline_mm, design.foreshortening, style=hl.style,
         transition_mm=hl.transition_mm, n_sessions=n_sessions, interval_days=interval_days, seed=seed,
-        hair_mask=analysis.masks.hair, hairline_zone=zones.get("hairline"), temples=zones.get("temples"),
+        hair_mask=analysis.masks.hair, hair_cover=hair_cover, hairline_zone=zones.get("hairline"),
+        temples=zones.get("temples"),
         ita_deg=ita_deg, water_parts=water_parts, density=density or DensityParams(), dots=dots or DotParams())
+
+
+COVER_BLUR_MM = 2.0  # the buzzed look is judged at viewing scale (2 mm), as the dots' tone
+COVER_PX_PER_MM = 1.0  # the cover is measured on a copy at ~1 px/mm (the density grid's scale)
+
+
+def stubble_cover(shown_rgb: np.ndarray, hair_as_taken: np.ndarray, hair_rgb_linear: np.ndarray,
+                  skin_rgb_linear: np.ndarray, px_per_mm: float) -> np.ndarray:
+    """Share (0-1) of the full buzzed look that the photo's buzzed hair already shows, per pixel.
+
+    At viewing scale (``COVER_BLUR_MM`` Gaussian) the buzzed photo's darkening of the skin, ``1 - Y / Y_skin``,
+    over that of the client's hair buzzed at full follicle density
+    (:func:`smpstudio.optics.stubble.buzzed_look_linear`); 0 off the hair the photo was taken with. Hair no
+    darker than the skin (white hair) shows no look: 0, so the dots make all of it.
+
+    Parameters
+    ----------
+    shown_rgb : ndarray (H, W, 3) float32
+        The photo as shown (buzzed), sRGB in [0, 1].
+    hair_as_taken : ndarray of bool (H, W)
+        Hair in the photo as taken.
+    hair_rgb_linear, skin_rgb_linear : ndarray (3,)
+        The client's hair and skin colours (linear sRGB).
+    px_per_mm : float
+
+    Returns
+    -------
+    ndarray (H, W) float32
+    """
+    h, w = hair_as_taken.shape
+    out = np.zeros((h, w), np.float32)
+    skin = np.maximum(np.asarray(skin_rgb_linear, np.float64), 1e-4)
+    full = 1.0 - float((buzzed_look_linear(np.asarray(hair_rgb_linear, np.float64), skin) / skin).mean())
+    rows, cols = np.nonzero(hair_as_taken.any(axis=1))[0], np.nonzero(hair_as_taken.any(axis=0))[0]
+    if full < 0.02 or len(rows) == 0:
+        return out
+    pad = int(np.ceil(3 * COVER_BLUR_MM * px_per_mm)) + 2
+    r0, r1 = max(rows[0] - pad, 0), min(rows[-1] + 1 + pad, h)
+    c0, c1 = max(cols[0] - pad, 0), min(cols[-1] + 1 + pad, w)
+    k = min(1.0, COVER_PX_PER_MM / px_per_mm)
+    crop = np.ascontiguousarray(shown_rgb[r0:r1, c0:c1], np.float32)
+    size = (max(1, round((c1 - c0) * k)), max(1, round((r1 - r0) * k)))
+    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA) if k < 1.0 else crop
+    y = srgb_to_linear_image(small).mean(axis=2)
+    y = cv2.GaussianBlur(y, (0, 0), max(COVER_BLUR_MM * px_per_mm * k, 0.5))
+    cover = np.clip((1.0 - y / float(skin.mean())) / full, 0.0, 1.0).astype(np.float32)
+    if k < 1.0:
+        cover = cv2.resize(cover, (c1 - c0, r1 - r0), interpolation=cv2.INTER_LINEAR)
+    out[r0:r1, c0:c1] = cover * hair_as_taken[r0:r1, c0:c1]
+    return out
 
 
 def prepare_scene(rgb: np.ndarray, analysis: Analysis, pattern: Pattern, px_per_mm: float) -> Scene:

@@ -77,9 +77,9 @@ def client_pack(step: PlanStep, *, client_name: str, issued: dt.date, clinic: st
     years : tuple of float
         Years after the last session shown in the consultation (besides the touch-up).
     """
+    from smpstudio.optics.fading import HEALING_YEARS
     from smpstudio.pipeline import consultation_document
     from smpstudio.pipeline.renders import default_closeup_center_mm
-    from smpstudio.plan.fading import HEALING_YEARS
     from smpstudio.reports.charts import cost_png, fading_png
     from smpstudio.reports.pack_images import pack_images
     from smpstudio.reports.pdf_consultation import consultation_pdf

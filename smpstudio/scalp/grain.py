@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from smpstudio.render.render import srgb_to_linear
+from smpstudio.optics.colour import srgb_to_linear_image as srgb_to_linear
 
 
 def skin_grain(rgb: np.ndarray, skin: np.ndarray, size: tuple[int, int], ppm: float,

@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 
 from smpstudio.analysis.types import Analysis, Masks
-from smpstudio.plan.colour_space import linear_to_lab, linear_to_srgb
-from smpstudio.render.render import srgb_to_linear
+from smpstudio.optics.colour import linear_to_lab, linear_to_srgb
+from smpstudio.optics.colour import srgb_to_linear_image as srgb_to_linear
 from smpstudio.scalp.background import RIM_MM, inpaint_background, stray_hair
 from smpstudio.scalp.blend import feather, fine_correction, heal_seams, membrane, skin_band_values
 from smpstudio.scalp.grain import skin_grain

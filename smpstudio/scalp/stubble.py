@@ -25,16 +25,19 @@ import cv2
 import numpy as np
 
 from smpstudio.analysis.headmodel import MIN_FORESHORTENING
+from smpstudio.optics.stubble import (  # noqa: F401  (expected_darkness: the expectation of buzz)
+    CLIPPER_LENGTH_MM,
+    EXIT_SIN,
+    FU_PER_MM2,
+    HAIRS_PER_FU_P,
+    SHAFT_DIAMETER_MM,
+    SKIN_BLUR_MM,
+    SKIN_TRANSMITTANCE,
+    SUB_ANGLE_SIN,
+    SUBCUTANEOUS_MM,
+    expected_darkness,
+)
 
-FU_PER_MM2 = 74.4 / 100.0  # follicular units per mm² (domain.md §4, Guo 2017)
-HAIRS_PER_FU_P = (0.28, 0.53, 0.19)  # share of 1-, 2- and 3-hair units (domain.md §4; 3-hair share takes the 1 % rest)
-SHAFT_DIAMETER_MM = 0.07  # 60-80 µm (domain.md §4)
-CLIPPER_LENGTH_MM = 3.0  # a #1 guard (1/8 in, 3.2 mm; a #0 is 1/16 in): calibration choice
-EXIT_SIN = 0.7  # sine of the hair's angle to the line of sight, mean: its projected share (calibration choice)
-SUBCUTANEOUS_MM = 4.0  # shaft length under the skin (domain.md §4)
-SUB_ANGLE_SIN = 0.5  # the buried shaft runs at ~30 deg to the surface: half of it is seen in projection
-SKIN_TRANSMITTANCE = 0.5  # how much of the buried shaft's contrast the epidermis lets through (calibration choice)
-SKIN_BLUR_MM = 0.25  # light scattering in the epidermis blurs the buried shaft (calibration choice)
 HAIR_LUMINANCE_JITTER = 0.15  # relative hair-to-hair variation of the shaft's colour
 
 
@@ -130,26 +133,3 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
     out = under * (1.0 - c_top[..., None]) + hair * c_top[..., None]
     darkness = 1.0 - out.mean(axis=2) / np.maximum(skin_lin.mean(axis=2), 1e-6)
     return out.astype(np.float32), darkness.astype(np.float32)
-
-
-def expected_darkness(hair_lin: np.ndarray, skin_lin: np.ndarray, density: float = 1.0,
-                      foreshortening: float = 1.0) -> float:
-    """The stubble model's mean darkening of the skin at a given density (the expectation of :func:`buzz`),
-    where the scalp shows ``foreshortening`` image area per surface area.
-
-    Examples
-    --------
-    >>> round(expected_darkness(np.array([0.01] * 3), np.array([0.4] * 3)), 2)
-    0.26
-    >>> expected_darkness(np.array([0.5] * 3), np.array([0.4] * 3))  # white hair on skin: no darkening
-    0.0
-    """
-    per_fu = float(np.dot(np.arange(1, 4), HAIRS_PER_FU_P) / sum(HAIRS_PER_FU_P))
-    hairs_mm2 = FU_PER_MM2 * density / max(MIN_FORESHORTENING, foreshortening) * per_fu
-    top = hairs_mm2 * SHAFT_DIAMETER_MM * CLIPPER_LENGTH_MM * EXIT_SIN
-    sub = hairs_mm2 * SHAFT_DIAMETER_MM * SUBCUTANEOUS_MM * SUB_ANGLE_SIN
-    c_top = 1.0 - np.exp(-top)
-    c_sub = SKIN_TRANSMITTANCE * (1.0 - np.exp(-sub))
-    t = np.clip(np.asarray(hair_lin) / np.asarray(skin_lin), 0.0, 1.0)
-    out = (1.0 - c_sub * (1.0 - t)) * (1.0 - c_top) + t * c_top
-    return max(0.0, float(1.0 - out.mean()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smpstudio.plan.colour_space import lab_to_srgb
+from smpstudio.optics.colour import lab_to_srgb
 
 
 def synthetic_scalp(skin_lab: tuple[float, float, float], *, hair_lab: tuple[float, float, float] | None = None,

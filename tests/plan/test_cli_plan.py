@@ -113,7 +113,7 @@ def test_plan_json_validates_against_the_project_schema_and_plan_blocks(planned)
 
 
 def test_dot_engine_helper_reaches_the_threshold_at_the_touch_up(planned):
-    from smpstudio.plan.fading import plan_pigment_fraction_at
+    from smpstudio.optics.fading import plan_pigment_fraction_at
 
     doc = json.loads((planned / "plan.json").read_text())
     last = [s for s in doc["sessions"] if not s["suggested"]][-1]

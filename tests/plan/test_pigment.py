@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smpstudio.errors import OptionError, SMPError
-from smpstudio.plan.colour_space import delta_e2000
+from smpstudio.optics.colour import delta_e2000
 from smpstudio.plan.pigment import (
     catalogue_from_dict,
     load_catalogue,
@@ -169,8 +169,9 @@ def test_fourth_session_suggested_when_the_healed_match_after_three_is_off():
 
 
 def test_unmatchable_target_is_warned_not_hidden():
-    # very fair skin, black hair: the darkest advised dilution cannot reach the stubble look
-    fr, plan = _final_fraction(monk_labs()[0], BLACK_HAIR)
+    # very fair skin and a near-black chosen shade: the darkest advised dilution cannot reach it
+    plan = recommend_sessions(skin_tone_from_lab(np.asarray(monk_labs()[0], float)), CAT,
+                              target_lab=np.array([30.0, 2.0, 4.0]))
     assert plan.sessions[-1].composite_delta_e > 5.0
     assert any("darker than advised" in w for w in plan.warnings)
 

@@ -7,11 +7,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from smpstudio.plan.colour_space import delta_e2000, linear_to_lab
+from smpstudio.optics.colour import delta_e2000, linear_to_lab
 from smpstudio.plan.plan import PlanOptions, build_plan
 
 render = pytest.importorskip("smpstudio.render.render")
-optics = pytest.importorskip("smpstudio.render.optics")
+optics = pytest.importorskip("smpstudio.optics.dot")
 
 PPM = 10  # px per mm
 SIZE_MM = 12
@@ -24,9 +24,9 @@ def _preview(skin_lin: np.ndarray, fraction: float, pigment_rgb: np.ndarray) -> 
         for c in range(1, SIZE_MM):
             rows.append(((c + 0.5 * (r % 2)) * PPM, r * PPM * 0.866))
     xy = np.array(rows)
-    dot = optics.healed_dot_color_linear(skin_lin, fraction, optics.TARGET_DEPTH_MM, pigment_rgb_linear=pigment_rgb)
-    amp = np.clip(1.0 - dot / skin_lin, 0.0, 1.0)
-    sigma_px = float(optics.spot_shape(0.25, optics.TARGET_DEPTH_MM, "healed").core_sigma_mm) * PPM
+    look = optics.dot_look(skin_lin, fraction, optics.TARGET_DEPTH_MM, 0.25, pigment_rgb_linear=pigment_rgb)
+    amp = np.clip(look.core_amp, 0.0, 1.0)  # the dots' cores only (no dermal haze): the skin between stays
+    sigma_px = float(look.core_sigma_mm) * PPM
     splats = render.Splats.isotropic(xy[:, 0], xy[:, 1], sigma_px, np.tile(amp, (len(xy), 1)))
     n = SIZE_MM * PPM
     opacity = render.render_opacity(splats, n, n)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smpstudio.errors import SMPError
-from smpstudio.plan.colour_space import delta_e2000, linear_to_srgb, srgb_to_lab, srgb_to_linear
+from smpstudio.optics.colour import delta_e2000, linear_to_srgb, srgb_to_lab, srgb_to_linear
 from smpstudio.plan.skin import (
     ITA_FINE_CUTS,
     MONK_HEX,
@@ -170,7 +170,7 @@ def test_lighter_skin_never_gets_a_darker_class(L, a, b):
 def test_robust_skin_lab_survives_contamination(skin_lab, hi, lo, red, seed):
     from hypothesis import assume
 
-    from smpstudio.plan.colour_space import lab_to_linear, lab_to_srgb
+    from smpstudio.optics.colour import lab_to_linear, lab_to_srgb
 
     lin = lab_to_linear(np.array(skin_lab))
     assume(np.all(lin > 0.01) and np.all(lin < 0.95))  # a skin colour a camera records without clipping

@@ -206,8 +206,8 @@ def _healed_dots_lab(pattern, skin_lin, water=None, optics=None):
     """Mean CIELAB at the healed dots' centres (full density, > 10 mm behind the hairline) and of the skin."""
     import dataclasses
 
+    from smpstudio.optics.dot import DEFAULT_OPTICS
     from smpstudio.render import preview as pv
-    from smpstudio.render.optics import DEFAULT_OPTICS
     from smpstudio.render.render import linear_to_srgb8
 
     p = pattern if water is None else dataclasses.replace(pattern, water_parts=water)
@@ -223,7 +223,7 @@ def _healed_dots_lab(pattern, skin_lin, water=None, optics=None):
 
 
 def test_fair_and_dark_previews_differ_as_the_handbook_says(make_scalp):
-    from smpstudio.render.optics import DEFAULT_OPTICS
+    from smpstudio.optics.dot import DEFAULT_OPTICS
 
     fair_doc, fair_skin_lin, fair_pat = _client(make_scalp, (80.0, 5.0, 14.0))
     dark_doc, dark_skin_lin, dark_pat = _client(make_scalp, (34.0, 10.0, 14.0))
@@ -240,7 +240,7 @@ def test_fair_and_dark_previews_differ_as_the_handbook_says(make_scalp):
     # domain.md §2 blue shift: the same pattern rendered with the scattering made colour-neutral (every channel
     # returning from the same depth) shows how much cooler the optics make each client's dots; on fair skin
     # the shift to blue (b* down) is much larger than on dark skin
-    neutral = DEFAULT_OPTICS.with_(penetration_mm_rgb=(0.38, 0.38, 0.38))
+    neutral = DEFAULT_OPTICS.with_(remission_depth_mm_rgb=(0.38, 0.38, 0.38))
     fair_flat, _ = _healed_dots_lab(fair_pat, fair_skin_lin, optics=neutral)
     dark_flat, _ = _healed_dots_lab(dark_pat, dark_skin_lin, optics=neutral)
     fair_shift, dark_shift = fair_dot[2] - fair_flat[2], dark_dot[2] - dark_flat[2]

@@ -130,7 +130,11 @@ def test_healed_dots_are_smaller_and_lighter_than_fresh(pattern) -> None:
     dense = np.zeros(fresh.shape[:2], bool)
     dense[: int(h - (HAIRLINE_Y_MM + 12) * PPM)] = True  # rows well behind the transition zone
     redder = _opacity(fresh, 1) - _opacity(fresh, 0)
-    assert np.median(redder[dense & (_opacity(healed) < 0.03)]) > 0.01
+    # between the dots: the healed image's lightest fifth of the dense area (the dermal haze gives every
+    # pixel some opacity, so "between" is where it is least)
+    op_h_all = _opacity(healed)
+    between = dense & (op_h_all < np.percentile(op_h_all[dense], 20))
+    assert np.median(redder[between]) > 0.01
     assert np.abs(np.median((_opacity(healed, 1) - _opacity(healed, 0))[dense])) < np.median(redder[dense]) / 3
 
 

@@ -47,8 +47,8 @@ def test_masks_stay_a_partition_and_buzzed_hair_is_scalp_skin(scalp_case):
 
 def test_buzzed_colour_lies_between_the_skin_and_the_hair(scalp_case):
     """The stubble model's colour: skin darkened toward the hair's colour, a little (a #1 buzz shows the skin)."""
-    from smpstudio.plan.colour_space import linear_to_lab
-    from smpstudio.render.render import srgb_to_linear
+    from smpstudio.optics.colour import linear_to_lab
+    from smpstudio.optics.colour import srgb_to_linear_image as srgb_to_linear
 
     _, rgb, analysis, r = scalp_case
     m = analysis.masks
@@ -130,8 +130,8 @@ def test_no_hair_is_left_around_the_removed_volume(scalp_case):
     import cv2
 
     from smpstudio.analysis.landmarks import IDX_LEFT_IRIS, IDX_RIGHT_IRIS
-    from smpstudio.plan.colour_space import linear_to_lab
-    from smpstudio.render.render import srgb_to_linear
+    from smpstudio.optics.colour import linear_to_lab
+    from smpstudio.optics.colour import srgb_to_linear_image as srgb_to_linear
 
     name, rgb, analysis, r = scalp_case
     ppm = analysis.frame.px_per_mm

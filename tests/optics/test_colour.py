@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smpstudio.plan.colour_space import (
+from smpstudio.optics.colour import (
     delta_e2000,
     hex_to_srgb,
     lab_to_linear,

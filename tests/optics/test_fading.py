@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smpstudio.errors import OptionError
-from smpstudio.plan.fading import (
+from smpstudio.optics.fading import (
     FadingFactors,
     FadingParams,
     faded_pigment_fraction,

@@ -6,9 +6,10 @@ decays first-order::
 
     p(t) = exp(-k t),     k = k0 * m_uv * m_skin * m_oily * m_flaky * m_exfoliation * m_smoking * m_alcohol
 
-with ``t`` in years after the last session has healed. What the eye judges is the dot's *contrast* to the
-skin, ``C(t) = ΔE00(healed dot with pigment f0 * p(t), skin)``, computed through the same optics as the
-previews; because a dot's colour saturates with pigment load, contrast falls slower than pigment at first.
+with ``t`` in years after the last session has healed. What the eye judges is the treatment's *contrast* to
+the skin at viewing distance, ``C(t) = ΔE00(tone of healed dots with pigment f0 * p(t), skin)``, computed
+through the same optics as the previews (:func:`smpstudio.optics.dot.healed_tone_linear`); because a dot's
+core saturates with pigment load, contrast falls slower than pigment at first.
 A touch-up is due when ``C(t) / C(0)`` drops below ``touch_up_threshold`` (on skin so dark that
 the healed dot hardly shows, ``C(0) < min_contrast_delta_e``, the pigment left ``p(t)`` is used instead).
 
@@ -61,8 +62,9 @@ from typing import Any
 import numpy as np
 
 from smpstudio.errors import OptionError
-from smpstudio.plan.colour_space import delta_e2000_many, linear_to_lab
-from smpstudio.plan.optics_bridge import DEFAULT_DEPTH_MM, healed_dot_color_linear
+from smpstudio.optics.colour import delta_e2000_many, linear_to_lab
+from smpstudio.optics.dot import CARBON_BLACK_RGB_LINEAR, healed_tone_linear
+from smpstudio.optics.dot import TARGET_DEPTH_MM as DEFAULT_DEPTH_MM
 
 UV_LEVELS = ("low", "med", "high")
 
@@ -90,7 +92,7 @@ class FadingFactors:
 class FadingParams:
     """Rate constants and the touch-up rule (see the module docstring for the sources)."""
 
-    base_rate_per_year: float = 0.095
+    base_rate_per_year: float = 0.087
     uv_multiplier: dict[str, float] = field(default_factory=lambda: {"low": 0.8, "med": 1.0, "high": 1.4})
     fitzpatrick_multiplier: dict[int, float] = field(
         default_factory=lambda: {1: 1.1, 2: 1.1, 3: 1.0, 4: 1.0, 5: 0.9, 6: 0.9})
@@ -144,12 +146,15 @@ def contrast_delta_e(skin_rgb_linear: np.ndarray, pigment_fraction: float, years
                      factors: FadingFactors = FadingFactors(), params: FadingParams = FadingParams(), *,
                      depth_mm: float = DEFAULT_DEPTH_MM,
                      pigment_rgb_linear: tuple[float, float, float] | None = None) -> np.ndarray:
-    """CIEDE2000 between the (faded) healed dot and the skin at ``years``."""
+    """CIEDE2000 between the (faded) healed treatment at viewing distance and the skin at ``years``.
+
+    The tone of a field of dots at the default density (:func:`smpstudio.optics.dot.healed_tone_linear`).
+    """
     t = np.atleast_1d(np.asarray(years, dtype=np.float64))
     f = np.asarray(faded_pigment_fraction(pigment_fraction, t, factors, params))
     skin = np.asarray(skin_rgb_linear, dtype=np.float64)
-    kw = {} if pigment_rgb_linear is None else {"pigment_rgb_linear": np.asarray(pigment_rgb_linear)}
-    dots = healed_dot_color_linear(np.broadcast_to(skin, t.shape + (3,)), f, depth_mm, **kw)
+    pig = CARBON_BLACK_RGB_LINEAR if pigment_rgb_linear is None else np.asarray(pigment_rgb_linear)
+    dots = healed_tone_linear(np.broadcast_to(skin, t.shape + (3,)), f, depth_mm, pig)
     return np.asarray(delta_e2000_many(linear_to_lab(dots), linear_to_lab(skin)[None, :]))
 
 

@@ -60,8 +60,10 @@ async def _run(base: str, storm: int, duration: float, emails: list[str]) -> dic
         # the valid password is one of the storm's (as in the issue); the other stormers use wrong ones
         # on a second account (the per-address-and-e-mail lock answers them quickly after 5 tries)
         tasks = [asyncio.create_task(_stormer(base, emails[1], PASSWORD, stop, codes))]
-        tasks += [asyncio.create_task(_stormer(base, emails[1 + i % 2], "wrong password", stop, codes))
-                  for i in range(storm - 1)]
+        tasks += [
+            asyncio.create_task(_stormer(base, emails[1 + i % 2], "wrong password", stop, codes))
+            for i in range(storm - 1)
+        ]
         await asyncio.sleep(0.5)
         await _reader(user, url, stop, during)
         await asyncio.gather(*tasks)
@@ -99,11 +101,15 @@ def main(argv: list[str] | None = None) -> None:
             sessions = db.scalar(select(func.count()).select_from(LoginSession))
         engine.dispose()
     quiet, during, codes = res["quiet"], res["during"], res["codes"]
-    print(f"another user's GET /api/clients/{{id}}, {args.storm} sign-ins at once for {args.duration:g} s "
-          f"(load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"another user's GET /api/clients/{{id}}, {args.storm} sign-ins at once for {args.duration:g} s "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"  no storm : n={len(quiet):4d}  p50 {_ms(quiet, 0.5):7.1f} ms  p99 {_ms(quiet, 0.99):7.1f} ms")
-    print(f"  storm    : n={len(during):4d}  p50 {_ms(during, 0.5):7.1f} ms  p99 {_ms(during, 0.99):7.1f} ms"
-          f"  max {max(during) * 1000:7.1f} ms")
+    print(
+        f"  storm    : n={len(during):4d}  p50 {_ms(during, 0.5):7.1f} ms  p99 {_ms(during, 0.99):7.1f} ms"
+        f"  max {max(during) * 1000:7.1f} ms"
+    )
     print(f"  p99 storm / no storm: {_ms(during, 0.99) / _ms(quiet, 0.99):.1f}x")
     print(f"  storm answers: {dict(sorted(codes.items()))}; login sessions in the database: {sessions}")
 

@@ -70,6 +70,22 @@ Date = Annotated[dt.date, AfterValidator(_check_date)]
 DateTime = Annotated[dt.datetime, AfterValidator(_check_datetime)]
 
 
+def _not_future_date(value: dt.date) -> dt.date:
+    if value > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):  # a day of time-zone slack
+        raise ValueError("must not lie in the future")
+    return value
+
+
+def _not_future_datetime(value: dt.datetime) -> dt.datetime:
+    if value > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+        raise ValueError("must not lie in the future")
+    return value
+
+
+PastDate = Annotated[Date, AfterValidator(_not_future_date)]
+PastDateTime = Annotated[DateTime, AfterValidator(_not_future_datetime)]
+
+
 class Role(StrEnum):
     owner = "owner"
     artist = "artist"
@@ -187,7 +203,7 @@ CONTRAINDICATIONS = (
 
 
 class ClientBase(Strict):
-    date_of_birth: Date | None = None
+    date_of_birth: PastDate | None = None
     email: Email | None = None
     phone: Annotated[str, StringConstraints(max_length=40, pattern=r"^[0-9+()\-. ]*$")] | None = None
     address: _text(500) | None = None  # type: ignore[valid-type]
@@ -238,7 +254,7 @@ class ClientSummary(Out):
 class ConsentCreate(Strict):
     version: _text(50, 1)  # type: ignore[valid-type]
     text: _text(100_000, 1)  # type: ignore[valid-type]
-    signed_at: DateTime
+    signed_at: PastDateTime
     signature: _text(200_000, 1)  # type: ignore[valid-type]
     preview_sha256: Annotated[list[Sha256], Field(max_length=50)] = Field(default_factory=list)
 

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     hash_processes: bool = Field(default=True, validation_alias=AliasChoices("SMP_HASH_PROCESSES", "hash_processes"))
     hash_queue: int = Field(default=16, ge=1, le=10_000, validation_alias=AliasChoices("SMP_HASH_QUEUE", "hash_queue"))
 
+    # comma-separated addresses of reverse proxies whose X-Forwarded-For is believed; none by default
+    trusted_proxies: str | None = Field(
+        default=None, validation_alias=AliasChoices("SMP_TRUSTED_PROXIES", "trusted_proxies")
+    )
+
     @property
     def db_url(self) -> str:
         """The database URL: ``DATABASE_URL`` or ``sqlite:///<data_dir>/records.sqlite3``."""

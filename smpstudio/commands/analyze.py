@@ -26,7 +26,7 @@ from smpstudio.commands.common import (
     write_json,
     write_png,
 )
-from smpstudio.outputs import staged_output
+from smpstudio.outputs import check_output_dir, staged_output
 
 
 def analyze_command(
@@ -50,6 +50,7 @@ def analyze_command(
 
     inputs = Inputs(seed=seed, scalp=scalp_inputs(scalp),
                     design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage))
+    check_output_dir(out)  # an unusable --out fails before the slow work
     img = read_photo(photo)
     step = Pipeline().design(img, inputs)
     doc = step.document

@@ -114,11 +114,12 @@ def pack_command(
         pattern=pattern_inputs(sessions, interval_days, density),
         plan=plan_in)
 
-    from smpstudio.outputs import staged_output
+    from smpstudio.outputs import check_output_dir, staged_output
     from smpstudio.pipeline import Pipeline
     from smpstudio.pipeline.document import document_json
     from smpstudio.reports.pack import client_pack
 
+    check_output_dir(out)  # an unusable --out fails before the slow work
     planned = Pipeline(catalogue=cat, prices=price_table).plan(read_photo(photo), inputs)
     pack = client_pack(planned, client_name=name, issued=issued_on, clinic=clinic, valid_days=valid_days,
                        years=shown_years)

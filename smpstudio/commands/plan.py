@@ -131,12 +131,13 @@ def plan_command(
     render_at = parse_years(years)
 
     from smpstudio.optics.fading import HEALING_YEARS
-    from smpstudio.outputs import staged_output
+    from smpstudio.outputs import check_output_dir, staged_output
     from smpstudio.pipeline import Pipeline, consultation_document
     from smpstudio.pipeline.document import document_json
     from smpstudio.pipeline.renders import default_closeup_center_mm, scene_for, years_renders
     from smpstudio.reports.charts import cost_png, fading_png
 
+    check_output_dir(out)  # an unusable --out fails before the slow work
     img = read_photo(photo)
     planned = Pipeline(catalogue=cat, prices=price_table).plan(img, inputs)
     images, renders = years_renders(planned, scene_for(planned), render_at)

@@ -40,13 +40,18 @@ def serve(
     if demo:
         settings = prepare_demo(settings)
     app = create_app(settings)
+    # X-Forwarded-For is believed only from the proxies named in SMP_TRUSTED_PROXIES: by default the
+    # peer address is the client (uvicorn trusts 127.0.0.1's header by default, so any local process or
+    # a pass-through proxy could give every sign-in attempt a new address and defeat the throttle)
+    trusted = settings.trusted_proxies
+    proxy = {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
     if demo:
         from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
 
         typer.echo(f"demo clinic: sign in as {DEMO_OWNER} / {DEMO_PASSWORD} at http://{host}:{port}/docs")
     if workers == 1:
         freeze_heap()
-        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5, **proxy)
         return
     app.state.engine.dispose()  # schema checked and photo store reconciled once, here, before any worker
     os.environ["SMP_DATA_DIR"] = str(settings.data_dir)
@@ -60,6 +65,7 @@ def serve(
         port=port,
         log_level="info",
         timeout_graceful_shutdown=5,
+        **proxy,
     )
 
 

@@ -118,6 +118,31 @@ TypedDate = Annotated[
 DateOrder = Annotated[str, StringConstraints(pattern="^(" + "|".join(DATE_ORDERS) + ")$")]
 
 
+def _not_future_date(value: dt.date) -> dt.date:
+    if value > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):  # a day of time-zone slack
+        raise ValueError("must not lie in the future")
+    return value
+
+
+def _not_future_datetime(value: dt.datetime) -> dt.datetime:
+    if value > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+        raise ValueError("must not lie in the future")
+    return value
+
+
+PastDate = Annotated[Date, AfterValidator(_not_future_date)]
+PastDateTime = Annotated[DateTime, AfterValidator(_not_future_datetime)]
+
+
+def _not_future_typed(value: dt.date | LocalDate) -> dt.date | LocalDate:
+    """A typed date in the future is refused here; one in the clinic's format once it is read
+    (:func:`smpstudio.records.services_clinic.resolve_date`)."""
+    return _not_future_date(value) if isinstance(value, dt.date) else value
+
+
+PastTypedDate = Annotated[TypedDate, AfterValidator(_not_future_typed)]
+
+
 class Role(StrEnum):
     owner = "owner"
     artist = "artist"
@@ -251,7 +276,7 @@ CONTRAINDICATIONS = STOP_KEYS
 
 
 class ClientBase(Strict):
-    date_of_birth: TypedDate | None = None
+    date_of_birth: PastTypedDate | None = None
     email: Email | None = None
     phone: Annotated[str, StringConstraints(max_length=40, pattern=r"^[0-9+()\-. ]*$")] | None = None
     address: _text(500) | None = None  # type: ignore[valid-type]
@@ -305,7 +330,7 @@ class ClientSummary(Out):
 class ConsentCreate(Strict):
     version: _text(50, 1)  # type: ignore[valid-type]
     text: _text(100_000, 1)  # type: ignore[valid-type]
-    signed_at: DateTime
+    signed_at: PastDateTime
     signature: _text(200_000, 1)  # type: ignore[valid-type]
     preview_sha256: Annotated[list[Sha256], Field(max_length=50)] = Field(default_factory=list)
 

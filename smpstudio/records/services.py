@@ -185,10 +185,9 @@ def sign_in(
     return sign_in_finish(db, settings, throttle, attempt, verify_password(attempt.password_hash, password))
 
 
-def sign_in_start(
-    db: Session, settings: Settings, throttle: AddressThrottle, address: str, email: str
-) -> SignInAttempt:
-    """The throttles' checks and the account's hash (None for an unknown e-mail); ends its transaction."""
+def check_sign_in_throttles(settings: Settings, throttle: AddressThrottle, address: str, email: str) -> str:
+    """The in-memory throttles (no database): :class:`TooManyAttempts`, or the (address, e-mail) key.
+    Cheap, so the web layer calls it before any thread hop: a storm's refused attempts cost little."""
     if throttle.blocked(address):
         raise TooManyAttempts("too many failed sign-ins from this address; wait a few minutes")
     pair = f"{address}\x00{email}"
@@ -198,6 +197,14 @@ def sign_in_start(
             "sign-in with this e-mail is locked from this address after repeated failures; "
             f"try again in {settings.lockout_minutes:g} minutes"
         )
+    return pair
+
+
+def sign_in_start(
+    db: Session, settings: Settings, throttle: AddressThrottle, address: str, email: str
+) -> SignInAttempt:
+    """The throttles' checks and the account's hash (None for an unknown e-mail); ends its transaction."""
+    pair = check_sign_in_throttles(settings, throttle, address, email)
     row = db.execute(select(User.id, User.password_hash).where(User.email == email)).first()
     db.commit()
     return SignInAttempt(address, email, pair, row[0] if row else None, row[1] if row else None)

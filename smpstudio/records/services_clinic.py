@@ -32,14 +32,17 @@ def clinic_today(clinic: Clinic, now: dt.datetime | None = None) -> dt.date:
     return (now or utcnow()).astimezone(clinic_tz(clinic)).date()
 
 
+PAST_FIELDS = ("date_of_birth",)  # dates that cannot lie in the future (smpstudio.records.schemas.PastTypedDate)
+
+
 def resolve_date(value: Any, clinic: Clinic, field: str) -> Any:
     """A :class:`~smpstudio.records.schemas.LocalDate` read with the clinic's date order (other values
     unchanged); :class:`InvalidInput` in words."""
     if not isinstance(value, s.LocalDate):
         return value
     try:
-        day = parse_date(str(value), clinic.date_order)
-        return s._check_date(day)
+        day = s._check_date(parse_date(str(value), clinic.date_order))
+        return s._not_future_date(day) if field in PAST_FIELDS else day
     except (SMPError, ValueError) as exc:
         raise InvalidInput(f"{field}: {exc}") from None
 

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     reminder_max_attempts: int = Field(default=5, ge=1, le=50)
     reminder_retry_minutes: float = Field(default=5.0, ge=0, le=24 * 60)  # doubled after each failure
 
+    # comma-separated addresses of reverse proxies whose X-Forwarded-For is believed; none by default
+    trusted_proxies: str | None = Field(
+        default=None, validation_alias=AliasChoices("SMP_TRUSTED_PROXIES", "trusted_proxies")
+    )
+
     @property
     def db_url(self) -> str:
         """The database URL: ``DATABASE_URL`` or ``sqlite:///<data_dir>/records.sqlite3``."""

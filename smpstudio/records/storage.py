@@ -8,7 +8,12 @@ Layout under the data folder::
 
 Each client has its own random photo key, stored in the database only wrapped (AES-GCM) with the
 clinic key, so neither a database dump nor the photo folder alone reveals a photo, and deleting the
-wrapped key crypto-shreds every copy of that client's photos (including those in file backups).
+wrapped key crypto-shreds every copy of that client's photos held with the *live* database.
+
+A backup's database still holds the wrapped keys of clients erased after it was made; with the
+clinic keys (``smp backup --with-keys``) such a backup could decrypt their photos. Every erase is
+therefore also written to ``erased.jsonl`` (this folder, no personal data) and copied into backups, and
+``smp restore`` erases again every client that ledger lists (README, *What a restore brings back*).
 """
 
 from __future__ import annotations

@@ -22,10 +22,16 @@ def _one_line(capsys) -> str:
     return err
 
 
-def test_output_folder_that_is_a_file_is_one_line(tmp_path, capsys):
+@pytest.mark.parametrize("command", [["analyze"], ["plan"], ["preview"], ["pack", "--client-name", "Ann Lee"]])
+def test_output_folder_that_is_a_file_is_one_line(tmp_path, capsys, monkeypatch, command):
+    from smpstudio.pipeline import Pipeline
+
     existing = tmp_path / "existing_file"
     existing.write_text("keep me")
-    assert run(["analyze", "--out", str(existing)]) == 2
+    # refused before the slow work: the pipeline never runs
+    monkeypatch.setattr(Pipeline, "plan", lambda *a, **k: pytest.fail("the pipeline ran"))
+    monkeypatch.setattr(Pipeline, "design", lambda *a, **k: pytest.fail("the pipeline ran"))
+    assert run([*command, "--out", str(existing)]) == 2
     assert "not a folder" in _one_line(capsys)
     assert existing.read_text() == "keep me"
 

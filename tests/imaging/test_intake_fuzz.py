@@ -94,8 +94,10 @@ def test_photo_intake_fuzz():
     t0 = time.process_time()
     _fuzz_once()
     cpu = time.process_time() - t0
-    print(f"\nintake fuzz: {STATS['cases']} cases ({STATS['loaded']} loaded, {STATS['refused']} refused) "
-          f"in {cpu:.1f} s CPU")
+    print(
+        f"\nintake fuzz: {STATS['cases']} cases ({STATS['loaded']} loaded, {STATS['refused']} refused) "
+        f"in {cpu:.1f} s CPU"
+    )
     assert STATS["cases"] >= CASES // 2 and STATS["loaded"] > 0 and STATS["refused"] > 0
 
 

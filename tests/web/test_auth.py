@@ -68,9 +68,10 @@ def test_roles(login):
     assert artist.post(f"/api/clients/{cid}/erase").status_code == 403
     assert artist.get("/api/users").status_code == 403 and artist.get("/api/audit").status_code == 403
     assert owner.get("/api/users").status_code == 200
-    r = owner.post("/api/users", json={"email": "new@a.test", "name": "N", "role": "artist", "password": "ink lot ledger 73 crown"})
+    new_user = {"email": "new@a.test", "name": "N", "role": "artist", "password": "ink lot ledger 73 crown"}
+    r = owner.post("/api/users", json=new_user)
     assert r.status_code == 201
-    r = owner.post("/api/users", json={"email": "new@a.test", "name": "N", "role": "artist", "password": "ink lot ledger 73 crown"})
+    r = owner.post("/api/users", json=new_user)
     assert r.status_code == 409
 
 

@@ -137,3 +137,15 @@ def test_valid_json_still_passes_and_answers_never_hold_nan(login):
     r = c.get(f"/api/clients/{r.json()['id']}", params={"x": "nan"})
     assert r.status_code == 200
     assert "NaN" not in r.text and "Infinity" not in r.text
+
+
+def test_dates_in_the_future_are_refused_where_they_cannot_be(login):
+    """Issue 13 item 10: a date of birth in 2100 and a consent signed in 2099."""
+    c = login("a_owner")
+    r = c.post("/api/clients", json={"first_name": "A", "last_name": "B", "date_of_birth": "2100-01-01"})
+    assert r.status_code == 422 and "future" in r.text
+    cid = c.post("/api/clients", json={"first_name": "A", "last_name": "B", "date_of_birth": "1980-01-01"}).json()["id"]
+    consent = {"version": "v1", "text": "I agree.", "signed_at": "2099-01-05T10:00:00Z", "signature": "Ann Lee"}
+    r = c.post(f"/api/clients/{cid}/consents", json=consent)
+    assert r.status_code == 422 and "future" in r.text
+    assert c.get(f"/api/clients/{cid}/consents").json() == []

@@ -14,11 +14,14 @@ WEAK = ["aaaaaaaaaaaa", "password1234", "123456789012", "new@a.test", "qwertyuio
 def test_weak_passwords_are_refused_with_a_message(login):
     owner = login("a_owner")
     for password in WEAK:
-        r = owner.post("/api/users", json={"email": "new@a.test", "name": "Nia", "role": "artist", "password": password})
+        r = owner.post(
+            "/api/users", json={"email": "new@a.test", "name": "Nia", "role": "artist", "password": password}
+        )
         assert r.status_code == 422, (password, r.text)
         assert "password" in str(r.json()["detail"])
     r = owner.post(
-        "/api/users", json={"email": "new@a.test", "name": "Nia", "role": "artist", "password": "ink lot ledger 73 crown"}
+        "/api/users",
+        json={"email": "new@a.test", "name": "Nia", "role": "artist", "password": "ink lot ledger 73 crown"},
     )
     assert r.status_code == 201, r.text
 

@@ -21,6 +21,7 @@ async def login(body: s.LoginIn, request: Request, response: Response, call: Ano
 
     # the database work in two short calls of the ordinary pool, the argon2 hash in its own bounded pool
     # (smpstudio.web.hashing): a storm of sign-ins cannot take the threads other requests need
+    services.check_sign_in_throttles(state.settings, state.throttle, address, body.email)  # no thread hop
     attempt = await call.anonymous(
         lambda db: services.sign_in_start(db, state.settings, state.throttle, address, body.email)
     )

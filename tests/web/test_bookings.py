@@ -74,8 +74,9 @@ def test_a_clash_on_any_date_of_a_series_refuses_all_of_it(clinic, clash, login)
     cid, pid = clinic["new"]("Ann")
     other, _ = clinic["new"]("Bob")
     owner_id = clinic["owner"].get("/api/auth/me").json()["id"]
-    last_number, last_day, _m = planned(clinic["plan"])[-1]
-    when = (dt.datetime(2027, 3, 15, 10, 15) + dt.timedelta(days=last_day)).isoformat()  # overlaps 10:00-10:30
+    last_number, last_day, last_minutes = planned(clinic["plan"])[-1]
+    # starts inside the series' last session (10:00 for its planned minutes)
+    when = (dt.datetime(2027, 3, 15, 10, 0) + dt.timedelta(days=last_day, minutes=last_minutes // 2)).isoformat()
     # something already booked at the LAST date of the series only
     blocker = {
         "artist": {"client": other, "artist_id": clinic["artist_id"], "room": "Chair 9"},

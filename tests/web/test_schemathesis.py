@@ -79,6 +79,9 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(app, login, acco
         "POST /api/calendar-feeds",
         "POST /api/calendar-feeds/revoke",
         "GET /api/calendar-feeds/feed.ics",
+        # a plan is a whole validated PlanDocument (dozens of nested required fields, schema version,
+        # software, photo, analysis, ...): random draws never build one
+        "POST /api/clients/{client_id}/plans",
     }
     missing = {f"{o.method.upper()} {o.path}" for o in operations} - set(ok_answers)
     assert len(missing - never_ok) <= 2, sorted(missing - never_ok)  # a few may draw no valid request

@@ -126,11 +126,12 @@ def check_contraindications(intake: Mapping[str, bool]) -> list[Check]:
         An unknown question (a typo in the intake file).
     """
     answers = parse_intake(intake)  # unknown questions and non-yes/no answers fail here, in words
-    return [Check(f"contraindication_{k}", "stop" if BY_KEY[k].severity == "stop" else "warning",
-                  f"contraindication: {BY_KEY[k].text}",
-                  "do not treat until a physician clears it" if BY_KEY[k].severity == "stop"
-                  else "take it into account (spot test, no numbing cream, conservative depth)", BY_KEY[k].source)
-            for k in answers.yes()]
+    checks = [Check(f"contraindication_{k}", "stop", f"contraindication: {BY_KEY[k].text}",
+                    "do not treat until a physician clears it", BY_KEY[k].source) for k in answers.yes("stop")]
+    checks += [Check(f"caution_{k}", "warning", f"caution: {BY_KEY[k].text}",
+                     "take it into account (spot test, no numbing cream, conservative depth)", BY_KEY[k].source)
+               for k in answers.yes("warn")]
+    return checks
 
 
 def validate_severity(s: str) -> str:

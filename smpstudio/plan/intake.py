@@ -34,7 +34,7 @@ _S7 = "domain.md §7 consent and medical history"
 _CLINIC = "issue 12 (common clinic intake questions) [clinic]"
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("pregnancy", "pregnancy or breastfeeding", "stop", _S7),
+    Question("pregnancy", "pregnancy", "stop", _S7),
     Question("haemophilia", "haemophilia or another bleeding disorder", "stop", _S7),
     Question("uncontrolled_diabetes", "uncontrolled diabetes", "stop", _S7),
     Question("epilepsy", "epilepsy", "stop", _S7),

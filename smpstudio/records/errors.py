@@ -40,7 +40,17 @@ class WeakPassword(SMPError):
 # Errors of the clinic's running (issue 12). They carry no HTTP status: the web layer decides it
 # (smpstudio.web.deps.STATUS_OF).
 class InvalidInput(SMPError):
-    """Input that is well-formed JSON but wrong for this clinic (e.g. a date in the wrong order)."""
+    """Input that is well-formed JSON but wrong for this clinic (e.g. a date in the wrong order).
+
+    ``loc`` names the input as a validation error does (``("body", "date_of_birth")``); by default the
+    field the message starts with (``"starts_at: ..."``)."""
+
+    def __init__(self, message: object, loc: tuple[str, ...] | None = None) -> None:
+        super().__init__(str(message))
+        if loc is None:
+            head = str(message).split(":", 1)[0]
+            loc = ("body", head) if head.isidentifier() and head != str(message) else ("body",)
+        self.loc = loc
 
 
 class SafetyRefused(SMPError):

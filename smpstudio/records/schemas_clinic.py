@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from smpstudio.records.schemas import Id, Out, Strict, _text
 
@@ -73,10 +73,16 @@ class FeedRevoke(Strict):
     token: Annotated[str, StringConstraints(min_length=20, max_length=100)]
 
 
+def _one_line(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError("the subject must be one line (no line breaks)")
+    return value
+
+
 class TemplateIn(Strict):
     kind: Annotated[str, StringConstraints(pattern="^(appointment|aftercare|touch_up)$")]
     channel: Annotated[str, StringConstraints(pattern="^(email|sms)$")] = "email"
-    subject: _text(200, 1)  # type: ignore[valid-type]
+    subject: Annotated[_text(200, 1), AfterValidator(_one_line)]  # type: ignore[valid-type]
     body: _text(10_000, 1)  # type: ignore[valid-type]
 
 

@@ -49,10 +49,13 @@ def minutes_of(hours: float) -> int:
 def _start(db: Session, actor: Actor, text: str) -> dt.datetime:
     clinic = clinic_of(db, actor)
     try:
-        return parse_datetime(text, clinic.date_order, clinic_tz(clinic)).astimezone(dt.UTC)
+        value = parse_datetime(text, clinic.date_order, clinic_tz(clinic))
+        if not s.MIN_DATE <= value.date() <= s.MAX_DATE:
+            raise InvalidInput(f"starts_at: {value.date()} is not between {s.MIN_DATE} and {s.MAX_DATE}")
+        return value.astimezone(dt.UTC)
     except SMPError as exc:
-        raise InvalidInput(f"starts_at: {exc}") from None
-    except ValueError as exc:
+        raise InvalidInput(exc if str(exc).startswith("starts_at") else f"starts_at: {exc}") from None
+    except (ValueError, OverflowError) as exc:
         raise InvalidInput(f"starts_at: {text!r} is not a date and time ({exc})") from None
 
 

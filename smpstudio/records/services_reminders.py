@@ -242,7 +242,8 @@ def _render(db: Session, r: Reminder, clinic: Clinic, client: Client) -> tuple[s
     else:
         values |= {"when": f"{r.due_at.astimezone(tz):%B %Y}"}
     subject, body = template(db, clinic.id, r.kind, r.channel)
-    return Template(subject).safe_substitute(values), Template(body).safe_substitute(values)
+    # one line: a line break in a name or template must not reach the mail's headers
+    return " ".join(Template(subject).safe_substitute(values).split())[:200], Template(body).safe_substitute(values)
 
 
 def send_due(

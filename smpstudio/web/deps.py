@@ -53,6 +53,8 @@ _MAPPED = tuple(STATUS_OF)
 
 def http_error(exc: Exception) -> HTTPException:
     status = next(code for cls, code in STATUS_OF.items() if isinstance(exc, cls))
+    if isinstance(exc, InvalidInput):  # shaped like FastAPI's own 422 answers (one schema in the OpenAPI)
+        return HTTPException(status, [{"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}])
     return HTTPException(status, str(exc))
 
 

@@ -128,7 +128,8 @@ def test_reschedule_and_cancel_need_a_reason_and_free_the_slot(clinic):
     events = owner.get("/api/audit", params={"client_id": cid}).json()
     assert any(e["action"] == "reschedule" and "client ill" in e["detail"] for e in events)
     r = desk.patch(f"/api/appointments/{a['id']}", json={"starts_at": "17/03/2027 25:00", "reason": "typo"})
-    assert r.status_code == 422 and "not a time of day" in r.json()["detail"]
+    assert r.status_code == 422 and "not a time of day" in r.json()["detail"][0]["msg"]
+    assert r.json()["detail"][0]["loc"] == ["body", "starts_at"]
 
 
 def test_client_ics_and_artist_feed_read_back(clinic, app):

@@ -102,3 +102,11 @@ def test_a_month_first_date_only_this_clinic_refuses(login):
     owner.patch("/api/clinic/settings", json={"date_order": "DMY"})
     r = owner.post("/api/clients", json={"first_name": "A", "last_name": "B", "date_of_birth": "04/25/1979"})
     assert r.status_code == 422 and "there is no month 25" in r.text and "day/month/year" in r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "date_of_birth"]
+
+
+def test_the_plan_checks_stop_on_stop_questions_and_warn_on_the_others():
+    from smpstudio.plan.checks import check_contraindications
+
+    got = [(c.code, c.severity) for c in check_contraindications({"blood_thinners": True, "keloid_tendency": True})]
+    assert got == [("contraindication_blood_thinners", "stop"), ("caution_keloid_tendency", "warning")]

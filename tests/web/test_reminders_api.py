@@ -63,7 +63,7 @@ def test_templates_are_the_clinic_s_to_edit(login):
     body = {"kind": "touch_up", "subject": "Touch-up, $first_name", "body": "See you, $first_name. $clinic"}
     assert artist.put("/api/reminder-templates", json=body).status_code == 403
     r = owner.put("/api/reminder-templates", json=body | {"body": "Hi $firstname"})
-    assert r.status_code == 422 and "unknown placeholder $firstname" in r.json()["detail"]
+    assert r.status_code == 422 and "unknown placeholder $firstname" in r.json()["detail"][0]["msg"]
     r = owner.put("/api/reminder-templates", json=body)
     assert r.status_code == 200
     assert next(t for t in r.json() if (t["kind"], t["channel"]) == ("touch_up", "email"))["subject"] == body["subject"]

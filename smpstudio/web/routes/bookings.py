@@ -55,8 +55,12 @@ async def day_or_week(
     """The live bookings of a day or week (of one artist): what the calendar page shows."""
 
     def work(db, actor):
+        from smpstudio.records import schemas as s
+        from smpstudio.records.errors import InvalidInput
         from smpstudio.records.services_clinic import clinic_of, clinic_tz
 
+        if not s.MIN_DATE <= day <= s.MAX_DATE:
+            raise InvalidInput(f"day: {day} is not between {s.MIN_DATE} and {s.MAX_DATE}", ("query", "day"))
         tz = clinic_tz(clinic_of(db, actor))
         start = dt.datetime.combine(day, dt.time(0), tz)
         end = dt.datetime.combine(day + dt.timedelta(days=days), dt.time(0), tz)

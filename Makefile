@@ -17,7 +17,7 @@ run: setup
 lint: setup
 	.venv/bin/ruff check smpstudio tests benchmarks
 	.venv/bin/mypy smpstudio/imaging smpstudio/analysis smpstudio/design smpstudio/plan smpstudio/pattern smpstudio/render \
-		smpstudio/scalp smpstudio/pipeline smpstudio/consultation.py
+		smpstudio/scalp smpstudio/head3d smpstudio/pipeline smpstudio/consultation.py
 	.venv/bin/lint-imports
 
 test: lint

@@ -102,8 +102,41 @@ def render_view(t: WholeTreatment, view: str, px_per_mm: float = 4.0, margin_mm:
     row = np.floor((rel @ down + half_h) * px_per_mm).astype(np.int64)
     ok = (col >= 0) & (col < w) & (row >= 0) & (row < h)
     out[row[ok], col[ok]] = DOT_RGB
+    _landmarks(out, t, view, right, down, half_w, half_h, px_per_mm)
     _label_zones(out, lab, hit)
     return out, int(ok.sum())
+
+
+EAR_POLAR_DEG, EAR_AZIMUTH_DEG, EAR_HALF_MM = 116.0, 95.0, (14.0, 26.0)  # [assumption] ear on the model
+
+
+def _landmarks(img: np.ndarray, t: WholeTreatment, view: str, right: np.ndarray, down: np.ndarray, half_w: float,
+               half_h: float, ppm: float) -> None:
+    """Orientation marks: the ears (outlined where the view faces them) and an arrow toward the face."""
+    s = t.surface
+
+    def px(p: np.ndarray) -> tuple[int, int]:
+        rel = p - s.center_mm
+        return int((rel @ right + half_w) * ppm), int((rel @ down + half_h) * ppm)
+
+    f = np.array(VIEWS[view][0])
+    for side in (-1.0, 1.0):
+        ear = s.point(np.array(EAR_POLAR_DEG), np.array(side * EAR_AZIMUTH_DEG))
+        if s.normal(ear) @ f < -0.5:
+            axes = (int(EAR_HALF_MM[0] * ppm), int(EAR_HALF_MM[1] * ppm))
+            cv2.ellipse(img, px(ear), axes, 0, 0, 360, (150, 120, 100), -1, cv2.LINE_AA)
+            cv2.ellipse(img, px(ear), axes, 0, 0, 360, LINE_RGB, 2, cv2.LINE_AA)
+            _text(img, "ear", (px(ear)[0] - 14, px(ear)[1] + 6), 0.5)
+    if view != "back":
+        nose = s.center_mm + np.array([0.0, 0.0, -s.radii_mm[2]])
+        tip = np.array(px(nose), dtype=np.float64)
+        ahead = np.array([0.0, 0.0, -1.0])  # the face looks toward -z
+        d = np.array([ahead @ right, ahead @ down])
+        d = d / max(float(np.linalg.norm(d)), 1e-9)
+        start = tip - d * 40 * ppm / 4
+        cv2.arrowedLine(img, tuple(int(v) for v in start), tuple(int(v) for v in tip), LINE_RGB, 2, cv2.LINE_AA,
+                        tipLength=0.3)
+        _text(img, "face", (int(start[0]) - 20, int(start[1]) - 8), 0.55)
 
 
 def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.5,

@@ -183,7 +183,7 @@ class HeadSurface:
         Examples
         --------
         >>> HeadSurface.average().point(np.array(0.0), np.array(0.0)).round(1).tolist()
-        [0.0, -90.0, -0.0]
+        [0.0, -90.0, 0.0]
         """
         t = np.radians(np.asarray(theta_deg, dtype=np.float64))
         a = np.radians(np.asarray(alpha_deg, dtype=np.float64))
@@ -219,7 +219,7 @@ class HeadSurface:
         Examples
         --------
         >>> g = HeadSurface(np.zeros(3), np.full(3, 100.0)).grid(0.5, theta_max_deg=180.0)
-        >>> round(g.area_cm2.sum() / (4 * np.pi * 100.0), 4)  # a sphere of 10 cm: 4 pi r² = 1256.6 cm²
+        >>> round(float(g.area_cm2.sum()) / (4 * np.pi * 100.0), 4)  # a sphere of 10 cm: 4 pi r² = 1256.6 cm²
         1.0
         """
         th = np.arange(step_deg / 2, theta_max_deg, step_deg)

@@ -80,12 +80,12 @@ def price_of(prices: Prices, *, stage: str, area_cm2: float, n_sessions: int) ->
     c = prices.smp_consultation
     per_stage = prices.smp_per_stage.get(stage)
     if per_stage is not None:
-        return c + per_stage, f"consultation + {stage} at {per_stage:g} {prices.currency}"
+        return float(c + per_stage), f"consultation + {stage} at {per_stage:g} {prices.currency}"
     if prices.smp_per_cm2 is not None:
-        return (c + area_cm2 * prices.smp_per_cm2,
+        return (float(c + area_cm2 * prices.smp_per_cm2),
                 f"consultation + {area_cm2:.0f} cm² x {prices.smp_per_cm2:g} {prices.currency}")
-    return c + n_sessions * prices.smp_session, f"consultation + {n_sessions} sessions x {prices.smp_session:g} " \
-        f"{prices.currency}"
+    basis = f"consultation + {n_sessions} sessions x {prices.smp_session:g} {prices.currency}"
+    return float(c + n_sessions * prices.smp_session), basis
 
 
 def whole_treatment(surface: HeadSurface, stage: str, *, full_density_per_cm2: float = 80.0, n_sessions: int = 3,

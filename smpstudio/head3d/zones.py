@@ -39,7 +39,7 @@ CROWN_RADIUS_MM = 45.0  # [calibration] vertex disc ~64 cm² (Norwood III-vertex
 WHORL_THETA_DEG = 45.0  # [calibration] the crown whorl sits behind the vertex, ~45 deg down the back
 #: fringe width above the lower boundary (mm) by azimuth (deg): none in front, the temporal fringe in front
 #: of the ear, the sides, the back. [calibration] read from Norwood's VI drawing
-FRINGE_WIDTH_MM = ((60.0, 0.0), (85.0, 25.0), (105.0, 55.0), (135.0, 60.0), (180.0, 70.0))
+FRINGE_WIDTH_MM = ((55.0, 0.0), (75.0, 30.0), (105.0, 55.0), (135.0, 60.0), (180.0, 70.0))
 OCCIPITAL_ALPHA_DEG = 135.0  # fringe behind this azimuth is occipital, in front parietal
 
 ZONE_COLOURS = {  # RGB, for the diagram and its legend
@@ -83,9 +83,9 @@ def label_points(surface: HeadSurface, p_mm: np.ndarray, inside: np.ndarray) -> 
     Examples
     --------
     >>> s = HeadSurface.average()
-    >>> p = s.point(np.array([52.0, 5.0, 60.0]), np.array([0.0, 0.0, 180.0]))
-    >>> [ZONES[i] for i in label_points(s, p, np.ones(3, bool))]
-    ['hairline', 'mid-scalp', 'crown']
+    >>> p = s.point(np.array([48.0, 15.0, 8.0, 60.0]), np.array([0.0, 0.0, 180.0, 180.0]))
+    >>> [ZONES[i] for i in label_points(s, p, np.ones(4, bool))]
+    ['hairline', 'frontal', 'mid-scalp', 'crown']
     """
     p = np.asarray(p_mm, dtype=np.float64).reshape(-1, 3)
     theta, alpha = surface.angles(p)

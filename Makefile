@@ -16,8 +16,8 @@ run: setup
 
 lint: setup
 	.venv/bin/ruff check smpstudio tests benchmarks
-	.venv/bin/mypy smpstudio/imaging smpstudio/optics smpstudio/analysis smpstudio/design smpstudio/plan smpstudio/pattern smpstudio/render \
-		smpstudio/scalp smpstudio/pipeline smpstudio/consultation.py
+	.venv/bin/mypy smpstudio/imaging smpstudio/optics smpstudio/analysis smpstudio/design smpstudio/plan smpstudio/pattern \
+		smpstudio/render smpstudio/scalp smpstudio/head3d smpstudio/pipeline smpstudio/consultation.py
 	.venv/bin/lint-imports
 
 test: lint

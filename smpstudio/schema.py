@@ -27,7 +27,7 @@ from smpstudio.plan.models import (
     TouchUpBlock,
 )
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: optional whole_head block (issue 11)
 MAX_SEED = 2**63 - 1  # plan.json, the CLI (--seed) and the records API agree: a signed 64-bit integer
 
 Point = tuple[float, float]
@@ -99,6 +99,45 @@ class StageBlock(_Strict):
     regions: dict[str, str] = Field(description="the chosen class, region by region: bald, thinning or kept")
 
 
+class WholeHeadZoneBlock(_Strict):
+    name: str
+    state: str = Field(description="for the chosen stage: 'bald' (full density), 'thinning' or 'kept' (blended)")
+    area_cm2: float = Field(description="true surface area on the 3-D scalp model, cm^2")
+    impressions: list[int] = Field(description="impressions laid in this zone, per session")
+
+
+class WholeHeadSessionBlock(_Strict):
+    index: int
+    impressions: int
+    hours: float = Field(description="hours at the whole-head rate")
+    visits_hours: list[float] = Field(description="hours per visit (a session over the limit is split over days)")
+
+
+class WholeHeadBlock(_Strict):
+    """The real treatment on the whole 3-D scalp (:mod:`smpstudio.head3d`), for the chosen stage."""
+
+    stage: str
+    scalp_area_cm2: float = Field(description="hair-bearing scalp of the model, cm^2 (domain.md §4: ~500)")
+    treatment_area_cm2: float = Field(description="bald + thinning surface, cm^2")
+    bald_cm2: float
+    thinning_cm2: float
+    precise_points: int = Field(description="PRECISE score: 1 point per 30 cm^2 bald (domain.md §4)")
+    full_density_per_cm2: float
+    impressions: int = Field(description="every dot of the one 3-D pattern (one impression each)")
+    impressions_per_hour: float
+    sessions: list[WholeHeadSessionBlock]
+    zones: list[WholeHeadZoneBlock]
+    price: float
+    price_basis: str
+    currency: str
+    min_spacing_ratio: float = Field(description="smallest dot distance on the surface / local target spacing")
+    seed: int
+    surface: dict[str, Any] = Field(description="the model: semi-axes (mm), frontal polar angle, sources")
+    stages_cm2: dict[str, dict[str, float]] = Field(description="every stage on this head: bald, thinning cm^2")
+    diagrams: list[str] = Field(default_factory=list, description="diagram PNGs written beside plan.json")
+    warnings: list[str] = Field(default_factory=list)
+
+
 class SoftwareBlock(_Strict):
     name: str = "smpstudio"
     version: str
@@ -121,6 +160,7 @@ class PlanDocument(BaseModel):
     scalp: str | None = Field(default=None, description="how the head is shown: 'as-is', 'buzz' or 'shave'")
     scalp_reason: str | None = Field(default=None, description="why that client situation was chosen")
     stage: StageBlock | None = None
+    whole_head: WholeHeadBlock | None = None
     # smp plan (issue 4): models in smpstudio.plan.models
     skin: SkinBlock | None = None
     hair: HairBlock | None = None

@@ -10,7 +10,7 @@ import pytest
 
 import smpstudio
 
-ENGINE = ("imaging", "optics", "analysis", "design", "plan", "pattern", "render", "scalp", "pipeline")
+ENGINE = ("imaging", "optics", "analysis", "design", "plan", "pattern", "render", "scalp", "head3d", "pipeline")
 
 
 def _modules() -> list[str]:

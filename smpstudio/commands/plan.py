@@ -139,10 +139,20 @@ def plan_command(
 
     check_output_dir(out)  # an unusable --out fails before the slow work
     img = read_photo(photo)
-    planned = Pipeline(catalogue=cat, prices=price_table).plan(img, inputs)
+    pipe = Pipeline(catalogue=cat, prices=price_table)
+    planned = pipe.plan(img, inputs)
     images, renders = years_renders(planned, scene_for(planned), render_at)
     doc = consultation_document(planned, closeup_center_mm=default_closeup_center_mm(planned),
                                 closeup_px_per_mm=24.0, renders=renders)
+    diagrams: dict[str, np.ndarray] = {}
+    if hair_loss_stage is not None:  # the artist chose the stage: plan the whole head on the 3-D model
+        from smpstudio.head3d.block import whole_head_block
+        from smpstudio.head3d.diagram import diagram_views
+
+        whole = pipe.whole_head(img, inputs)
+        diagrams = diagram_views(whole)
+        doc.whole_head = whole_head_block(whole, sorted(diagrams))
+    images.update(diagrams)
     text = document_json(doc)
     fade, cost = planned.result.fading, planned.result.cost
     with staged_output(out) as stage:
@@ -224,8 +234,35 @@ def print_summary(text: dict[str, Any], out: Path) -> None:
                   "that carries the same pigment")
         if tu["due_years"] is None:
             con.print("no touch-up-due.png: the touch-up is not due within the fading curve's horizon")
-    files = ["plan.json", "fading.png", "cost.png"] + [x["file"] for x in renders]
+    wh = text.get("whole_head")
+    if wh:
+        print_whole_head(con, wh)
+    files = ["plan.json", "fading.png", "cost.png"] + [x["file"] for x in renders] + (wh["diagrams"] if wh else [])
     con.print(f"wrote {', '.join(files)} to {out}")
+
+
+def print_whole_head(con: Any, wh: dict[str, Any]) -> None:
+    """The whole-head plan (3-D scalp model) on the terminal: zones, sessions, hours, price."""
+    from rich import box
+    from rich.table import Table
+
+    con.print(f"[bold]Whole head[/bold] ({wh['stage']}, 3-D scalp model): {wh['treatment_area_cm2']:.0f} cm² treated "
+              f"of {wh['scalp_area_cm2']:.0f} cm² hair-bearing scalp (bald {wh['bald_cm2']:.0f}, thinning "
+              f"{wh['thinning_cm2']:.0f}; PRECISE {wh['precise_points']}), {wh['impressions']:,} impressions")
+    n = len(wh["sessions"])
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ["zone", "state", "cm²"] + [f"session {k + 1}" for k in range(n)]:
+        t.add_column(col, justify="left" if col in ("zone", "state") else "right", no_wrap=True)
+    for z in wh["zones"]:
+        t.add_row(z["name"], z["state"], f"{z['area_cm2']:.0f}", *(f"{v:,}" for v in z["impressions"]))
+    t.add_row("total", "", f"{wh['treatment_area_cm2']:.0f}", *(f"{s['impressions']:,}" for s in wh["sessions"]))
+    t.add_row("hours", "", "", *(" + ".join(f"{v:.1f}" for v in s["visits_hours"]) for s in wh["sessions"]))
+    con.print(t)
+    con.print(f"hours at {wh['impressions_per_hour']:,.0f} impressions/h (whole head); price {wh['price']:,.0f} "
+              f"{wh['currency']} ({wh['price_basis']}); dots >= {wh['min_spacing_ratio']:.2f} x the target spacing "
+              "on the surface")
+    for w in wh["warnings"]:
+        con.print(f"[yellow]warning:[/yellow] {w}")
 
 
 def register(app: typer.Typer) -> None:

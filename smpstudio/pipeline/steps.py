@@ -26,6 +26,7 @@ from smpstudio.analysis.landmarks import LandmarkBackend, default_backend
 from smpstudio.analysis.types import Analysis, Masks
 from smpstudio.design import Design, edit_design, propose_hairline
 from smpstudio.errors import SMPError
+from smpstudio.head3d.treatment import WholeTreatment
 from smpstudio.imaging.intake import Photo
 from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
@@ -249,6 +250,23 @@ class Pipeline:
             water = tuple(float(s.water_parts) for s in result.block.sessions if not s.suggested)
             return PlanStep(ps, result, dataclasses.replace(ps.pattern, water_parts=water))
         return self._cache.get(("plan", id(ps), q), make)
+
+    def whole_head(self, photo: Photo, inputs: Inputs) -> WholeTreatment:
+        """The real treatment on the whole 3-D scalp (:mod:`smpstudio.head3d`) for the stage used
+        (the artist's, else the proposed one): area, impressions per zone and session, hours, price."""
+        ds = self.design(photo, inputs)
+        p = inputs.pattern
+
+        def make() -> WholeTreatment:
+            from smpstudio.head3d import surface_of, whole_treatment
+
+            self.calls["whole_head"] += 1
+            a = dataclasses.replace(ds.scalp.analysis, masks=ds.scalp.masks_as_taken)
+            stage = ds.document.stage.chosen if ds.document.stage is not None else "norwood-6"
+            return whole_treatment(surface_of(a, ds.design.hairline.mfp_height_mm), stage,
+                                   full_density_per_cm2=p.density_per_cm2, n_sessions=p.n_sessions,
+                                   prices=self.prices, seed=inputs.seed)
+        return self._cache.get(("whole_head", id(ds), p.density_per_cm2, p.n_sessions, inputs.seed), make)
 
 
 def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None) -> StageBlock:

@@ -40,6 +40,9 @@ class Prices(BaseModel):
     smp_consultation: float = Field(default=75, ge=0)
     smp_session: float = Field(default=700, ge=0)
     smp_touch_up: float = Field(default=400, ge=0)
+    #: the whole-head plan's price (smpstudio.head3d.treatment): per class when given, else per cm², else per session
+    smp_per_stage: dict[str, float] = Field(default_factory=dict)
+    smp_per_cm2: float | None = Field(default=None, ge=0)
     transplant_consultation: float = Field(default=150, ge=0)
     transplant_price_per_graft: float = Field(default=6.0, ge=0)
     transplant_grafts_per_cm2: float = Field(default=40, gt=0)

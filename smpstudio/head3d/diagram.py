@@ -1,0 +1,203 @@
+"""The whole-head plan drawn on the model itself: top, left, right and back views (no extra photos).
+
+Each view is an orthographic render of the scalp surface (rays cast on the ellipsoid, the zone and the
+density share looked up at each hit on the surface grid): zones in their colours, bald scalp at full
+colour, thinning lighter, kept hair pale; zone borders dark; every dot of the one 3-D pattern that faces
+the viewer drawn as one dark pixel, so the same dot shows in every view that sees it. A legend gives each
+zone's state, surface area (cm²) and impressions.
+
+References
+----------
+.. [1] Foley, J. D. et al. "Computer Graphics: Principles and Practice", 2nd ed., 1990 (orthographic
+   projection, Lambert shading).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from smpstudio.head3d.treatment import WholeTreatment
+from smpstudio.head3d.zones import ZONE_COLOURS, ZONES
+
+#: view name -> (forward: the direction the viewer looks, up on the image) in head coordinates
+VIEWS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
+    "top": ((0.0, 1.0, 0.0), (0.0, 0.0, -1.0)),  # from above, the face at the top
+    "left": ((-1.0, 0.0, 0.0), (0.0, -1.0, 0.0)),  # the client's left side (+x), face to image left
+    "right": ((1.0, 0.0, 0.0), (0.0, -1.0, 0.0)),  # the client's right side (-x), face to image right
+    "back": ((0.0, 0.0, -1.0), (0.0, -1.0, 0.0)),  # from behind
+}
+DOT_RGB = (25, 25, 25)
+OFF_SCALP_RGB = (214, 200, 186)  # the rest of the head: plain skin
+BG_RGB = (255, 255, 255)
+LINE_RGB = (60, 60, 60)
+STATE_MIX = {"bald": 0.0, "thinning": 0.45, "kept": 0.8}  # share of white mixed into the zone colour
+
+
+def _basis(view: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    f, up = (np.array(v, dtype=np.float64) for v in VIEWS[view])
+    right = np.cross(f, up)
+    return f, right, -up  # forward, image right, image down
+
+
+def render_view(t: WholeTreatment, view: str, px_per_mm: float = 4.0, margin_mm: float = 12.0
+                ) -> tuple[np.ndarray, int]:
+    """One orthographic view (RGB uint8) of the plan on the model, and the number of dots drawn.
+
+    Examples
+    --------
+    >>> from smpstudio.head3d.surface import HeadSurface
+    >>> from smpstudio.head3d.treatment import whole_treatment
+    >>> t = whole_treatment(HeadSurface.average(), "norwood-3-vertex", seed=0)
+    >>> img, n = render_view(t, "top", px_per_mm=2.0)
+    >>> img.dtype, img.shape[2], n > 1000
+    (dtype('uint8'), 3, True)
+    """
+    s = t.surface
+    f, right, down = _basis(view)
+    r = s.radii_mm
+    half_w = float(np.sqrt(np.sum((right * r) ** 2))) + margin_mm
+    half_h = float(np.sqrt(np.sum((down * r) ** 2))) + margin_mm
+    w, h = int(round(2 * half_w * px_per_mm)), int(round(2 * half_h * px_per_mm))
+    u = (np.arange(w) + 0.5) / px_per_mm - half_w
+    v = (np.arange(h) + 0.5) / px_per_mm - half_h
+    uu, vv = np.meshgrid(u, v)
+    o = s.center_mm + uu[..., None] * right + vv[..., None] * down - 1000.0 * f
+    inv = 1.0 / r**2
+    a = float(np.sum(f * f * inv))
+    q = o - s.center_mm
+    b = 2.0 * np.sum(q * f * inv, axis=-1)
+    c = np.sum(q * q * inv, axis=-1) - 1.0
+    disc = b * b - 4 * a * c
+    hit = disc >= 0
+    tt = (-b - np.sqrt(np.where(hit, disc, 0.0))) / (2 * a)
+    p = o + tt[..., None] * f
+    theta, alpha = s.angles(p)
+    g = t.zones.grid
+    step = float(g.theta_deg[1] - g.theta_deg[0])
+    ti = np.floor(theta / step).astype(np.int64)
+    ai = np.floor((alpha + 180.0) / step).astype(np.int64) % len(g.alpha_deg)
+    on_grid = hit & (ti < len(g.theta_deg))
+    lab = np.full((h, w), -1, np.int64)
+    lab[on_grid] = t.zones.labels[ti[on_grid], ai[on_grid]]
+    states = t.areas.zones
+    zone_rgb = np.array([ZONE_COLOURS[z] for z in ZONES] + [OFF_SCALP_RGB], dtype=np.float64)
+    mix = np.array([STATE_MIX[states[z]] for z in ZONES] + [0.0])
+    base = zone_rgb[lab] * (1 - mix[lab])[..., None] + 255.0 * mix[lab][..., None]
+    n = s.normal(np.where(hit[..., None], p, s.center_mm + r * np.array([0.0, -1.0, 0.0])))
+    shade = 0.62 + 0.38 * np.clip(-(n @ f), 0.0, 1.0)
+    img = np.where(hit[..., None], base * shade[..., None], np.array(BG_RGB, dtype=np.float64))
+    # zone borders and the scalp's edge
+    edge = np.zeros((h, w), bool)
+    edge[:, 1:] |= (lab[:, 1:] != lab[:, :-1]) & hit[:, 1:] & hit[:, :-1]
+    edge[1:, :] |= (lab[1:, :] != lab[:-1, :]) & hit[1:, :] & hit[:-1, :]
+    edge = cv2.dilate(edge.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+    img[edge] = LINE_RGB
+    out = np.clip(img, 0, 255).astype(np.uint8)
+    # the one 3-D pattern's dots that face the viewer
+    dp = t.dots.points_mm
+    facing = (s.normal(dp) @ f) < -0.05
+    rel = dp[facing] - s.center_mm
+    col = np.floor((rel @ right + half_w) * px_per_mm).astype(np.int64)
+    row = np.floor((rel @ down + half_h) * px_per_mm).astype(np.int64)
+    ok = (col >= 0) & (col < w) & (row >= 0) & (row < h)
+    out[row[ok], col[ok]] = DOT_RGB
+    _landmarks(out, t, view, right, down, half_w, half_h, px_per_mm)
+    _label_zones(out, lab, hit)
+    return out, int(ok.sum())
+
+
+EAR_POLAR_DEG, EAR_AZIMUTH_DEG, EAR_HALF_MM = 116.0, 95.0, (14.0, 26.0)  # [assumption] ear on the model
+
+
+def _landmarks(img: np.ndarray, t: WholeTreatment, view: str, right: np.ndarray, down: np.ndarray, half_w: float,
+               half_h: float, ppm: float) -> None:
+    """Orientation marks: the ears (outlined where the view faces them) and an arrow toward the face."""
+    s = t.surface
+
+    def px(p: np.ndarray) -> tuple[int, int]:
+        rel = p - s.center_mm
+        return int((rel @ right + half_w) * ppm), int((rel @ down + half_h) * ppm)
+
+    f = np.array(VIEWS[view][0])
+    for side in (-1.0, 1.0):
+        ear = s.point(np.array(EAR_POLAR_DEG), np.array(side * EAR_AZIMUTH_DEG))
+        if s.normal(ear) @ f < -0.5:
+            axes = (int(EAR_HALF_MM[0] * ppm), int(EAR_HALF_MM[1] * ppm))
+            cv2.ellipse(img, px(ear), axes, 0, 0, 360, (150, 120, 100), -1, cv2.LINE_AA)
+            cv2.ellipse(img, px(ear), axes, 0, 0, 360, LINE_RGB, 2, cv2.LINE_AA)
+            _text(img, "ear", (px(ear)[0] - 14, px(ear)[1] + 6), 0.5)
+    if view != "back":
+        nose = s.center_mm + np.array([0.0, 0.0, -s.radii_mm[2]])
+        tip = np.array(px(nose), dtype=np.float64)
+        ahead = np.array([0.0, 0.0, -1.0])  # the face looks toward -z
+        d = np.array([ahead @ right, ahead @ down])
+        d = d / max(float(np.linalg.norm(d)), 1e-9)
+        start = tip - d * 40 * ppm / 4
+        cv2.arrowedLine(img, tuple(int(v) for v in start), tuple(int(v) for v in tip), LINE_RGB, 2, cv2.LINE_AA,
+                        tipLength=0.3)
+        _text(img, "face", (int(start[0]) - 20, int(start[1]) - 8), 0.55)
+
+
+def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.5,
+          colour: tuple[int, int, int] = (0, 0, 0), thick: int = 1) -> None:
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick + 3, cv2.LINE_AA)
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA)
+
+
+def _label_zones(img: np.ndarray, lab: np.ndarray, hit: np.ndarray) -> None:
+    total = max(int(hit.sum()), 1)
+    for i, z in enumerate(ZONES):
+        m = lab == i
+        if m.sum() < 0.02 * total:
+            continue
+        # the zone's most interior pixel keeps the label off the borders
+        d = cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 3)
+        y, x = np.unravel_index(int(np.argmax(d)), d.shape)
+        (tw, th), _ = cv2.getTextSize(z, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)
+        _text(img, z, (int(x - tw / 2), int(y + th / 2)), 0.55)
+
+
+def legend(t: WholeTreatment, width: int) -> np.ndarray:
+    """The legend panel (RGB uint8): zone colour, state, area cm², impressions; the plan's totals."""
+    rows = 3 + len(ZONES)
+    img = np.full((rows * 26 + 16, width, 3), 255, np.uint8)
+    _text(img, f"{t.stage}: {t.areas.treatment_cm2:.0f} cm2 treated, {t.total_impressions:,} impressions, "
+               f"{' / '.join(f'{h:.1f}' for h in t.session_hours)} h, {t.price:,.0f} {t.currency}", (10, 22), 0.55)
+    _text(img, "colour = zone; full = bald (full density), light = thinning, pale = kept hair; dots = impressions",
+          (10, 48), 0.45, (60, 60, 60))
+    for k, z in enumerate(ZONES):
+        y = 62 + 26 * k
+        st = t.areas.zones[z]
+        m = STATE_MIX[st]
+        rgb = tuple(int(c * (1 - m) + 255 * m) for c in ZONE_COLOURS[z])
+        cv2.rectangle(img, (10, y), (40, y + 18), rgb, -1)
+        cv2.rectangle(img, (10, y), (40, y + 18), LINE_RGB, 1)
+        _text(img, f"{z}: {st}, {t.zones.areas_cm2[z]:.0f} cm2, {sum(t.impressions[z]):,} impressions",
+              (50, y + 15), 0.5)
+    return img
+
+
+def diagram_views(t: WholeTreatment, px_per_mm: float = 4.0) -> dict[str, np.ndarray]:
+    """Every view with its title and the legend, as RGB uint8 images keyed ``diagram-<view>.png``.
+
+    Examples
+    --------
+    >>> from smpstudio.head3d.surface import HeadSurface
+    >>> from smpstudio.head3d.treatment import whole_treatment
+    >>> t = whole_treatment(HeadSurface.average(), "ludwig-2", seed=0)
+    >>> sorted(diagram_views(t, px_per_mm=1.5))
+    ['diagram-back.png', 'diagram-left.png', 'diagram-right.png', 'diagram-top.png']
+    """
+    titles = {"top": "from above (face at the top)", "left": "client's left side (face to the left)",
+              "right": "client's right side (face to the right)", "back": "from behind"}
+    out = {}
+    for view in VIEWS:
+        img, n = render_view(t, view, px_per_mm)
+        width = max(img.shape[1], 720)
+        canvas = np.full((img.shape[0] + 40, width, 3), 255, np.uint8)
+        x0 = (width - img.shape[1]) // 2
+        canvas[40:, x0:x0 + img.shape[1]] = img
+        _text(canvas, f"{titles[view]}: {n:,} dots in view", (10, 28), 0.65)
+        out[f"diagram-{view}.png"] = np.concatenate([canvas, legend(t, width)], axis=0)
+    return out

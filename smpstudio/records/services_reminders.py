@@ -6,7 +6,7 @@ a record of every attempt.
 - a reminder before each booked appointment (``reminder_hours_before``, default 24 h);
 - aftercare on the days domain.md §7 gives, after each session done;
 - the touch-up when the fading model says it is due (the plan's ``touch_up.due_date``, or
-  ``due_years`` after the last session done: smpstudio.plan.fading through plan.json).
+  ``due_years`` after the last session done: smpstudio.optics.fading through plan.json).
 
 :func:`send_due` sends what is due through the client's channel (e-mail, else SMS), in the clinic's
 template (editable, :func:`set_template`); a failure is recorded and retried after

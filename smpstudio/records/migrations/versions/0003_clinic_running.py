@@ -58,8 +58,9 @@ def upgrade() -> None:
     op.add_column("sessions", sa.Column("started_at", UTCDateTime(), nullable=True))
     op.add_column("sessions", sa.Column("appointment_id", sa.Integer(), nullable=True))
     op.add_column("sessions", sa.Column("override_reason", sa.Text(), nullable=True))
-    if not _sqlite():  # SQLite cannot add a constraint to a table in place (the service checks the id)
-        op.create_foreign_key("fk_sessions_appointment", "sessions", "appointments", ["appointment_id"], ["id"])
+    # SQLite cannot add a constraint to a table in place: batch mode rebuilds the table with it
+    with op.batch_alter_table("sessions") as batch:
+        batch.create_foreign_key("fk_sessions_appointment", "appointments", ["appointment_id"], ["id"])
     dupes = (
         op.get_bind()
         .execute(
@@ -151,8 +152,8 @@ def downgrade() -> None:
     op.drop_table("reminder_templates")
     op.drop_table("calendar_feeds")
     op.drop_index("uq_sessions_client_number_live", table_name="sessions")
-    if not _sqlite():
-        op.drop_constraint("fk_sessions_appointment", "sessions", type_="foreignkey")
+    with op.batch_alter_table("sessions") as batch:
+        batch.drop_constraint("fk_sessions_appointment", type_="foreignkey")
     _drop_columns("sessions", "override_reason", "appointment_id", "started_at")
     op.drop_table("appointments")
     _drop_columns("clients", "reminders_opt_out")

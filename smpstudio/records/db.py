@@ -51,8 +51,6 @@ def _sqlite_pragmas(synchronous: str) -> Any:
 class DatabaseBusy(SMPError):
     """No write slot in time (another writer holds the database)."""
 
-    status = 503
-
 
 class _WriteGate:
     """One writer at a time per SQLite engine, queued in Python.

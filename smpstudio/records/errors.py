@@ -1,4 +1,5 @@
-"""Errors of the records services; the web layer maps each to its HTTP status."""
+"""Errors of the records services. They carry no HTTP status: the web layer decides it
+(:data:`smpstudio.web.deps.STATUS_OF`)."""
 
 from __future__ import annotations
 
@@ -8,37 +9,34 @@ from smpstudio.errors import SMPError
 class NotFound(SMPError):
     """No such record in the caller's clinic (records of other clinics are never revealed)."""
 
-    status = 404
 
 
 class Forbidden(SMPError):
-    status = 403
+    """The caller's role may not do this."""
 
 
 class Unauthorized(SMPError):
-    status = 401
+    """Not signed in, or the sign-in failed."""
 
 
 class TooManyAttempts(SMPError):
-    status = 429
+    """Throttled: too many attempts from this address or for this account."""
 
 
 class Conflict(SMPError):
-    status = 409
+    """The change conflicts with the records' state."""
 
 
 class Busy(SMPError):
     """The service has no capacity for this now (e.g. every photo-decode slot is taken); retry."""
 
-    status = 503
 
 
 class WeakPassword(SMPError):
     """The password fails the policy (:func:`smpstudio.records.security.password_problem`)."""
 
 
-# Errors of the clinic's running (issue 12). They carry no HTTP status: the web layer decides it
-# (smpstudio.web.deps.STATUS_OF).
+# Errors of the clinic's running (issue 12).
 class InvalidInput(SMPError):
     """Input that is well-formed JSON but wrong for this clinic (e.g. a date in the wrong order).
 

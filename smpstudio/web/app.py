@@ -24,7 +24,7 @@ from smpstudio.records.security import AddressThrottle
 from smpstudio.records.services_photos import DecodeBudget, ReconcileReport, Vault, reconcile
 from smpstudio.records.settings import Settings
 from smpstudio.records.storage import KeyStore, PhotoStore
-from smpstudio.web.deps import AppState
+from smpstudio.web.deps import AppState, status_of
 from smpstudio.web.hashing import PasswordPool
 from smpstudio.web.json_policy import JSONPolicyMiddleware, SafeJSONResponse
 from smpstudio.web.routes import admin, auth, bookings, clients, clinic_settings, photos, reminders, workflows
@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
 
     @app.exception_handler(SMPError)
     async def _smp_error(_request: Request, exc: SMPError) -> SafeJSONResponse:
-        return SafeJSONResponse({"detail": str(exc)}, status_code=getattr(exc, "status", 422))
+        return SafeJSONResponse({"detail": str(exc)}, status_code=status_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> SafeJSONResponse:

@@ -20,13 +20,19 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader
 from sqlalchemy.orm import Session, sessionmaker
 
+from smpstudio.records.db import DatabaseBusy
 from smpstudio.records.errors import (
     BookingConflict,
+    Busy,
+    Conflict,
     DuplicateSession,
     Forbidden,
     InvalidInput,
+    NotFound,
     SafetyRefused,
+    TooManyAttempts,
     Unauthorized,
+    WeakPassword,
 )
 from smpstudio.records.security import AddressThrottle
 from smpstudio.records.services import Actor, session_actor
@@ -41,8 +47,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 T = TypeVar("T")
 
-# HTTP statuses of the domain errors that carry none (decided here, in the web layer)
+# HTTP statuses of the domain errors (decided here, in the web layer; the errors carry none). Any other
+# SMPError is a 422 (smpstudio.web.app).
 STATUS_OF: dict[type[Exception], int] = {
+    NotFound: 404,  # also for records of another clinic: never revealed
+    Forbidden: 403,
+    Unauthorized: 401,
+    TooManyAttempts: 429,
+    Conflict: 409,
+    Busy: 503,
+    DatabaseBusy: 503,
+    WeakPassword: 422,
     SafetyRefused: 409,  # the record's state forbids it (consent, patch test, ...): fix, then retry
     BookingConflict: 409,
     DuplicateSession: 409,
@@ -51,8 +66,13 @@ STATUS_OF: dict[type[Exception], int] = {
 _MAPPED = tuple(STATUS_OF)
 
 
+def status_of(exc: Exception, default: int = 422) -> int:
+    """The HTTP status of a domain error: its nearest class in :data:`STATUS_OF`."""
+    return next((STATUS_OF[c] for c in type(exc).__mro__ if c in STATUS_OF), default)
+
+
 def http_error(exc: Exception) -> HTTPException:
-    status = next(code for cls, code in STATUS_OF.items() if isinstance(exc, cls))
+    status = status_of(exc)
     if isinstance(exc, InvalidInput):  # shaped like FastAPI's own 422 answers (one schema in the OpenAPI)
         return HTTPException(status, [{"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}])
     return HTTPException(status, str(exc))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Response, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Path, Response, UploadFile
 from sqlalchemy.orm import Session
 
 from smpstudio.records import schemas as s
 from smpstudio.records import services_photos
-from smpstudio.records.errors import Conflict
 from smpstudio.records.services import Actor
 from smpstudio.web.deps import SignedIn
 
@@ -18,10 +17,6 @@ router = APIRouter(tags=["photos"], responses={401: {}, 403: {}, 404: {}})
 ClientId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 PhotoId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 JPEG = {200: {"content": {"image/jpeg": {}}, "description": "the JPEG (no metadata)"}}
-
-
-class PayloadTooLarge(Conflict):
-    status = 413
 
 
 @router.post("/clients/{client_id}/photos", status_code=201, responses={409: {}, 413: {}, 422: {}})
@@ -40,7 +35,7 @@ async def upload_photo(
     def work(db: Session, actor: Actor) -> s.PhotoOut:
         data = file.file.read(limit + 1)
         if len(data) > limit:
-            raise PayloadTooLarge(f"the photo is larger than {settings.max_upload_mb:g} MB")
+            raise HTTPException(413, f"the photo is larger than {settings.max_upload_mb:g} MB")
         row = services_photos.upload_photo(
             db, actor, vault, client_id, data, view=view, phase=phase, taken_at=taken_at, session_id=session_id
         )

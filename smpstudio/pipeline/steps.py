@@ -24,7 +24,7 @@ import numpy as np
 from smpstudio.analysis import analyze
 from smpstudio.analysis.landmarks import LandmarkBackend, default_backend
 from smpstudio.analysis.types import Analysis, Masks
-from smpstudio.design import Design, edit_design, propose_hairline
+from smpstudio.design import Design, edit_design_moves, propose_hairline
 from smpstudio.errors import SMPError
 from smpstudio.imaging.intake import Photo
 from smpstudio.pattern.density import DensityParams
@@ -184,13 +184,18 @@ class Pipeline:
         scalp = self.scalp(photo, inputs)
         d = inputs.design
 
+        def propose() -> Design:
+            self.calls["proposal"] += 1
+            return propose_hairline(scalp.analysis, age=d.age, style=d.style, mfp_height_mm=d.mfp_height_mm,
+                                    conservative=d.conservative, seed=inputs.seed)
+
         def make() -> DesignStep:
             self.calls["design"] += 1
             a = scalp.analysis
-            design = propose_hairline(a, age=d.age, style=d.style, mfp_height_mm=d.mfp_height_mm,
-                                      conservative=d.conservative, seed=inputs.seed)
-            for index, xy in d.moves:
-                design = edit_design(a, design, index, xy, mirror=d.mirror)
+            # the proposal is cached apart from the artist's moves: a drag re-applies moves only
+            proposal_key = dataclasses.replace(d, moves=(), mirror=True, stage=None)
+            proposed = self._cache.get(("proposal", id(scalp), proposal_key, inputs.seed), propose)
+            design = edit_design_moves(a, proposed, d.moves, mirror=d.mirror)
             doc = plan_document(photo, a, design, seed=inputs.seed, backend_name=self.backend.name)
             doc.stage = stage_block(design, scalp.masks_as_taken, d.stage)
             doc.scalp = scalp.mode
@@ -214,7 +219,10 @@ class Pipeline:
             if not ds.document.treatment_area_cm2 > 0:
                 raise NoTreatmentAreaError("the design leaves no scalp to treat in this photo")
             masks = ds.scalp.masks_as_taken
-            tone = measure_skin(measured_rgb(photo, p), masks.skin, hair_mask=masks.hair)
+
+            def skin() -> SkinTone:  # the photo's skin: the same for every design of it
+                return measure_skin(measured_rgb(photo, p), masks.skin, hair_mask=masks.hair)
+            tone = self._cache.get(("skin", id(ds.scalp), p.neutral_box_px), skin)
             pattern = design_pattern(
                 ds.scalp.analysis, ds.design, n_sessions=p.n_sessions, interval_days=p.interval_days,
                 seed=inputs.seed, ita_deg=float(tone.ita_deg),

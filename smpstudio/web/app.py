@@ -24,7 +24,7 @@ from smpstudio.records.services_photos import ReconcileReport, Vault, reconcile
 from smpstudio.records.settings import Settings
 from smpstudio.records.storage import KeyStore, PhotoStore
 from smpstudio.web.deps import AppState
-from smpstudio.web.routes import admin, auth, clients, photos, workflows
+from smpstudio.web.routes import admin, auth, clients, photos, tablet, workflows
 
 log = logging.getLogger("smpstudio.web")
 
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
 
     for module in (auth, admin, clients, photos, workflows):
         app.include_router(module.router, prefix="/api")
+    app.include_router(tablet.router)  # the tablet app: pages at / and the consultation API
     return app
 
 

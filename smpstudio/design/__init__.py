@@ -119,7 +119,7 @@ def surface_height_at(analysis: Analysis, y_image_mm: float) -> float:
     head = analysis.head
     assert head is not None
     arcs = np.linspace(0.0, 200.0, 801)
-    points = np.stack([head.midline_point(float(a)) for a in arcs])
+    points = head.midline_points(arcs)
     ys = analysis.frame.to_mm(head.head_to_px(points))[:, 1]  # one projection of all 801 points
     top = int(np.argmax(ys))  # the projected height grows until the vault turns away from the camera
     return float(np.interp(y_image_mm, ys[: top + 1], arcs[: top + 1]))

@@ -33,9 +33,9 @@ from smpstudio.pattern.layout import Pattern
 from smpstudio.pipeline.document import pixels_sha256, plan_document
 from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs
 from smpstudio.plan.cost import Prices
-from smpstudio.plan.pigment import Catalogue
+from smpstudio.plan.pigment import Catalogue, load_catalogue
 from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
-from smpstudio.plan.skin import SkinTone, measure_skin
+from smpstudio.plan.skin import HairTone, SkinTone, measure_hair, measure_skin
 from smpstudio.scalp import ScalpResult, prepare_scalp
 from smpstudio.schema import PlanDocument, StageBlock
 
@@ -155,7 +155,7 @@ class Pipeline:
     def __init__(self, backend: LandmarkBackend | None = None, catalogue: Catalogue | None = None,
                  prices: Prices | None = None, cache_size: int = 4) -> None:
         self.backend = backend or default_backend()
-        self.catalogue = catalogue
+        self.catalogue = catalogue if catalogue is not None else load_catalogue()  # parsed once, not per plan
         self.prices = prices
         self._cache = _Cache(8 * cache_size)
         self.calls: collections.Counter[str] = collections.Counter()
@@ -242,12 +242,15 @@ class Pipeline:
             hl = ps.design.design.hairline
             # one skin measurement (white-balanced on the neutral patch when there is one) for the dots'
             # optics and the plan; hair is measured on the same image
+            def hair() -> tuple[HairTone | None]:  # the photo's hair: the same for every design of it
+                return (measure_hair(measured_rgb(photo, ps.inputs), masks.hair),)
+            hair_tone = self._cache.get(("hair", id(ps.design.scalp), ps.inputs.neutral_box_px), hair)[0]
             result = build_plan(
                 measured_rgb(photo, ps.inputs), masks.skin, masks.hair,
                 area_cm2=ps.design.document.treatment_area_cm2,
                 options=plan_options(ps.inputs, q, tuple(s.dots for s in ps.pattern.sessions)),
                 catalogue=self.catalogue, prices=self.prices, mfp_height_mm=hl.mfp_height_mm, age=hl.age,
-                skin=ps.skin)
+                skin=ps.skin, hair=hair_tone)
             water = tuple(float(s.water_parts) for s in result.block.sessions if not s.suggested)
             return PlanStep(ps, result, dataclasses.replace(ps.pattern, water_parts=water))
         return self._cache.get(("plan", id(ps), q), make)

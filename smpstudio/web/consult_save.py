@@ -54,6 +54,8 @@ def save(db: Session, actor: Actor, c: Consult, body: cs.SaveConsult, now: dt.da
     if unknown:
         raise BadChange(f"preview {unknown[0][:12]}... was not shown for this design; the client signs for the "
                         "previews on screen")
+    if c.draft:
+        raise Conflict("a drag of the hairline is still under way; let go of the point, then sign")
     png = signature_png(body.signature_png_base64)
     step = planned(c)
     doc = document(step)
@@ -61,6 +63,7 @@ def save(db: Session, actor: Actor, c: Consult, body: cs.SaveConsult, now: dt.da
     data["consultation"] = {  # the stored photo it was made from, and how it was shown
         "photo_id": c.photo_id, "photo_sha256": c.photo_sha256, "photo_size_px": list(c.source_size),
         "display_size_px": [c.photo.width, c.photo.height], "display_scale": round(c.scale, 6),
+        "crop_px": list(c.crop_px),
         "preview_sha256": list(body.preview_sha256), "revision": c.revision,
     }
     plan = rs.PlanCreate(seed=doc.seed, plan=PlanDocument.model_validate(data))

@@ -31,6 +31,8 @@ class ConsultChange(Strict):
     """What the artist changed; every field is optional (only the given ones change)."""
 
     move: Move | None = None
+    draft: bool = Field(default=False, description="a step of a drag still under way: the hairline, the dots and "
+                        "the preview follow; the plan (hours, prices) is recomputed when the drag ends (draft false)")
     mirror: bool | None = None
     reset_moves: bool = False
     style: Literal["soft", "broken", "defined"] | None = None
@@ -106,6 +108,7 @@ class ConsultOut(BaseModel):
     closeup_px_per_mm: float
     plan: PlanView
     warnings: list[str]
+    draft: bool = Field(description="a drag under way: the plan is the one before it")
 
 
 class ConsentText(BaseModel):

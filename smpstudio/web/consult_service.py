@@ -18,8 +18,8 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from smpstudio.errors import OptionError, SMPError
-from smpstudio.imaging.intake import load_photo
-from smpstudio.pipeline import Inputs, PlanInputs, PlanStep
+from smpstudio.imaging.intake import Photo, load_photo
+from smpstudio.pipeline import Inputs, Pipeline, PlanInputs, PlanStep
 from smpstudio.pipeline.document import HEALED_AFTER_DAYS, consultation_document
 from smpstudio.pipeline.renders import HEALING_PREVIEW_DAY, default_closeup_center_mm, faded_water_parts, scene_for
 from smpstudio.plan.cost import Prices, load_prices
@@ -36,6 +36,7 @@ CLOSEUP_SIZE_MM = (12.0, 12.0)
 YEARS = (1.0, 3.0)
 POSE_WARN_DEG = 15.0
 JPEG_QUALITY = 90
+HEAD_MARGIN = 1.7  # the view's side, in head sizes
 
 
 class BadChange(SMPError):
@@ -60,24 +61,76 @@ def start(db: Session, actor: Actor, vault: Vault, store: ConsultStore, client_i
     services.changeable_client(db, actor, client_id)  # 404 for another clinic's client, before any work
     actor.require(services.WRITERS)
     photo = load_photo(data)
-    display = photo.thumbnail(DISPLAY_LONG_SIDE_PX) if max(photo.width, photo.height) > DISPLAY_LONG_SIDE_PX \
-        else photo
     pipe = store.pipeline()
     pipe.prices = clinic_prices(db, actor)
     db.commit()
-    seed = int(hashlib.sha256(display.to_uint8().tobytes()).hexdigest()[:7], 16)
-    inputs = Inputs(seed=seed, plan=PlanInputs(start=today + dt.timedelta(days=7), today=today))
-    pipe.plan(display, inputs)  # refuses (4xx) a photo it cannot plan before anything is stored
+    display, crop, inputs = open_view(photo, pipe, today)  # refuses (4xx) a photo it cannot plan: nothing stored
     row = services_photos.upload_photo(db, actor, vault, client_id, data, view=rs.PhotoView.front,
                                        phase=rs.PhotoPhase.before, taken_at=None, session_id=None)
     consult = Consult(id=0, clinic_id=actor.clinic_id, user_id=actor.user_id, client_id=client_id, photo_id=row.id,
                       photo_sha256=row.sha256, source_size=(photo.width, photo.height), photo=display, pipe=pipe,
-                      inputs=inputs)
+                      inputs=inputs, crop_px=crop)
     return store.add(consult)
 
 
+def _fit(photo: Photo) -> Photo:
+    return photo.thumbnail(DISPLAY_LONG_SIDE_PX) if max(photo.width, photo.height) > DISPLAY_LONG_SIDE_PX else photo
+
+
+def head_view(photo: Photo, pipe: Pipeline) -> tuple[Photo, tuple[int, int, int, int]]:
+    """The photo cropped to the head (with a margin: shoulders to above the crown) at display size.
+
+    A full-length portrait at display size leaves the head ~200 px wide; cropped first, the consultation
+    keeps the photo's own resolution on the scalp (up to :data:`DISPLAY_LONG_SIDE_PX`). Returns the
+    view and its box ``(x, y, w, h)`` in the stored photo's pixels.
+    """
+    whole = (0, 0, photo.width, photo.height)
+    small = _fit(photo)
+    head = pipe.analysis(small).masks.head
+    if not head.any():
+        return small, whole
+    ys, xs = np.nonzero(head)
+    k = photo.width / small.width
+    x0, x1, y0, y1 = xs.min() * k, (xs.max() + 1) * k, ys.min() * k, (ys.max() + 1) * k
+    w, h = x1 - x0, y1 - y0
+    side = max(w, h) * HEAD_MARGIN
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 + 0.1 * h  # a little below the centre: chin and neck in view
+    box = (max(0, round(cx - side / 2)), max(0, round(cy - side / 2)))
+    box_end = (min(photo.width, round(cx + side / 2)), min(photo.height, round(cy + side / 2)))
+    if (box_end[0] - box[0]) * (box_end[1] - box[1]) > 0.8 * photo.width * photo.height:
+        return small, whole
+    rgb = photo.rgb[box[1]:box_end[1], box[0]:box_end[0]].copy()
+    cropped = dataclasses.replace(photo, rgb=rgb, notes=photo.notes + (
+        f"cropped to the head: {box_end[0] - box[0]}x{box_end[1] - box[1]} px at ({box[0]}, {box[1]})",))
+    return _fit(cropped), (box[0], box[1], box_end[0] - box[0], box_end[1] - box[1])
+
+
+def open_view(photo: Photo, pipe: Pipeline, today: dt.date) -> tuple[Photo, tuple[int, int, int, int], Inputs]:
+    """The consultation's view of ``photo`` (:func:`head_view`), its default inputs, planned once."""
+    display, crop = head_view(photo, pipe)
+    seed = int(hashlib.sha256(display.to_uint8().tobytes()).hexdigest()[:7], 16)
+    inputs = Inputs(seed=seed, plan=PlanInputs(start=today + dt.timedelta(days=7), today=today))
+    pipe.plan(display, inputs)
+    return display, crop, inputs
+
+
 def planned(c: Consult) -> PlanStep:
-    return c.pipe.plan(c.photo, c.inputs)
+    """The consultation's plan step (computed when a drag ended)."""
+    step = c.pipe.plan(c.photo, c.inputs)
+    c.last_plan, c.draft = step, False
+    return step
+
+
+def current(c: Consult) -> PlanStep:
+    """What the screen shows: during a drag, the new design's dots in the last plan's shades (no new plan:
+    the shades depend on the skin and hair, not on the hairline; hours and prices follow when it ends)."""
+    last = c.last_plan
+    if not c.draft or not isinstance(last, PlanStep):
+        return planned(c)
+    ps = c.pipe.pattern(c.photo, c.inputs)
+    if len(ps.pattern.sessions) != len(last.pattern.water_parts):
+        return planned(c)
+    return PlanStep(ps, last.result, dataclasses.replace(ps.pattern, water_parts=last.pattern.water_parts))
 
 
 def changed_inputs(c: Consult, change: cs.ConsultChange) -> Inputs:
@@ -124,13 +177,18 @@ def _hex_lab(code: str) -> tuple[float, float, float]:
 def apply(c: Consult, change: cs.ConsultChange) -> PlanStep:
     """Apply ``change`` (refused with a 422 and no change when the pipeline cannot plan it)."""
     inputs = changed_inputs(c, change)
+    draft = change.draft and change.move is not None and isinstance(c.last_plan, PlanStep)
     try:
-        step = c.pipe.plan(c.photo, inputs)
+        if draft:
+            c.pipe.pattern(c.photo, inputs)
+        else:
+            c.pipe.plan(c.photo, inputs)
     except OptionError as exc:
         raise BadChange(str(exc)) from None
-    if inputs != c.inputs:
+    if inputs != c.inputs or draft != c.draft:
         c.change(inputs)
-    return step
+    c.draft = draft
+    return current(c)
 
 
 # ---- stages ----------------------------------------------------------------------------------------------
@@ -235,7 +293,7 @@ def encode_jpeg(rgb8: np.ndarray) -> bytes:
 
 def stage_jpeg(c: Consult, name: str) -> tuple[bytes, str]:
     """The stage's JPEG and its sha256, remembered as shown for this revision (what a consent binds)."""
-    step = planned(c)
+    step = current(c)
     data = encode_jpeg(stage_rgb8(c, step, name))
     digest = hashlib.sha256(data).hexdigest()
     c.served[name] = digest
@@ -247,7 +305,7 @@ def closeup_jpeg(c: Consult, name: str, x: float, y: float) -> bytes:
     from smpstudio.render.preview import render_closeup
     from smpstudio.render.render import composite
 
-    step = planned(c)
+    step = current(c)
     frame = step.pattern_step.design.scalp.analysis.frame
     centre = frame.to_mm(np.array([[x, y]]))[0]
     spec = stage_spec(step, "session-1-healed" if name == "before" else name)
@@ -264,7 +322,7 @@ def document(step: PlanStep) -> PlanDocument:
                                  closeup_px_per_mm=CLOSEUP_PX_PER_MM)
 
 
-def view(c: Consult, step: PlanStep, *, with_plan: bool = True) -> cs.ConsultOut:
+def view(c: Consult, step: PlanStep) -> cs.ConsultOut:
     from smpstudio.web.consult_words import plan_view
 
     ds = step.pattern_step.design
@@ -275,7 +333,12 @@ def view(c: Consult, step: PlanStep, *, with_plan: bool = True) -> cs.ConsultOut
     pose_warning = (f"the head is turned {pose.yaw:+.0f}° / tilted {pose.pitch:+.0f}°: the hairline is less sure; "
                     "retake the photo facing the camera" if worst > POSE_WARN_DEG else None)
     i = c.inputs
-    full = document(step) if with_plan else None
+    if c.draft and isinstance(c.last_view, cs.PlanView):
+        words, warnings = c.last_view, list(doc.warnings)
+    else:
+        full = document(step)
+        words, warnings = plan_view(full), list(full.warnings)
+        c.last_view = words
     lab = i.plan.target_lab
     return cs.ConsultOut(
         id=c.id, client_id=c.client_id, photo_id=c.photo_id, revision=c.revision, width=c.photo.width,
@@ -289,8 +352,7 @@ def view(c: Consult, step: PlanStep, *, with_plan: bool = True) -> cs.ConsultOut
         shade=_lab_hex(lab) if lab is not None else None, hair_stage=doc.stage.chosen if doc.stage else None,
         dots=len(step.pattern), stages=stage_names(step),
         stage_labels={n: stage_label(step, n) for n in stage_names(step)}, closeup_px_per_mm=CLOSEUP_PX_PER_MM,
-        plan=plan_view(full if full is not None else document(step)),
-        warnings=list(full.warnings if full is not None else doc.warnings),
+        plan=words, warnings=warnings, draft=c.draft,
     )
 
 

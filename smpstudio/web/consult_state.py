@@ -23,7 +23,7 @@ from smpstudio.pipeline import DesignInputs, Inputs, PatternInputs, Pipeline, Pl
 from smpstudio.plan.cost import Prices
 from smpstudio.records.errors import NotFound
 
-DISPLAY_LONG_SIDE_PX = 1024
+DISPLAY_LONG_SIDE_PX = 800  # the tablet shows the photo at <= ~700 CSS px
 MAX_CONSULTS_PER_USER = 3  # each holds a display-size photo and a few cached steps (~50 MB)
 MAX_CONSULTS = 24
 
@@ -42,6 +42,10 @@ class Consult:
     photo: Photo  # the display-size copy every step runs on
     pipe: Pipeline
     inputs: Inputs
+    crop_px: tuple[int, int, int, int] = (0, 0, 0, 0)  # the view's box (x, y, w, h) on the stored photo
+    draft: bool = False  # the inputs' plan is not computed yet (a drag under way): previews use the last plan's shades
+    last_plan: object = None  # the last PlanStep computed (its shades draw a draft) and its plan in words
+    last_view: object = None
     revision: int = 0  # +1 per change of the design or the plan's options
     served: dict[str, str] = field(default_factory=dict)  # preview name -> sha256 of the image sent (this revision)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -49,7 +53,7 @@ class Consult:
     @property
     def scale(self) -> float:
         """Display px per stored-photo px."""
-        return self.photo.width / self.source_size[0]
+        return self.photo.width / (self.crop_px[2] or self.source_size[0])
 
     def change(self, inputs: Inputs) -> None:
         self.inputs = inputs

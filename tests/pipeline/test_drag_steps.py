@@ -35,3 +35,10 @@ def test_a_drag_does_not_propose_the_hairline_again(astronaut_photo):
         moved = p.design(astronaut_photo, Inputs(seed=1, design=DesignInputs(moves=((mid, (0.0, c[mid, 1] - k - 1)),))))
         assert abs(moved.design.hairline.control_mm[mid, 1] - (c[mid, 1] - k - 1)) < 1e-9
     assert p.calls["proposal"] == 1 and p.calls["design"] == 5
+
+
+def test_midline_points_at_once_equal_one_by_one(astronaut_analysis):
+    head = astronaut_analysis.head
+    arcs = np.linspace(0.0, 200.0, 801)
+    one = np.stack([head.midline_point(float(a)) for a in arcs])
+    assert np.allclose(head.midline_points(arcs), one, rtol=0, atol=1e-9)

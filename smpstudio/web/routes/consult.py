@@ -76,7 +76,7 @@ async def get_consult(consult_id: ConsultId, call: SignedIn, store: Store) -> cs
     def work(_db: Session, actor: Actor) -> cs.ConsultOut:
         c = store.get(actor.clinic_id, actor.user_id, consult_id)
         with c.lock:
-            return svc.view(c, svc.planned(c))
+            return svc.view(c, svc.current(c))
 
     return await call(work)
 

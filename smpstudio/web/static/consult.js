@@ -129,12 +129,16 @@ function onMove(e) {
     c.control_points[n - 1 - i] = [2 * mid - x, y];
   }
   drawOverlay();
-  C.pending = { move: { index: i, x, y } };
+  C.pending = { move: { index: i, x, y }, draft: true };
   sendMove();
 }
 
 function onUp(e) {
-  if (C.drag && C.drag.id === e.pointerId) { C.drag = null; drawOverlay(); }
+  if (!C.drag || C.drag.id !== e.pointerId) return;
+  const i = C.drag.index, [x, y] = C.consult.control_points[i];
+  C.drag = null;
+  C.pending = { move: { index: i, x, y }, draft: false };  // the drag ends: the plan follows
+  drawOverlay(); sendMove();
 }
 
 async function magnify(e) {

@@ -23,7 +23,7 @@ from smpstudio.pipeline import DesignInputs, Inputs, PatternInputs, Pipeline, Pl
 from smpstudio.plan.cost import Prices
 from smpstudio.records.errors import NotFound
 
-DISPLAY_LONG_SIDE_PX = 800  # the tablet shows the photo at <= ~700 CSS px
+DISPLAY_LONG_SIDE_PX = 640  # the tablet shows the photo at ~450-700 CSS px
 MAX_CONSULTS_PER_USER = 3  # each holds a display-size photo and a few cached steps (~50 MB)
 MAX_CONSULTS = 24
 

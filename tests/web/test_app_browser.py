@@ -176,7 +176,8 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     return {"axe": axe, "shift_px": shift, "preview_changed": changed, "pdf": pdf.body()}
 
 
-@pytest.mark.parametrize("size,photo_name", [((1024, 768), "sample"), ((768, 1024), "biden.jpg")])
+@pytest.mark.parametrize("size,photo_name", [((1024, 768), "sample"), ((768, 1024), "biden.jpg"),
+                                             ((1024, 768), "obama.jpg")])
 def test_consultation_flow_in_chromium(server, tmp_path, size, photo_name):
     from pypdf import PdfReader
 

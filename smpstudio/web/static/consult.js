@@ -157,7 +157,7 @@ async function magnify(e) {
 
 function layout() {
   const c = C.consult, box = $("stagebox");
-  const maxW = box.parentElement.clientWidth, maxH = Math.max(300, window.innerHeight - 330);
+  const maxW = box.parentElement.clientWidth, maxH = Math.max(300, window.innerHeight - 250);
   const s = Math.min(maxW / c.width, maxH / c.height);
   box.style.width = `${Math.floor(c.width * s)}px`; box.style.height = `${Math.floor(c.height * s)}px`;
   drawOverlay();
@@ -216,6 +216,7 @@ App.views.consult = async (clientId) => {
     } catch (ex) { status.textContent = ex.message; status.className = "error"; }
   });
   async function open(c) {
+      file.parentElement.hidden = true;  // the photo is taken: room for the preview
       holder.replaceChildren(editor(c));
       const ov = $("overlay");
       ov.addEventListener("pointerdown", onDown); ov.addEventListener("pointermove", onMove);

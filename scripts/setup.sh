@@ -15,3 +15,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 .venv/bin/python -m smpstudio.analysis.model_files
 .venv/bin/python -m smpstudio.imaging.real_photos
+./scripts/web_assets.sh

@@ -127,6 +127,20 @@ class HeadModel:
         seg = np.linalg.norm(np.diff(self.profile_mm, axis=0), axis=1)
         return float(np.concatenate([[0.0], np.cumsum(seg)])[i])
 
+    def midline_points(self, arcs_mm: np.ndarray) -> np.ndarray:
+        """:meth:`midline_point` of each of ``arcs_mm`` (N,) at once: (N, 3) head coordinates."""
+        a = np.asarray(arcs_mm, dtype=np.float64).reshape(-1)
+        seg = np.linalg.norm(np.diff(self.profile_mm, axis=0), axis=1)
+        cum = np.concatenate([[0.0], np.cumsum(seg)])
+        i = np.clip(np.searchsorted(cum, a) - 1, 0, len(seg) - 1)
+        f = (a - cum[i]) / np.maximum(seg[i], 1e-9)
+        on_profile = self.profile_mm[i] + f[:, None] * (self.profile_mm[i + 1] - self.profile_mm[i])
+        r = self.radii_mm[1]
+        phi = float(self._phi(self.profile_mm[2])[0]) + (a - cum[-1]) / r
+        vault = np.stack([np.full_like(a, self.profile_mm[2, 0]), self.center_mm[1] - r * np.sin(phi),
+                          self.center_mm[2] - r * np.cos(phi)], axis=1)
+        return np.where((a <= cum[-1])[:, None], on_profile, vault)
+
     def midline_point(self, arc_mm: float) -> np.ndarray:
         """Head-coordinate point on the midline at surface distance ``arc_mm`` above the glabella."""
         seg = np.linalg.norm(np.diff(self.profile_mm, axis=0), axis=1)

@@ -48,7 +48,8 @@ def serve(
     if demo:
         from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
 
-        typer.echo(f"demo clinic: sign in as {DEMO_OWNER} / {DEMO_PASSWORD} at http://{host}:{port}/docs")
+        typer.echo(f"demo clinic: open http://{host}:{port}/ and sign in as {DEMO_OWNER} / {DEMO_PASSWORD} "
+                   f"(API docs at /docs)")
     if workers == 1:
         freeze_heap()
         uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5, **proxy)

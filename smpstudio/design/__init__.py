@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +12,8 @@ from smpstudio.design.hairline import design_hairline, edit_hairline, keep_on_he
 from smpstudio.design.types import STYLES, Design, Hairline, Zone
 from smpstudio.design.zones import build_design
 
-__all__ = ["STYLES", "Design", "Hairline", "Zone", "edit_design", "propose_hairline", "zone_polygons_px"]
+__all__ = ["STYLES", "Design", "Hairline", "Zone", "edit_design", "edit_design_moves", "propose_hairline",
+           "zone_polygons_px"]
 
 
 def propose_hairline(
@@ -90,6 +92,26 @@ def edit_design(analysis: Analysis, design: Design, index: int, new_xy_mm: tuple
     return new
 
 
+def edit_design_moves(analysis: Analysis, design: Design,
+                      moves: Sequence[tuple[int, tuple[float, float]]], *, mirror: bool = True) -> Design:
+    """:func:`edit_design` for each of ``moves`` in order, with the zones rebuilt once (the same design).
+
+    Each move sets its control point's position (and its mirror's), so only the final control points
+    shape the zones; rebuilding them after every move (~35 ms each on a display-size photo) is skipped.
+    """
+    if not moves:
+        return design
+    hl = design.hairline
+    for index, xy in moves:
+        hl = edit_hairline(hl, index, xy, mirror=mirror)
+    assert analysis.head is not None
+    mid = len(hl.control_mm) // 2
+    hl = replace(hl, mfp_height_mm=surface_height_at(analysis, float(hl.control_mm[mid, 1])))
+    new = build_design(analysis, hl)
+    new.warnings = list(analysis.warnings) + new.warnings
+    return new
+
+
 def surface_height_at(analysis: Analysis, y_image_mm: float) -> float:
     """Surface distance above the glabella (mm) of the midline point at image height ``y_image_mm``."""
     import numpy as np
@@ -97,7 +119,8 @@ def surface_height_at(analysis: Analysis, y_image_mm: float) -> float:
     head = analysis.head
     assert head is not None
     arcs = np.linspace(0.0, 200.0, 801)
-    ys = np.array([analysis.frame.to_mm(head.head_to_px(head.midline_point(float(a))))[0, 1] for a in arcs])
+    points = head.midline_points(arcs)
+    ys = analysis.frame.to_mm(head.head_to_px(points))[:, 1]  # one projection of all 801 points
     top = int(np.argmax(ys))  # the projected height grows until the vault turns away from the camera
     return float(np.interp(y_image_mm, ys[: top + 1], arcs[: top + 1]))
 

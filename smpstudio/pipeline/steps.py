@@ -24,7 +24,7 @@ import numpy as np
 from smpstudio.analysis import analyze
 from smpstudio.analysis.landmarks import LandmarkBackend, default_backend
 from smpstudio.analysis.types import Analysis, Masks
-from smpstudio.design import Design, edit_design, propose_hairline
+from smpstudio.design import Design, edit_design_moves, propose_hairline
 from smpstudio.errors import SMPError
 from smpstudio.head3d.treatment import WholeTreatment
 from smpstudio.imaging.intake import Photo
@@ -34,9 +34,9 @@ from smpstudio.pattern.layout import Pattern
 from smpstudio.pipeline.document import pixels_sha256, plan_document
 from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs
 from smpstudio.plan.cost import Prices
-from smpstudio.plan.pigment import Catalogue
+from smpstudio.plan.pigment import Catalogue, load_catalogue
 from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
-from smpstudio.plan.skin import SkinTone, measure_skin
+from smpstudio.plan.skin import HairTone, SkinTone, measure_hair, measure_skin
 from smpstudio.scalp import ScalpResult, prepare_scalp
 from smpstudio.schema import PlanDocument, StageBlock
 
@@ -156,7 +156,7 @@ class Pipeline:
     def __init__(self, backend: LandmarkBackend | None = None, catalogue: Catalogue | None = None,
                  prices: Prices | None = None, cache_size: int = 4) -> None:
         self.backend = backend or default_backend()
-        self.catalogue = catalogue
+        self.catalogue = catalogue if catalogue is not None else load_catalogue()  # parsed once, not per plan
         self.prices = prices
         self._cache = _Cache(8 * cache_size)
         self.calls: collections.Counter[str] = collections.Counter()
@@ -185,13 +185,18 @@ class Pipeline:
         scalp = self.scalp(photo, inputs)
         d = inputs.design
 
+        def propose() -> Design:
+            self.calls["proposal"] += 1
+            return propose_hairline(scalp.analysis, age=d.age, style=d.style, mfp_height_mm=d.mfp_height_mm,
+                                    conservative=d.conservative, seed=inputs.seed)
+
         def make() -> DesignStep:
             self.calls["design"] += 1
             a = scalp.analysis
-            design = propose_hairline(a, age=d.age, style=d.style, mfp_height_mm=d.mfp_height_mm,
-                                      conservative=d.conservative, seed=inputs.seed)
-            for index, xy in d.moves:
-                design = edit_design(a, design, index, xy, mirror=d.mirror)
+            # the proposal is cached apart from the artist's moves: a drag re-applies moves only
+            proposal_key = dataclasses.replace(d, moves=(), mirror=True, stage=None)
+            proposed = self._cache.get(("proposal", id(scalp), proposal_key, inputs.seed), propose)
+            design = edit_design_moves(a, proposed, d.moves, mirror=d.mirror)
             doc = plan_document(photo, a, design, seed=inputs.seed, backend_name=self.backend.name)
             doc.stage = stage_block(design, scalp.masks_as_taken, d.stage)
             doc.scalp = scalp.mode
@@ -215,13 +220,19 @@ class Pipeline:
             if not ds.document.treatment_area_cm2 > 0:
                 raise NoTreatmentAreaError("the design leaves no scalp to treat in this photo")
             masks = ds.scalp.masks_as_taken
-            tone = measure_skin(measured_rgb(photo, p), masks.skin, hair_mask=masks.hair)
+
+            def skin() -> SkinTone:  # the photo's skin: the same for every design of it
+                return measure_skin(measured_rgb(photo, p), masks.skin, hair_mask=masks.hair)
+            tone = self._cache.get(("skin", id(ds.scalp), p.neutral_box_px), skin)
             res = ds.scalp.result
-            cover = None
-            if ds.scalp.changed and res is not None and res.hair_rgb_linear is not None:
+
+            def hair_cover() -> np.ndarray | None:
                 # buzzed hair already shows part of the look the dots are calibrated to: they add the rest
-                cover = stubble_cover(ds.scalp.photo.rgb, masks.hair, res.hair_rgb_linear,
-                                      np.asarray(tone.rgb_linear), ds.design.frame.px_per_mm)
+                if ds.scalp.changed and res is not None and res.hair_rgb_linear is not None:
+                    return stubble_cover(ds.scalp.photo.rgb, masks.hair, res.hair_rgb_linear,
+                                         np.asarray(tone.rgb_linear), ds.design.frame.px_per_mm)
+                return None
+            cover = self._cache.get(("hair cover", id(ds.scalp), p.neutral_box_px), hair_cover)
             pattern = design_pattern(
                 ds.scalp.analysis, ds.design, n_sessions=p.n_sessions, interval_days=p.interval_days,
                 seed=inputs.seed, ita_deg=float(tone.ita_deg),
@@ -241,12 +252,15 @@ class Pipeline:
             hl = ps.design.design.hairline
             # one skin measurement (white-balanced on the neutral patch when there is one) for the dots'
             # optics and the plan; hair is measured on the same image
+            def hair() -> tuple[HairTone | None]:  # the photo's hair: the same for every design of it
+                return (measure_hair(measured_rgb(photo, ps.inputs), masks.hair),)
+            hair_tone = self._cache.get(("hair", id(ps.design.scalp), ps.inputs.neutral_box_px), hair)[0]
             result = build_plan(
                 measured_rgb(photo, ps.inputs), masks.skin, masks.hair,
                 area_cm2=ps.design.document.treatment_area_cm2,
                 options=plan_options(ps.inputs, q, tuple(s.dots for s in ps.pattern.sessions)),
                 catalogue=self.catalogue, prices=self.prices, mfp_height_mm=hl.mfp_height_mm, age=hl.age,
-                skin=ps.skin)
+                skin=ps.skin, hair=hair_tone)
             water = tuple(float(s.water_parts) for s in result.block.sessions if not s.suggested)
             return PlanStep(ps, result, dataclasses.replace(ps.pattern, water_parts=water))
         return self._cache.get(("plan", id(ps), q), make)

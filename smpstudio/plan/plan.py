@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -117,6 +118,7 @@ def build_plan(
     mfp_height_mm: float | None = None,
     age: int | None = None,
     skin: SkinTone | None = None,
+    hair: HairTone | None | Literal["measure"] = "measure",
 ) -> PlanResult:
     """Make the treatment plan for one client.
 
@@ -138,6 +140,9 @@ def build_plan(
     skin : SkinTone, optional
         The skin already measured on this photo (:func:`smpstudio.plan.skin.measure_skin`), so that a
         caller that needs it first (the dot pattern's optics) and the plan use one measurement.
+    hair : HairTone or None, optional
+        The hair already measured on this image (:func:`smpstudio.plan.skin.measure_hair`; None: no hair
+        seen); measured here by default.
     """
     o = options
     cat = catalogue or load_catalogue()
@@ -150,7 +155,7 @@ def build_plan(
         raise ValueError("pass either a measured skin or a neutral patch to measure it on, not both")
     img = white_balance(rgb, neutral_mask) if neutral_mask is not None else rgb
     skin = skin if skin is not None else measure_skin(img, skin_mask, hair_mask=hair_mask)
-    hair = measure_hair(img, hair_mask)
+    hair = measure_hair(img, hair_mask) if hair == "measure" else hair
     pp = recommend_sessions(
         skin, cat, hair_lab=None if hair is None else np.asarray(hair.lab),
         target_lab=None if o.target_lab is None else np.asarray(o.target_lab, dtype=np.float64),

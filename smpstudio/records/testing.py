@@ -250,6 +250,15 @@ def make_records(c) -> dict[str, int]:
     )
     assert r.status_code == 201, r.text
     ids["appointment_id"] = r.json()[0]["id"]
+    # a consultation in progress (the tablet app's), on a second client so the first one's counts stay
+    r = c.post("/api/clients", json={"first_name": "Cy", "last_name": "Consult"})
+    assert r.status_code == 201, r.text
+    from smpstudio.imaging.samples import sample_photo
+
+    face = sample_photo().to_jpeg_bytes()
+    r = c.post(f"/api/clients/{r.json()['id']}/consults", files={"file": ("face.jpg", face, "image/jpeg")})
+    assert r.status_code == 201, r.text
+    ids["consult_id"] = r.json()["id"]
     return ids
 
 

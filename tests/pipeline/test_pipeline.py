@@ -57,14 +57,15 @@ def test_a_changed_input_recomputes_only_the_steps_after_it():
     p = Pipeline()
     base = Inputs(seed=2)
     first = p.plan(photo, base)
-    assert dict(p.calls) == {"analysis": 1, "scalp": 1, "design": 1, "pattern": 1, "plan": 1}
+    assert dict(p.calls) == {"analysis": 1, "scalp": 1, "proposal": 1, "design": 1, "pattern": 1, "plan": 1}
     assert p.plan(photo, base) is first  # nothing recomputed
     # a hairline point moved: design, pattern and plan again, not the analysis or the scalp
     hl = first.pattern_step.design.design.hairline
     x, y = (float(v) for v in hl.control_mm[3])
     moved = Inputs(seed=2, design=DesignInputs(moves=((3, (x, y + 6.0)),)))
     after = p.plan(photo, moved)
-    assert dict(p.calls) == {"analysis": 1, "scalp": 1, "design": 2, "pattern": 2, "plan": 2}
+    # (the proposal is not made again: the move is applied to the cached one)
+    assert dict(p.calls) == {"analysis": 1, "scalp": 1, "proposal": 1, "design": 2, "pattern": 2, "plan": 2}
     assert after.pattern_step.design.design.hairline.mfp_height_mm > hl.mfp_height_mm
     assert len(after.pattern) != len(first.pattern)
     # the session count: pattern and plan only

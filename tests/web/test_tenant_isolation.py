@@ -23,6 +23,11 @@ BODIES = {
     },
     ("patch", "/api/appointments/{appointment_id}"): {"json": {"reason": "the client asked"}},
     ("post", "/api/appointments/{appointment_id}/cancel"): {"json": {"reason": "the client asked"}},
+    ("post", "/api/clients/{client_id}/consults"): {"files": {"file": ("p.jpg", jpeg_with_gps(64, 48), "image/jpeg")}},
+    ("patch", "/api/consults/{consult_id}"): {"json": {"style": "broken"}},
+    ("post", "/api/consults/{consult_id}/save"): {"json": {
+        "signer": "Ann Lee", "consent_version": "smp-consent-2026-12", "signature_png_base64": "A" * 120,
+        "preview_sha256": ["0" * 64], "revision": 0}},
 }
 
 

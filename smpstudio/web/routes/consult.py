@@ -1,0 +1,151 @@
+"""The consultation API: photo -> analysis overlay and hairline, drags, options, previews, save with consent.
+
+Thin routes: validate (schemas), call :mod:`smpstudio.web.consult_service` in one worker thread for the
+signed-in user, return a schema. A consultation belongs to the user who started it (404 for others).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
+from sqlalchemy.orm import Session
+
+from smpstudio.records import services
+from smpstudio.records.services import Actor
+from smpstudio.records.services_consult import signature_of, typed_signature_png
+from smpstudio.web import consult_schemas as cs
+from smpstudio.web import consult_service as svc
+from smpstudio.web.consent_text import CURRENT_VERSION, TEXTS
+from smpstudio.web.consult_save import save
+from smpstudio.web.consult_state import ConsultStore
+from smpstudio.web.deps import SignedIn
+from smpstudio.web.routes.photos import PayloadTooLarge
+
+router = APIRouter(tags=["consultation"], responses={401: {}, 403: {}, 404: {}, 422: {}})
+
+ClientId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+ConsultId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+ObjId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+Stage = Annotated[str, Query(pattern=cs.STAGE_NAME, description="a stage of the consult's `stages`")]
+JPEG = {200: {"content": {"image/jpeg": {}}, "description": "JPEG"}}
+NO_STORE = {"Cache-Control": "private, no-store"}
+
+
+async def get_store(request: Request) -> ConsultStore:
+    store = getattr(request.app.state, "consults", None)
+    if store is None:
+        store = request.app.state.consults = ConsultStore()
+    return store  # type: ignore[no-any-return]
+
+
+Store = Annotated[ConsultStore, Depends(get_store)]
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+@router.get("/consent-text")
+async def consent_text() -> cs.ConsentText:
+    """The current consent text the client signs."""
+    return cs.ConsentText(version=CURRENT_VERSION, text=TEXTS[CURRENT_VERSION])
+
+
+@router.post("/clients/{client_id}/consults", status_code=201, responses={409: {}, 413: {}})
+async def start_consult(client_id: ClientId, file: Annotated[UploadFile, File(description="JPEG, PNG, WebP, TIFF")],
+                        call: SignedIn, store: Store) -> cs.ConsultOut:
+    """Upload the client's front photo: it is stored (front, before), analysed and a hairline proposed."""
+    settings, vault, today = call.state.settings, call.state.vault, _today()
+    limit = int(settings.max_upload_mb * 1_000_000)
+
+    def work(db: Session, actor: Actor) -> cs.ConsultOut:
+        data = file.file.read(limit + 1)
+        if len(data) > limit:
+            raise PayloadTooLarge(f"the photo is larger than {settings.max_upload_mb:g} MB")
+        c = svc.start(db, actor, vault, store, client_id, data, today)
+        with c.lock:
+            return svc.view(c, svc.planned(c))
+
+    return await call(work)
+
+
+@router.get("/consults/{consult_id}")
+async def get_consult(consult_id: ConsultId, call: SignedIn, store: Store) -> cs.ConsultOut:
+    def work(_db: Session, actor: Actor) -> cs.ConsultOut:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            return svc.view(c, svc.current(c))
+
+    return await call(work)
+
+
+@router.patch("/consults/{consult_id}")
+async def change_consult(consult_id: ConsultId, body: cs.ConsultChange, call: SignedIn, store: Store
+                         ) -> cs.ConsultOut:
+    """A drag (``move``: a control point to display px, mirrored unless ``mirror`` is false) or new options."""
+    def work(_db: Session, actor: Actor) -> cs.ConsultOut:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            return svc.view(c, svc.apply(c, body))
+
+    return await call(work)
+
+
+@router.get("/consults/{consult_id}/preview", response_class=Response, responses=JPEG)
+async def preview(consult_id: ConsultId, call: SignedIn, store: Store, stage: Stage = "before") -> Response:
+    """One stage at display size; its sha256 (``X-Preview-Sha256``) is what a consent binds."""
+    def work(_db: Session, actor: Actor) -> tuple[bytes, str, int]:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            data, digest = svc.stage_jpeg(c, stage)
+            return data, digest, c.revision
+
+    data, digest, revision = await call(work)
+    return Response(data, media_type="image/jpeg",
+                    headers={**NO_STORE, "X-Preview-Sha256": digest, "X-Consult-Revision": str(revision)})
+
+
+@router.get("/consults/{consult_id}/closeup", response_class=Response, responses=JPEG)
+async def closeup(consult_id: ConsultId, call: SignedIn, store: Store, stage: Stage = "session-1-healed",
+                  x: Annotated[float, Query(ge=-10_000, le=10_000, allow_inf_nan=False)] = 0.0,
+                  y: Annotated[float, Query(ge=-10_000, le=10_000, allow_inf_nan=False)] = 0.0) -> Response:
+    """The magnifier: the stage around display point (x, y) at 20 px/mm, dot by dot."""
+    def work(_db: Session, actor: Actor) -> bytes:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            return svc.closeup_jpeg(c, stage, x, y)
+
+    return Response(await call(work), media_type="image/jpeg", headers=NO_STORE)
+
+
+@router.post("/consults/{consult_id}/save", status_code=201, responses={409: {}})
+async def save_consult(consult_id: ConsultId, body: cs.SaveConsult, call: SignedIn, store: Store
+                       ) -> cs.SavedConsult:
+    """Save as the client's next plan version (linked to the photo) with the consent signed for the previews."""
+    now = dt.datetime.now(dt.UTC)
+
+    def work(db: Session, actor: Actor) -> cs.SavedConsult:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            return save(db, actor, c, body, now)
+
+    return await call(work)
+
+
+@router.get("/consents/{consent_id}/pdf", tags=["consents"], response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "the signed consent"}})
+async def consent_pdf(consent_id: ObjId, call: SignedIn) -> Response:
+    """The signed consent as a PDF (text and version, the drawn signature, signer, time, previews' sha256)."""
+    from smpstudio.reports.pdf_consent import consent_pdf as make_pdf
+
+    def work(db: Session, actor: Actor) -> bytes:
+        row = services.get_consent(db, actor, consent_id)
+        signer, png = signature_of(row)
+        if png is None:  # a signature typed into the records API: shown as typed
+            png = typed_signature_png(signer)
+        return make_pdf(row.text, row.version, signer, row.signed_at, png, list(row.preview_sha256))
+
+    return Response(await call(work), media_type="application/pdf",
+                    headers={**NO_STORE, "Content-Disposition": f'inline; filename="consent-{consent_id}.pdf"'})

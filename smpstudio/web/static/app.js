@@ -1,0 +1,209 @@
+// SMP Studio tablet app: sign in, clients, a client's page, session day. The consultation and consent
+// views are in consult.js. Plain JS, no build step; every request goes to this server only.
+"use strict";
+
+const App = {
+  csrf: sessionStorage.getItem("smp-csrf") || "",
+  views: {},
+};
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c);
+  return el;
+}
+App.h = h;
+
+function toast(msg) {
+  const t = document.getElementById("toast");
+  t.textContent = msg;
+  t.classList.add("show");
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => t.classList.remove("show"), 4000);
+}
+App.toast = toast;
+
+async function api(method, path, body, opts = {}) {
+  const headers = {};
+  if (method !== "GET") headers["X-CSRF-Token"] = App.csrf;
+  let payload;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
+  const r = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+  if (r.status === 401 && !opts.quiet) { location.hash = "#/signin"; throw new Error("sign in first"); }
+  if (!r.ok) {
+    let detail = r.statusText;
+    try { const j = await r.json(); detail = typeof j.detail === "string" ? j.detail : JSON.stringify(j.detail); }
+    catch (e) { /* not JSON */ }
+    throw new Error(detail);
+  }
+  if (opts.raw) return r;
+  return r.status === 204 ? null : r.json();
+}
+App.api = api;
+
+function show(title, ...nodes) {
+  const v = document.getElementById("view");
+  v.replaceChildren(h("h1", { text: title }), ...nodes);
+  document.title = `${title} - SMP Studio`;
+  v.focus();
+}
+App.show = show;
+
+function field(label, input) {
+  const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
+  input.id = id;
+  return h("div", {}, h("label", { for: id, text: label }), input);
+}
+App.field = field;
+
+// ---- sign in -------------------------------------------------------------------------------------
+App.views.signin = () => {
+  const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true });
+  const pw = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
+  const err = h("p", { class: "error", role: "alert" });
+  const form = h("form", { class: "card signin", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const r = await api("POST", "/api/auth/login", { email: email.value, password: pw.value }, { quiet: true });
+      App.csrf = r.csrf_token;
+      sessionStorage.setItem("smp-csrf", App.csrf);
+      location.hash = "#/clients";
+    } catch (ex) { err.textContent = ex.message; }
+  } }, field("E-mail", email), field("Password", pw), err, h("button", { type: "submit", text: "Sign in" }));
+  show("Sign in", form);
+};
+
+// ---- clients -------------------------------------------------------------------------------------
+App.views.clients = async () => {
+  const q = h("input", { type: "search", name: "q", placeholder: "name", "aria-label": "Search clients" });
+  const list = h("ul", { class: "list", id: "client-list" });
+  const load = async () => {
+    const rows = await api("GET", `/api/clients?q=${encodeURIComponent(q.value.trim())}`);
+    list.replaceChildren(...rows.map((c) => h("li", {}, h("a", { href: `#/client/${c.id}` },
+      h("span", { text: `${c.last_name}, ${c.first_name}` }),
+      h("span", { class: "muted", text: c.date_of_birth || "" })))));
+    if (!rows.length) list.append(h("li", {}, h("span", { class: "item muted", text: "No client found" })));
+  };
+  q.addEventListener("input", () => { clearTimeout(q.t); q.t = setTimeout(load, 250); });
+  const first = h("input", { name: "first_name", required: true, autocomplete: "off" });
+  const last = h("input", { name: "last_name", required: true, autocomplete: "off" });
+  const add = h("form", { class: "card", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const c = await api("POST", "/api/clients", { first_name: first.value, last_name: last.value });
+      location.hash = `#/client/${c.id}`;
+    } catch (ex) { toast(ex.message); }
+  } }, h("h2", { text: "New client" }), h("div", { class: "row" }, field("First name", first),
+    field("Last name", last), h("button", { type: "submit", text: "Create client" })));
+  show("Clients", h("div", { class: "card" }, field("Search", q), list), add);
+  await load();
+};
+
+// ---- a client's page -----------------------------------------------------------------------------
+App.views.client = async (id) => {
+  const [c, consents, summaries, photos, sessions] = await Promise.all([
+    api("GET", `/api/clients/${id}`), api("GET", `/api/clients/${id}/consents`),
+    api("GET", `/api/clients/${id}/plans`), api("GET", `/api/clients/${id}/photos`),
+    api("GET", `/api/clients/${id}/sessions`)]);
+  const plans = await Promise.all(summaries.slice(-10).map((p) => api("GET", `/api/plans/${p.id}`)));
+  const intake = Object.entries(c.medical_intake || {}).map(([k, v]) => `${k.replaceAll("_", " ")}: ${v ? "yes" : "no"}`);
+  const thumbs = h("div", { class: "thumbs" });
+  for (const p of photos) {
+    const r = await api("GET", `/api/photos/${p.id}/thumbnail`, undefined, { raw: true });
+    thumbs.append(h("img", { src: URL.createObjectURL(await r.blob()), alt: `photo ${p.id}: ${p.view}, ${p.phase}` }));
+  }
+  show(`${c.first_name} ${c.last_name}`,
+    h("div", { class: "row" },
+      h("a", { class: "button", href: `#/consult/${id}`, id: "new-consult", text: "New consultation" }),
+      h("a", { class: "button secondary", href: `#/session/${id}`, text: "Session day" })),
+    h("div", { class: "card" }, h("h2", { text: "Intake" }),
+      h("p", { text: intake.length ? intake.join("; ") : "No intake answers recorded." }),
+      c.contraindications.length ? h("p", { class: "warn", text: `Contraindications: ${c.contraindications.join(", ")}` }) : null),
+    h("div", { class: "card" }, h("h2", { text: "Plans" }), h("ul", { class: "list", id: "plans" },
+      plans.map((p) => h("li", {}, h("span", { class: "item", text:
+        `Version ${p.version} - ${p.created_at.slice(0, 10)} - ${p.plan_json.sessions ? p.plan_json.sessions.length : 0} sessions, `
+        + `${p.plan_json.pattern ? p.plan_json.pattern.dots : "?"} dots`
+        + (p.plan_json.consultation ? ` - from photo ${p.plan_json.consultation.photo_id}` : "") }))))),
+    h("div", { class: "card" }, h("h2", { text: "Consents" }), h("ul", { class: "list", id: "consents" },
+      consents.map((k) => h("li", {}, h("a", { href: `/api/consents/${k.id}/pdf`, target: "_blank" },
+        h("span", { text: `Consent ${k.version}, signed ${k.signed_at.slice(0, 16).replace("T", " ")}` }),
+        h("span", { class: "muted", text: "PDF" })))))),
+    h("div", { class: "card" }, h("h2", { text: "Photos" }), thumbs),
+    h("div", { class: "card" }, h("h2", { text: "Sessions" }), h("ul", { class: "list", id: "sessions" },
+      sessions.map((s) => h("li", {}, h("span", { class: "item", text:
+        `Session ${s.number} - ${s.date} - ${s.status}${s.dilution ? ` - ${s.dilution}` : ""}` }))))));
+};
+
+// ---- session day ---------------------------------------------------------------------------------
+App.views.session = async (id) => {
+  const [c, plans, consents, lots] = await Promise.all([api("GET", `/api/clients/${id}`),
+    api("GET", `/api/clients/${id}/plans`), api("GET", `/api/clients/${id}/consents`), api("GET", "/api/lots")]);
+  const opt = (rows, label) => [h("option", { value: "", text: "-" }), ...rows.map((r) => h("option", { value: r.id, text: label(r) }))];
+  const sel = (name, rows, label) => h("select", { name }, ...opt(rows, label));
+  const f = {
+    date: h("input", { type: "date", name: "date", value: new Date().toISOString().slice(0, 10), required: true }),
+    status: h("select", { name: "status" }, ...["planned", "done", "cancelled"].map((s) => h("option", { value: s, text: s }))),
+    plan_id: sel("plan_id", plans, (p) => `version ${p.version}`),
+    consent_id: sel("consent_id", consents, (k) => `${k.version} ${k.signed_at.slice(0, 10)}`),
+    pigment_lot_id: sel("pigment_lot_id", lots.filter((l) => l.kind === "pigment"), (l) => `${l.product} ${l.lot_number}`),
+    needle_lot_id: sel("needle_lot_id", lots.filter((l) => l.kind === "needle"), (l) => `${l.product} ${l.lot_number}`),
+    dilution: h("input", { name: "dilution", placeholder: "e.g. 3:1" }),
+    duration_min: h("input", { type: "number", name: "duration_min", min: 0, max: 1440 }),
+    adverse_events: h("textarea", { name: "adverse_events", rows: 2 }),
+    notes: h("textarea", { name: "notes", rows: 2 }),
+  };
+  const zones = ["hairline", "frontal", "mid_scalp", "crown", "temples"].map((z) =>
+    h("label", { class: "inline" }, h("input", { type: "checkbox", name: "zone", value: z }), z.replace("_", " ")));
+  const before = h("input", { type: "file", accept: "image/*", capture: "environment", name: "before" });
+  const after = h("input", { type: "file", accept: "image/*", capture: "environment", name: "after" });
+  const form = h("form", { class: "card", onsubmit: async (e) => {
+    e.preventDefault();
+    const body = { date: f.date.value, status: f.status.value,
+      zones: zones.map((l) => l.firstChild).filter((x) => x.checked).map((x) => ({ zone: x.value })) };
+    for (const k of ["plan_id", "consent_id", "pigment_lot_id", "needle_lot_id", "duration_min"]) if (f[k].value) body[k] = Number(f[k].value);
+    for (const k of ["dilution", "adverse_events", "notes"]) if (f[k].value.trim()) body[k] = f[k].value.trim();
+    try {
+      const s = await api("POST", `/api/clients/${id}/sessions`, body);
+      for (const [input, phase] of [[before, "before"], [after, "after"]]) {
+        if (!input.files.length) continue;
+        const fd = new FormData();
+        fd.append("file", input.files[0]); fd.append("view", "front"); fd.append("phase", phase);
+        fd.append("session_id", String(s.id));
+        await api("POST", `/api/clients/${id}/photos`, fd);
+      }
+      toast(`Session ${s.number} recorded`);
+      location.hash = `#/client/${id}`;
+    } catch (ex) { toast(ex.message); }
+  } },
+  h("div", { class: "controls" }, field("Date", f.date), field("Status", f.status), field("Plan", f.plan_id),
+    field("Consent", f.consent_id), field("Pigment lot", f.pigment_lot_id), field("Needle lot", f.needle_lot_id),
+    field("Dilution", f.dilution), field("Minutes", f.duration_min)),
+  h("fieldset", {}, h("legend", { text: "Zones treated" }), h("div", { class: "row" }, zones)),
+  h("div", { class: "row" }, field("Photo before", before), field("Photo after", after)),
+  field("Adverse events", f.adverse_events), field("Notes", f.notes),
+  h("button", { type: "submit", text: "Record session" }));
+  show(`Session day: ${c.first_name} ${c.last_name}`, form);
+};
+
+// ---- routing -------------------------------------------------------------------------------------
+async function route() {
+  const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
+  const view = App.views[name || "clients"] || App.views.clients;
+  document.getElementById("signout").hidden = name === "signin";
+  try { await view(arg); } catch (ex) { if (name !== "signin") toast(ex.message); }
+}
+window.addEventListener("hashchange", route);
+window.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("signout").addEventListener("click", async () => {
+    try { await api("POST", "/api/auth/logout"); } catch (e) { /* already out */ }
+    location.hash = "#/signin";
+  });
+  route();
+});

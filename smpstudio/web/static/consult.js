@@ -1,0 +1,275 @@
+// The consultation (photo, analysis overlay, draggable hairline, before/after and timeline sliders,
+// magnifier, plan beside) and the consent it is saved with. Uses App from app.js.
+(() => {
+"use strict";
+
+const C = { consult: null, shown: {}, revision: -1, stage: null, split: 50, inflight: false, pending: null,
+            drag: null, urls: {} };
+App.C = C;
+
+const $ = (id) => document.getElementById(id);
+const h = (...a) => App.h(...a);
+
+function defaultStage(c) {
+  const healed = c.stages.filter((s) => /^session-\d-healed$/.test(s));
+  return healed[healed.length - 1];
+}
+
+async function loadPreview(stage, img) {
+  const c = C.consult;
+  const r = await App.api("GET", `/api/consults/${c.id}/preview?stage=${stage}`, undefined, { raw: true });
+  const rev = Number(r.headers.get("X-Consult-Revision"));
+  if (rev !== C.revision) { C.shown = C.shown.before ? { before: C.shown.before } : {}; C.revision = rev; }
+  C.shown[stage] = r.headers.get("X-Preview-Sha256");
+  const url = URL.createObjectURL(await r.blob());
+  await new Promise((ok) => { img.onload = ok; img.onerror = ok; img.src = url; });
+  if (C.urls[img.id]) URL.revokeObjectURL(C.urls[img.id]);
+  C.urls[img.id] = url;
+  img.dataset.stage = stage;
+  img.dataset.revision = String(rev);
+}
+
+function scale() { return $("overlay").clientWidth / C.consult.width; }
+
+function drawOverlay() {
+  const c = C.consult, cv = $("overlay"), dpr = window.devicePixelRatio || 1;
+  cv.width = Math.round(cv.clientWidth * dpr); cv.height = Math.round(cv.clientHeight * dpr);
+  const g = cv.getContext("2d"), s = scale() * dpr;
+  g.clearRect(0, 0, cv.width, cv.height);
+  if ($("show-analysis").checked) {
+    g.fillStyle = "#00e5ff";
+    for (const [x, y] of Object.values(c.overlay.landmarks)) { g.beginPath(); g.arc(x * s, y * s, 3 * dpr, 0, 7); g.fill(); }
+    const bar = c.overlay.scale_bar_mm * c.overlay.px_per_mm * s, y0 = cv.height - 24 * dpr;
+    g.fillStyle = "#000a"; g.fillRect(8 * dpr, y0 - 22 * dpr, bar + 70 * dpr, 34 * dpr);
+    g.fillStyle = "#fff"; g.fillRect(14 * dpr, y0, bar, 5 * dpr);
+    g.font = `${14 * dpr}px system-ui`; g.fillText(`${c.overlay.scale_bar_mm} mm`, 20 * dpr + bar, y0 + 6 * dpr);
+  }
+  g.strokeStyle = "#ffd400"; g.lineWidth = 3 * dpr; g.beginPath();
+  c.hairline.forEach(([x, y], i) => (i ? g.lineTo(x * s, y * s) : g.moveTo(x * s, y * s)));
+  g.stroke();
+  c.control_points.forEach(([x, y], i) => {
+    g.beginPath(); g.arc(x * s, y * s, 9 * dpr, 0, 7);
+    g.fillStyle = C.drag && C.drag.index === i ? "#ff5a00" : "#ffd400"; g.fill();
+    g.lineWidth = 2 * dpr; g.strokeStyle = "#000"; g.stroke();
+  });
+}
+
+function renderPlan() {
+  const p = C.consult.plan, money = (v) => `${v.toFixed(0)} ${p.currency}`;
+  const rows = p.sessions.map((s) => h("tr", {}, h("td", { text: `${s.index}${s.suggested ? "*" : ""}` }),
+    h("td", { text: s.date || `day ${s.day}` }), h("td", { text: `${s.hours} h` }), h("td", { text: s.dilution }),
+    h("td", { text: s.impressions.toLocaleString("en") }), h("td", { text: money(s.price) })));
+  $("plan").replaceChildren(...[
+    h("h2", { text: "The plan" }),
+    h("table", {}, h("thead", {}, h("tr", {}, ...["#", "Date", "Time", "Shade", "Dots", "Price"].map((t) => h("th", { scope: "col", text: t })))),
+      h("tbody", {}, rows)),
+    h("p", { text: `Total ${money(p.total_price)} (consultation included). ` +
+      (p.touch_up_years ? `Touch-up in about ${p.touch_up_years.toFixed(1)} years${p.touch_up_date ? ` (${p.touch_up_date})` : ""}.` : "") }),
+    p.must_resolve.length ? h("div", {}, h("h2", { text: "Before we start" }), h("ul", {}, p.must_resolve.map((t) => h("li", { class: "warn", text: t })))) : null,
+    p.good_to_know.length ? h("div", {}, h("h2", { text: "Good to know" }), h("ul", {}, p.good_to_know.map((t) => h("li", { text: t })))) : null,
+    h("details", {}, h("summary", { text: "Details for the artist" }),
+      h("ul", {}, Object.entries(p.details).map(([k, v]) => h("li", { text: `${k}: ${v ?? "-"}` })))),
+    h("button", { type: "button", id: "to-consent", onclick: () => { location.hash = "#/consent"; }, text: "Consent and save" }),
+  ].filter((x) => x));
+}
+
+function setConsult(c) {
+  C.consult = c;
+  if (!c.stages.includes(C.stage)) C.stage = defaultStage(c);
+  const tl = $("timeline"), later = c.stages.filter((s) => s !== "before");
+  tl.max = String(later.length - 1); tl.value = String(later.indexOf(C.stage));
+  $("stage-label").textContent = c.stage_labels[C.stage];
+  $("dots").textContent = `${c.dots.toLocaleString("en")} dots shown; ${c.sessions} sessions`;
+  $("pose").textContent = c.overlay.pose_warning || "";
+  $("warnings").replaceChildren(...c.warnings.slice(0, 4).map((w) => h("li", { text: w })));
+  drawOverlay(); renderPlan();
+}
+
+async function change(body) {
+  try { setConsult(await App.api("PATCH", `/api/consults/${C.consult.id}`, body)); await loadPreview(C.stage, $("after")); }
+  catch (ex) { App.toast(ex.message); }
+}
+
+async function sendMove() {
+  if (C.inflight || !C.pending) return;
+  const body = C.pending; C.pending = null; C.inflight = true;
+  try {
+    const c = await App.api("PATCH", `/api/consults/${C.consult.id}`, body);
+    if (!C.pending) setConsult(c); else C.consult = { ...c, control_points: C.consult.control_points };
+    await loadPreview(C.stage, $("after"));
+  } catch (ex) { App.toast(ex.message); }
+  C.inflight = false;
+  if (C.pending) sendMove(); else { $("stagebox").dataset.idle = "1"; drawOverlay(); }
+}
+
+function pointAt(e) {
+  const r = $("overlay").getBoundingClientRect(), s = scale();
+  return [(e.clientX - r.left) / s, (e.clientY - r.top) / s];
+}
+
+function onDown(e) {
+  if ($("magnify").checked) { magnify(e); return; }  // the magnifier's own mode: no dragging
+  const [x, y] = pointAt(e), s = scale();
+  let best = -1, bestD = 36 / s;
+  C.consult.control_points.forEach(([px, py], i) => { const d = Math.hypot(px - x, py - y); if (d < bestD) { best = i; bestD = d; } });
+  if (best >= 0) {
+    C.drag = { index: best, id: e.pointerId };
+    $("overlay").setPointerCapture(e.pointerId);
+    $("stagebox").dataset.idle = "0";
+  }
+}
+
+function onMove(e) {
+  if (!C.drag || C.drag.id !== e.pointerId) { if ($("magnify").checked && e.buttons) magnify(e); return; }
+  const [x, y] = pointAt(e), c = C.consult, n = c.control_points.length, i = C.drag.index;
+  c.control_points = c.control_points.map((p) => [...p]);
+  c.control_points[i] = [x, y];
+  if (c.mirror && i !== n - 1 - i) {
+    const mid = c.control_points[(n - 1) / 2 | 0][0];
+    c.control_points[n - 1 - i] = [2 * mid - x, y];
+  }
+  drawOverlay();
+  C.pending = { move: { index: i, x, y }, draft: true };
+  sendMove();
+}
+
+function onUp(e) {
+  if (!C.drag || C.drag.id !== e.pointerId) return;
+  const i = C.drag.index, [x, y] = C.consult.control_points[i];
+  C.drag = null;
+  C.pending = { move: { index: i, x, y }, draft: false };  // the drag ends: the plan follows
+  drawOverlay(); sendMove();
+}
+
+async function magnify(e) {
+  const m = $("magnifier"), r = $("stagebox").getBoundingClientRect(), [x, y] = pointAt(e);
+  m.style.display = "block";
+  m.style.left = `${Math.min(r.width - 180, Math.max(0, e.clientX - r.left - 90))}px`;
+  m.style.top = `${Math.max(0, e.clientY - r.top - 200)}px`;
+  if (C.magBusy) return;
+  C.magBusy = true;
+  try {
+    const resp = await App.api("GET", `/api/consults/${C.consult.id}/closeup?stage=${C.stage}&x=${x.toFixed(1)}&y=${y.toFixed(1)}`, undefined, { raw: true });
+    $("mag-img").src = URL.createObjectURL(await resp.blob());
+  } catch (ex) { App.toast(ex.message); }
+  C.magBusy = false;
+}
+
+function layout() {
+  const c = C.consult, box = $("stagebox");
+  const maxW = box.parentElement.clientWidth, maxH = Math.max(300, window.innerHeight - 250);
+  const s = Math.min(maxW / c.width, maxH / c.height);
+  box.style.width = `${Math.floor(c.width * s)}px`; box.style.height = `${Math.floor(c.height * s)}px`;
+  drawOverlay();
+}
+
+function editor(c) {
+  const num = (id, label, value, min, max, key) => App.field(label, h("input", { id, type: "number", value, min, max,
+    onchange: (e) => change({ [key]: Number(e.target.value) }) }));
+  const style = h("select", { id: "style", onchange: (e) => change({ style: e.target.value }) },
+    ...["soft", "broken", "defined"].map((v) => h("option", { value: v, text: v, selected: v === c.style })));
+  const shade = h("input", { id: "shade", type: "color", value: c.shade || "#4a4a4a", onchange: (e) => change({ shade: e.target.value }) });
+  return h("div", { class: "consult" },
+    h("section", {},
+      h("p", { class: "warn", id: "pose", role: "status" }),
+      h("div", { class: "stagebox", id: "stagebox", "data-idle": "1" },
+        h("img", { id: "after", class: "after", alt: "preview of the selected stage" }),
+        h("img", { id: "before", class: "before", alt: "the photo before treatment" }),
+        h("div", { class: "splitline" }),
+        h("canvas", { id: "overlay", "aria-label": "hairline with draggable control points", role: "img" }),
+        h("div", { class: "magnifier", id: "magnifier" }, h("img", { id: "mag-img", alt: "close-up at 20 pixels per mm" }))),
+      App.field("Before | after", h("input", { id: "split", type: "range", min: 0, max: 100, value: C.split,
+        oninput: (e) => { C.split = Number(e.target.value); $("stagebox").style.setProperty("--split", `${C.split}%`); } })),
+      App.field("Timeline", h("input", { id: "timeline", type: "range", min: 0, max: 1, value: 0,
+        oninput: async (e) => { C.stage = C.consult.stages.filter((s) => s !== "before")[Number(e.target.value)];
+          $("stage-label").textContent = C.consult.stage_labels[C.stage]; await loadPreview(C.stage, $("after")); } })),
+      h("p", {}, h("strong", { id: "stage-label" }), " ", h("span", { class: "muted", id: "dots" })),
+      h("div", { class: "controls" }, App.field("Style", style), num("age", "Age", c.age, 18, 95, "age"),
+        num("density", "Dots per cm²", c.density_per_cm2, 20, 160, "density_per_cm2"),
+        num("sessions", "Sessions", c.sessions, 1, 6, "sessions"),
+        num("interval", "Days between", c.interval_days, 7, 90, "interval_days"), App.field("Shade", shade),
+        h("label", { class: "inline" }, h("input", { type: "checkbox", id: "mirror", checked: c.mirror,
+          onchange: (e) => change({ mirror: e.target.checked }) }), "Mirror"),
+        h("label", { class: "inline" }, h("input", { type: "checkbox", id: "show-analysis", checked: true, onchange: drawOverlay }), "Analysis"),
+        h("label", { class: "inline" }, h("input", { type: "checkbox", id: "magnify" }), "Magnifier"),
+        h("button", { type: "button", class: "secondary", onclick: () => change({ auto_shade: true }), text: "Shade from hair" })),
+      h("ul", { id: "warnings", class: "muted" })),
+    h("aside", { class: "card plan", id: "plan" }));
+}
+
+App.views.consult = async (clientId) => {
+  const client = await App.api("GET", `/api/clients/${clientId}`);
+  const resume = C.consult && String(C.consult.client_id) === String(clientId);
+  C.clientId = clientId; C.clientName = `${client.first_name} ${client.last_name}`;
+  const file = h("input", { type: "file", id: "photo", accept: "image/*", capture: "environment" });
+  const status = h("p", { class: "muted", role: "status", id: "upload-status" });
+  const holder = h("div", { id: "editor" });
+  file.addEventListener("change", async () => {
+    if (!file.files.length) return;
+    const fd = new FormData(); fd.append("file", file.files[0]);
+    status.textContent = "Analysing the photo...";
+    try {
+      const c = await App.api("POST", `/api/clients/${clientId}/consults`, fd);
+      status.textContent = "";
+      C.stage = defaultStage(c); C.shown = {}; C.revision = -1;
+      await open(c);
+    } catch (ex) { status.textContent = ex.message; status.className = "error"; }
+  });
+  async function open(c) {
+      file.parentElement.hidden = true;  // the photo is taken: room for the preview
+      holder.replaceChildren(editor(c));
+      const ov = $("overlay");
+      ov.addEventListener("pointerdown", onDown); ov.addEventListener("pointermove", onMove);
+      ov.addEventListener("pointerup", onUp); ov.addEventListener("pointercancel", onUp);
+      ov.addEventListener("pointerleave", () => { $("magnifier").style.display = "none"; });
+      C.consult = c; layout(); setConsult(c);
+      await Promise.all([loadPreview("before", $("before")), loadPreview(C.stage, $("after"))]);
+      $("stagebox").dataset.ready = "1";
+  }
+  App.show(`New consultation: ${C.clientName}`, App.field("Photo of the face (camera or file)", file), status, holder);
+  if (resume) await open(C.consult);
+};
+window.addEventListener("resize", () => { if (C.consult && $("stagebox")) layout(); });
+
+// ---- consent --------------------------------------------------------------------------------------
+App.views.consent = async () => {
+  if (!C.consult) { location.hash = "#/clients"; return; }
+  const t = await App.api("GET", "/api/consent-text");
+  const pad = h("canvas", { class: "sigpad", id: "sigpad", "aria-label": "signature pad: sign with a finger" });
+  const signer = h("input", { id: "signer", value: C.clientName, autocomplete: "off" });
+  const shown = Object.entries(C.shown);
+  const save = async () => {
+    try {
+      const png = pad.toDataURL("image/png").split(",")[1];
+      const r = await App.api("POST", `/api/consults/${C.consult.id}/save`, { signer: signer.value,
+        consent_version: t.version, signature_png_base64: png, preview_sha256: shown.map(([, v]) => v), revision: C.revision });
+      App.toast(`Saved as plan version ${r.plan_version}`);
+      location.hash = `#/client/${C.clientId}`;
+    } catch (ex) { App.toast(ex.message); }
+  };
+  App.show("Consent",
+    h("div", { class: "card" }, h("p", { class: "muted", text: `Version ${t.version}` }), h("div", { class: "consenttext", tabindex: "0", role: "region", "aria-label": "consent text", text: t.text })),
+    h("div", { class: "card" }, h("h2", { text: "The previews shown" }), h("ul", {}, shown.map(([k, v]) =>
+      h("li", {}, `${C.consult.stage_labels[k] || k}: `, h("code", { text: v.slice(0, 16) }))))),
+    h("div", { class: "card" }, App.field("Signed by", signer), h("p", { text: "Signature" }), pad,
+      h("div", { class: "row" }, h("button", { type: "button", class: "secondary", onclick: () => clearPad(pad), text: "Clear" }),
+        h("button", { type: "button", id: "sign-save", onclick: save, text: "Sign and save" }),
+        h("a", { class: "button secondary", href: `#/consult/${C.clientId}`, text: "Back" }))));
+  clearPad(pad);
+  let last = null;
+  pad.addEventListener("pointerdown", (e) => { pad.setPointerCapture(e.pointerId); last = [e.offsetX, e.offsetY]; });
+  pad.addEventListener("pointermove", (e) => {
+    if (!last) return;
+    const g = pad.getContext("2d"), k = pad.width / pad.clientWidth;
+    g.lineWidth = 3 * k; g.lineCap = "round"; g.strokeStyle = "#000";
+    g.beginPath(); g.moveTo(last[0] * k, last[1] * k); g.lineTo(e.offsetX * k, e.offsetY * k); g.stroke();
+    last = [e.offsetX, e.offsetY];
+  });
+  pad.addEventListener("pointerup", () => { last = null; });
+};
+
+function clearPad(pad) {
+  pad.width = pad.clientWidth * 2; pad.height = pad.clientHeight * 2;
+  const g = pad.getContext("2d"); g.fillStyle = "#fff"; g.fillRect(0, 0, pad.width, pad.height);
+}
+})();

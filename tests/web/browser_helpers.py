@@ -1,0 +1,77 @@
+"""Helpers of the browser tests: the demo server in a subprocess, Debian's Chromium, axe-core."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+CHROMIUM = shutil.which("chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_server(data_dir: Path) -> Iterator[str]:
+    """``smp serve --demo`` on a free port with its data in ``data_dir``; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "SMP_DATA_DIR": str(data_dir), "SMP_ENV": "dev"}
+    env.pop("DATABASE_URL", None)
+    exe = [sys.executable, "-c", "from smpstudio.cli import main; main()", "serve", "--demo", "--port", str(port)]
+    log = open(data_dir / "server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(exe, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise AssertionError((data_dir / "server.log").read_text())
+            time.sleep(0.1)
+        else:
+            raise AssertionError("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@contextlib.contextmanager
+def launch() -> Iterator[tuple[object, list[str]]]:
+    """Debian's Chromium, headless; yields ``(browser, blocked)`` (requests off the machine go in ``blocked``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser, []
+        finally:
+            browser.close()
+
+
+def axe_serious(page, axe_js: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious and critical violations of the page (``id: first target``)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_js.read_text())
+    found = page.evaluate("""async () => { const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(' | ')); }""")
+    return list(found)

@@ -66,6 +66,13 @@ STATUS_OF: dict[type[Exception], int] = {
 _MAPPED = tuple(STATUS_OF)
 
 
+class PayloadTooLarge(HTTPException):
+    """413: an upload over the settings' size limit (raised by the routes that read uploads)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(413, detail)
+
+
 def status_of(exc: Exception, default: int = 422) -> int:
     """The HTTP status of a domain error: its nearest class in :data:`STATUS_OF`."""
     return next((STATUS_OF[c] for c in type(exc).__mro__ if c in STATUS_OF), default)

@@ -20,8 +20,7 @@ from smpstudio.web import consult_service as svc
 from smpstudio.web.consent_text import CURRENT_VERSION, TEXTS
 from smpstudio.web.consult_save import save
 from smpstudio.web.consult_state import ConsultStore
-from smpstudio.web.deps import SignedIn
-from smpstudio.web.routes.photos import PayloadTooLarge
+from smpstudio.web.deps import PayloadTooLarge, SignedIn
 
 router = APIRouter(tags=["consultation"], responses={401: {}, 403: {}, 404: {}, 422: {}})
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Path, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from sqlalchemy.orm import Session
 
 from smpstudio.records import schemas as s
 from smpstudio.records import services_photos
 from smpstudio.records.services import Actor
-from smpstudio.web.deps import SignedIn
+from smpstudio.web.deps import PayloadTooLarge, SignedIn
 
 router = APIRouter(tags=["photos"], responses={401: {}, 403: {}, 404: {}})
 
@@ -35,7 +35,7 @@ async def upload_photo(
     def work(db: Session, actor: Actor) -> s.PhotoOut:
         data = file.file.read(limit + 1)
         if len(data) > limit:
-            raise HTTPException(413, f"the photo is larger than {settings.max_upload_mb:g} MB")
+            raise PayloadTooLarge(f"the photo is larger than {settings.max_upload_mb:g} MB")
         row = services_photos.upload_photo(
             db, actor, vault, client_id, data, view=view, phase=phase, taken_at=taken_at, session_id=session_id
         )

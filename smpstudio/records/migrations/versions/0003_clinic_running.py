@@ -56,11 +56,12 @@ def upgrade() -> None:
     op.create_index("ix_appointments_artist_start", "appointments", ["artist_id", "starts_at"])
     op.create_index("ix_appointments_client", "appointments", ["client_id"])
     op.add_column("sessions", sa.Column("started_at", UTCDateTime(), nullable=True))
-    op.add_column("sessions", sa.Column("appointment_id", sa.Integer(), nullable=True))
     op.add_column("sessions", sa.Column("override_reason", sa.Text(), nullable=True))
-    # SQLite cannot add a constraint to a table in place: batch mode rebuilds the table with it
-    with op.batch_alter_table("sessions") as batch:
-        batch.create_foreign_key("fk_sessions_appointment", "appointments", ["appointment_id"], ["id"])
+    if _sqlite():  # SQLite adds a column with its reference in place (a named constraint would need a copy)
+        op.execute("ALTER TABLE sessions ADD COLUMN appointment_id INTEGER REFERENCES appointments (id)")
+    else:
+        op.add_column("sessions", sa.Column("appointment_id", sa.Integer(), nullable=True))
+        op.create_foreign_key("fk_sessions_appointment", "sessions", "appointments", ["appointment_id"], ["id"])
     dupes = (
         op.get_bind()
         .execute(
@@ -152,9 +153,15 @@ def downgrade() -> None:
     op.drop_table("reminder_templates")
     op.drop_table("calendar_feeds")
     op.drop_index("uq_sessions_client_number_live", table_name="sessions")
-    with op.batch_alter_table("sessions") as batch:
-        batch.drop_constraint("fk_sessions_appointment", type_="foreignkey")
-    _drop_columns("sessions", "override_reason", "appointment_id", "started_at")
+    if _sqlite():
+        # a referencing column cannot be dropped in place: copy the table (refused by SQLite's foreign
+        # keys when photos or zones refer to its sessions; downgrade such a database from a backup)
+        with op.batch_alter_table("sessions", recreate="always") as b:
+            b.drop_column("appointment_id")
+    else:
+        op.drop_constraint("fk_sessions_appointment", "sessions", type_="foreignkey")
+        op.drop_column("sessions", "appointment_id")
+    _drop_columns("sessions", "override_reason", "started_at")
     op.drop_table("appointments")
     _drop_columns("clients", "reminders_opt_out")
     _drop_columns("clinics", "consent_version", "address", "timezone", "date_order")

@@ -2,51 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
-CHROMIUM = shutil.which("chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
+from tests.web.browser_helpers import CHROMIUM, running_server
 
 @pytest.fixture()
 def demo_server(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "SMP_DATA_DIR": str(tmp_path), "SMP_ENV": "dev"}
-    env.pop("DATABASE_URL", None)
-    exe = [sys.executable, "-c", "from smpstudio.cli import main; main()", "serve", "--demo", "--port", str(port)]
-    proc = subprocess.Popen(exe, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise AssertionError(proc.stderr.read().decode() if proc.stderr else "server died")
-            time.sleep(0.1)
-        else:
-            raise AssertionError("server did not start")
+    with running_server(tmp_path) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-
 import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
 from tests.web.browser_helpers import CHROMIUM, running_server
+
 
 @pytest.fixture()
 def demo_server(tmp_path):

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import zipfile
+from collections.abc import Sequence
 from typing import Any
 
 import icalendar
@@ -268,6 +269,37 @@ RETAINED = (
 ERASED_LEDGER = "erased.jsonl"
 
 
+def _clear_client(db: Session, client: Client, photos: Sequence[Photo], now: dt.datetime, *,
+                  anonymise: bool) -> None:
+    """What an erase clears (:func:`erase_client`, and :func:`reapply_erasures` after a restore): the
+    photos crypto-shredded (without the key no copy of a photo can be read), contact, intake and notes;
+    with ``anonymise`` also the identity, consents, plans and sessions."""
+    client.photo_key_wrapped = None
+    for p in photos:
+        p.shredded_at = now
+    client.email = client.phone = client.notes = None
+    client.medical_intake = {}
+    client.patch_test_result = None
+    client.patch_test_at = None
+    sessions = db.scalars(select(TreatmentSession).where(TreatmentSession.client_id == client.id)).all()
+    for t in sessions:
+        t.notes = None
+    if not anonymise:
+        return
+    client.first_name, client.last_name = "erased", f"client {client.id}"
+    client.date_of_birth = None
+    client.address = None
+    for t in sessions:
+        t.plan_id = t.consent_id = None
+        t.adverse_events = None
+    db.flush()
+    for model in (Consent, Plan):
+        for row in db.scalars(select(model).where(model.client_id == client.id)):  # type: ignore[attr-defined]
+            db.delete(row)
+    for t in sessions:
+        db.delete(t)
+
+
 def reapply_erasures(db: Session, vault: Vault, entries: list[dict[str, Any]]) -> int:
     """Erase again, after a restore, every client of ``entries`` (an :class:`ErasureLedger`) that the
     restored database still holds un-erased; returns how many. Same effect as :func:`erase_client`:
@@ -282,29 +314,7 @@ def reapply_erasures(db: Session, vault: Vault, entries: list[dict[str, Any]]) -
         if client.erased_at is not None and client.photo_key_wrapped is None and not photos:
             continue
         now = utcnow()
-        client.photo_key_wrapped = None
-        for p in photos:
-            p.shredded_at = now
-        client.email = client.phone = client.notes = None
-        client.medical_intake = {}
-        client.patch_test_result = None
-        client.patch_test_at = None
-        sessions = db.scalars(select(TreatmentSession).where(TreatmentSession.client_id == client.id)).all()
-        for t in sessions:
-            t.notes = None
-        if e.get("anonymised"):
-            client.first_name, client.last_name = "erased", f"client {client.id}"
-            client.date_of_birth = None
-            client.address = None
-            for t in sessions:
-                t.plan_id = t.consent_id = None
-                t.adverse_events = None
-            db.flush()
-            for model in (Consent, Plan):
-                for row in db.scalars(select(model).where(model.client_id == client.id)):  # type: ignore[attr-defined]
-                    db.delete(row)
-            for t in sessions:
-                db.delete(t)
+        _clear_client(db, client, photos, now, anonymise=bool(e.get("anonymised")))
         client.erased_at = client.erased_at or now
         audit(db, None, "erase", "client", client.id, client_id=client.id, clinic_id=client.clinic_id,
               detail="re-applied after a restore")
@@ -341,32 +351,11 @@ def erase_client(db: Session, actor: Actor, vault: Vault, client_id: int, *, tod
     keep = retention_until is not None and retention_until >= today
     photos = db.scalars(select(Photo).where(Photo.client_id == client.id, Photo.shredded_at.is_(None))).all()
     now = utcnow()
-    client.photo_key_wrapped = None  # crypto-shred: without this key no copy of a photo can be read
-    for p in photos:
-        p.shredded_at = now
-    cleared = ["email", "phone", "medical_intake", "patch_test_result", "patch_test_at", "notes", "photos"]
-    client.email = client.phone = client.notes = None
-    client.medical_intake = {}
-    client.patch_test_result = None
-    client.patch_test_at = None
-    sessions = db.scalars(select(TreatmentSession).where(TreatmentSession.client_id == client.id)).all()
-    for t in sessions:
-        t.notes = None
-    cleared.append("session notes")
+    _clear_client(db, client, photos, now, anonymise=not keep)
+    cleared = ["email", "phone", "medical_intake", "patch_test_result", "patch_test_at", "notes", "photos",
+               "session notes"]
     if not keep:
-        client.first_name, client.last_name = "erased", f"client {client.id}"
-        client.date_of_birth = None
-        client.address = None
         cleared += ["first_name", "last_name", "date_of_birth", "address", "consents", "plans", "sessions"]
-        for t in sessions:
-            t.plan_id = t.consent_id = None
-            t.adverse_events = None
-        db.flush()
-        for model in (Consent, Plan):
-            for row in db.scalars(select(model).where(model.client_id == client.id)):  # type: ignore[attr-defined]
-                db.delete(row)
-        for t in sessions:
-            db.delete(t)
     client.erased_at = now
     retained = list(RETAINED) if keep else []
     audit(

@@ -83,18 +83,13 @@ def propose_hairline(
 def edit_design(analysis: Analysis, design: Design, index: int, new_xy_mm: tuple[float, float], *,
                 mirror: bool = True) -> Design:
     """Move a control point of the hairline (mirrored by default) and rebuild the zones."""
-    hl = edit_hairline(design.hairline, index, new_xy_mm, mirror=mirror)
-    assert analysis.head is not None
-    mid = len(hl.control_mm) // 2
-    hl = replace(hl, mfp_height_mm=surface_height_at(analysis, float(hl.control_mm[mid, 1])))
-    new = build_design(analysis, hl)
-    new.warnings = list(analysis.warnings) + new.warnings
-    return new
+    return edit_design_moves(analysis, design, [(index, new_xy_mm)], mirror=mirror)
 
 
 def edit_design_moves(analysis: Analysis, design: Design,
                       moves: Sequence[tuple[int, tuple[float, float]]], *, mirror: bool = True) -> Design:
-    """:func:`edit_design` for each of ``moves`` in order, with the zones rebuilt once (the same design).
+    """Each of ``moves`` (index, new position in face-frame mm) in order, with the zones rebuilt once: the
+    same design as :func:`edit_design` move by move.
 
     Each move sets its control point's position (and its mirror's), so only the final control points
     shape the zones; rebuilding them after every move (~35 ms each on a display-size photo) is skipped.

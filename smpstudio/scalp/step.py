@@ -332,5 +332,9 @@ def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto",
     hair, head = m.hair.copy(), m.head.copy()
     hair[y0:y1, x0:x1] &= ~(buzzed | removed)
     head[y0:y1, x0:x1] &= ~removed
-    masks = replace(m, hair=hair, skin=head & ~hair, background=~head, head=head)
+    # the buzzed hair is visible scalp now: the design treats it as the hair-bearing scalp it is (its sides)
+    shown_scalp = np.zeros((h, w), bool) if m.scalp is None else m.scalp.copy()
+    shown_scalp[y0:y1, x0:x1] |= buzzed & ~removed
+    skin = head & ~hair
+    masks = replace(m, hair=hair, skin=skin, background=~head, head=head, scalp=shown_scalp & skin)
     return ScalpResult(rgb, masks, work.mode, work.reason, changed, work.hair_lin, work.situation, work.lighting)

@@ -32,6 +32,10 @@ OFF_SCALP_RGB = (214, 200, 186)  # the rest of the head: plain skin
 BG_RGB = (255, 255, 255)
 LINE_RGB = (60, 60, 60)
 STATE_MIX = {"bald": 0.0, "thinning": 0.45, "kept": 0.8}  # share of white mixed into the zone colour
+#: the head below the hair-bearing scalp is drawn as skin only this far (deg of polar angle), then faded out,
+#: so the diagram shows the scalp and the top of the face and ears, not a ball of skin
+SKIN_MARGIN_DEG = 14.0
+OUTLINE_RGB = (200, 200, 200)  # the rest of the head's outline, faint
 
 
 def _basis(view: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -78,6 +82,9 @@ def render_view(t: WholeTreatment, view: str, px_per_mm: float = 4.0, margin_mm:
     ti = np.floor(theta / step).astype(np.int64)
     ai = np.floor((alpha + 180.0) / step).astype(np.int64) % len(g.alpha_deg)
     on_grid = hit & (ti < len(g.theta_deg))
+    # how far below the scalp's lower boundary (deg): skin fades out over SKIN_MARGIN_DEG
+    below = theta - s.boundary_theta_deg(alpha)
+    fade = np.clip(below / SKIN_MARGIN_DEG, 0.0, 1.0) ** 2
     lab = np.full((h, w), -1, np.int64)
     lab[on_grid] = t.zones.labels[ti[on_grid], ai[on_grid]]
     states = t.areas.zones
@@ -87,11 +94,18 @@ def render_view(t: WholeTreatment, view: str, px_per_mm: float = 4.0, margin_mm:
     n = s.normal(np.where(hit[..., None], p, s.center_mm + r * np.array([0.0, -1.0, 0.0])))
     shade = 0.62 + 0.38 * np.clip(-(n @ f), 0.0, 1.0)
     img = np.where(hit[..., None], base * shade[..., None], np.array(BG_RGB, dtype=np.float64))
+    skin = hit & (lab < 0)
+    img[skin] = img[skin] * (1 - fade[skin])[:, None] + np.array(BG_RGB, dtype=np.float64) * fade[skin][:, None]
+    shown = hit & ((lab >= 0) | (below < SKIN_MARGIN_DEG))
     # zone borders and the scalp's edge
     edge = np.zeros((h, w), bool)
-    edge[:, 1:] |= (lab[:, 1:] != lab[:, :-1]) & hit[:, 1:] & hit[:, :-1]
-    edge[1:, :] |= (lab[1:, :] != lab[:-1, :]) & hit[1:, :] & hit[:-1, :]
+    edge[:, 1:] |= (lab[:, 1:] != lab[:, :-1]) & shown[:, 1:] & shown[:, :-1]
+    edge[1:, :] |= (lab[1:, :] != lab[:-1, :]) & shown[:, 1:].any() & shown[1:, :] & shown[:-1, :]
     edge = cv2.dilate(edge.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+    # the whole head's silhouette, faint, where the skin has faded out
+    rim = hit.astype(np.uint8)
+    rim = (rim - cv2.erode(rim, np.ones((3, 3), np.uint8))) > 0
+    img[rim & ~shown] = OUTLINE_RGB
     img[edge] = LINE_RGB
     out = np.clip(img, 0, 255).astype(np.uint8)
     # the one 3-D pattern's dots that face the viewer

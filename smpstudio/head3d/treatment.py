@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from smpstudio.head3d.dots import MIN_DENSITY_PER_CM2, SurfaceDots, lay_dots, min_spacing_ratio
-from smpstudio.head3d.stages import StageAreas, density_share, stage_areas
+from smpstudio.head3d.stages import StageAreas, density_share, fringe_scale, stage_areas, zones_for
 from smpstudio.head3d.surface import HeadSurface
 from smpstudio.head3d.zones import ZONES, ZoneMap, zone_map
 from smpstudio.pattern.sampling import min_distance_mm
@@ -116,7 +116,7 @@ def whole_treatment(surface: HeadSurface, stage: str, *, full_density_per_cm2: f
     >>> 20_000 <= t.total_impressions <= 55_000 and all(2.0 <= h <= 5.0 for v in t.visit_hours for h in v)
     True
     """
-    zm = zones if zones is not None else zone_map(surface)
+    zm = zones_for(zones, stage) if zones is not None else zone_map(surface, fringe_scale=fringe_scale(stage))
     share = density_share(zm, stage)
     dens = full_density_per_cm2 * share
     dots = lay_dots(zm.grid, dens, seed=seed)

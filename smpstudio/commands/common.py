@@ -13,7 +13,15 @@ import typer
 from smpstudio.errors import OptionError, SMPError
 from smpstudio.imaging.intake import Photo, load_photo, to_uint8
 from smpstudio.imaging.samples import sample_photo
-from smpstudio.pipeline.inputs import SCALP_MODES, DesignInputs, PatternInputs, PlanInputs, ScalpInputs
+from smpstudio.pipeline.inputs import (
+    SCALP_MODES,
+    DesignInputs,
+    PatternInputs,
+    PlanInputs,
+    ScalpInputs,
+    ScarSpec,
+    WholeHeadInputs,
+)
 from smpstudio.plan.cost import Prices
 from smpstudio.plan.pigment import Catalogue
 from smpstudio.schema import MAX_SEED  # plan.json, the records API and --seed share it
@@ -73,6 +81,63 @@ StageOpt = Annotated[str | None, typer.Option(
     "--stage", help="Hair-loss stage: norwood-1 ... norwood-7 (2a, 3a, 3-vertex, 4a, 5a), ludwig-1 ... ludwig-3; "
          "default: proposed from the photo")]
 
+ScarOpt = Annotated[list[str] | None, typer.Option(
+    "--scar", help="A scar to cover (repeatable): fut[:LENGTH_MM,WIDTH_MM] (strip scar across the occiput), "
+         "fue:COUNT[,DIAMETER_MM] (round FUE scars over the donor area), line:X,Y;X,Y;...[@WIDTH_MM] or "
+         "area:X,Y;X,Y;X,Y;... (marked on the photo, px)")]
+
+
+def _numbers(text: str, what: str) -> list[float]:
+    try:
+        vals = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise OptionError(f"--scar {what}: {text!r} is not comma-separated numbers") from None
+    if not all(math.isfinite(v) for v in vals):
+        raise OptionError(f"--scar {what}: numbers must be finite")
+    return vals
+
+
+def parse_scar(text: str) -> ScarSpec:
+    """``--scar`` -> a :class:`ScarSpec` (one-line errors); sizes are checked again on the head model.
+
+    Examples
+    --------
+    >>> parse_scar("fut:220,2").length_mm, parse_scar("fue:300").count, parse_scar("line:1,2;3,4@2").width_mm
+    (220.0, 300, 2.0)
+    """
+    kind, _, rest = text.strip().partition(":")
+    kind = kind.lower()
+    if kind == "fut":
+        if not rest:
+            return ScarSpec("fut")
+        vals = _numbers(rest, "fut")
+        if len(vals) != 2:
+            raise OptionError(f"--scar {text!r}: fut takes LENGTH_MM,WIDTH_MM (e.g. fut:250,1.5)")
+        return ScarSpec("fut", length_mm=vals[0], width_mm=vals[1])
+    if kind == "fue":
+        vals = _numbers(rest, "fue") if rest else []
+        if len(vals) not in (1, 2) or vals[0] != int(vals[0]):
+            raise OptionError(f"--scar {text!r}: fue takes COUNT[,DIAMETER_MM] (e.g. fue:800,0.9)")
+        return ScarSpec("fue", count=int(vals[0]), diameter_mm=vals[1] if len(vals) == 2 else 0.9)
+    if kind in ("line", "area"):
+        pts_text, _, width = rest.partition("@")
+        pts = []
+        for xy in filter(None, pts_text.split(";")):
+            v = _numbers(xy, kind)
+            if len(v) != 2:
+                raise OptionError(f"--scar {text!r}: points are X,Y pairs separated by ';'")
+            pts.append((v[0], v[1]))
+        need = 2 if kind == "line" else 3
+        if len(pts) < need:
+            raise OptionError(f"--scar {text!r}: a {kind} needs at least {need} points X,Y;X,Y...")
+        w = _numbers(width, kind)[0] if width else (1.5 if kind == "line" else 0.0)
+        return ScarSpec(kind, px=tuple(pts), width_mm=w)
+    raise OptionError(f"--scar {text!r}: begin with fut, fue, line or area")
+
+
+def whole_head_inputs(scar: list[str] | None) -> WholeHeadInputs:
+    """``--scar`` options as the whole-head plan's inputs."""
+    return WholeHeadInputs(scars=tuple(parse_scar(s) for s in (scar or [])))
 
 
 def parse_move(text: str) -> tuple[int, tuple[float, float]]:

@@ -34,6 +34,7 @@ from smpstudio.commands.common import (
     OutOpt,
     PhotoArg,
     ScalpOpt,
+    ScarOpt,
     SeedOpt,
     ShaveOpt,
     StageOpt,
@@ -43,6 +44,7 @@ from smpstudio.commands.common import (
     plan_inputs,
     read_photo,
     scalp_inputs,
+    whole_head_inputs,
     write_json,
     write_png,
 )
@@ -104,6 +106,7 @@ def plan_command(
     move: MoveOpt = None,
     mirror: MirrorOpt = True,
     hair_loss_stage: StageOpt = None,
+    scar: ScarOpt = None,
     scalp: ScalpOpt = "auto",
     shave: ShaveOpt = True,
     years: Annotated[str, typer.Option(
@@ -127,7 +130,7 @@ def plan_command(
         design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage),
         pattern=pattern_inputs(sessions, interval_days, density,
                                neutral_box_px=_parse_box(neutral_patch) if neutral_patch is not None else None),
-        plan=plan_in)
+        plan=plan_in, whole_head=whole_head_inputs(scar))
     render_at = parse_years(years)
 
     from smpstudio.optics.fading import HEALING_YEARS
@@ -145,7 +148,7 @@ def plan_command(
     doc = consultation_document(planned, closeup_center_mm=default_closeup_center_mm(planned),
                                 closeup_px_per_mm=24.0, renders=renders)
     diagrams: dict[str, np.ndarray] = {}
-    if hair_loss_stage is not None:  # the artist chose the stage: plan the whole head on the 3-D model
+    if hair_loss_stage is not None or scar:  # a stage chosen or scars to cover: plan the whole head (3-D model)
         from smpstudio.head3d.block import whole_head_block
         from smpstudio.head3d.diagram import diagram_views
 
@@ -178,6 +181,11 @@ def print_summary(text: dict[str, Any], out: Path) -> None:
     from rich.table import Table
 
     con = Console(highlight=False)
+    st = text.get("stage")
+    if st:
+        chosen = (f"; using {st['chosen']} (the artist's choice)" if st["chosen_by"] == "artist"
+                  else " (--stage overrides)")
+        con.print(f"[bold]Stage[/bold] proposed {st['proposed']}{chosen}: {st['reason']}")
     s = text["skin"]
     con.print(f"[bold]Skin[/bold] L*a*b* {tuple(round(v, 1) for v in s['lab'])}  ITA {s['ita_deg']:.1f}° "
               f"({s['ita_class']}, {s['ita_class_fine']})  Monk {s['monk']}  Fitzpatrick ~{s['fitzpatrick_estimate']} "

@@ -28,6 +28,7 @@ VIEWS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] 
     "back": ((0.0, 0.0, -1.0), (0.0, -1.0, 0.0)),  # from behind
 }
 DOT_RGB = (25, 25, 25)
+DOT_RADIUS_MM = 0.12  # a healed dot is ~0.1-0.25 mm across (domain.md §1); drawn as a disc at >= 8 px/mm
 OFF_SCALP_RGB = (214, 200, 186)  # the rest of the head: plain skin
 BG_RGB = (255, 255, 255)
 LINE_RGB = (60, 60, 60)
@@ -36,6 +37,7 @@ STATE_MIX = {"bald": 0.0, "thinning": 0.45, "kept": 0.8}  # share of white mixed
 #: so the diagram shows the scalp and the top of the face and ears, not a ball of skin
 SKIN_MARGIN_DEG = 14.0
 OUTLINE_RGB = (200, 200, 200)  # the rest of the head's outline, faint
+SCAR_RGB = (205, 0, 0)  # scar tissue (smpstudio.head3d.scars), under its dots
 
 
 def _basis(view: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -94,6 +96,13 @@ def render_view(t: WholeTreatment, view: str, px_per_mm: float = 4.0, margin_mm:
     n = s.normal(np.where(hit[..., None], p, s.center_mm + r * np.array([0.0, -1.0, 0.0])))
     shade = 0.62 + 0.38 * np.clip(-(n @ f), 0.0, 1.0)
     img = np.where(hit[..., None], base * shade[..., None], np.array(BG_RGB, dtype=np.float64))
+    if t.scars:  # exact scar geometry at each pixel's surface point
+        from smpstudio.head3d.scars import in_scar
+
+        scar = np.zeros((h, w), bool)
+        for sc in t.scars:
+            scar[hit] |= in_scar(s, sc, p[hit])
+        img[scar] = np.array(SCAR_RGB, dtype=np.float64) * shade[scar][:, None]
     skin = hit & (lab < 0)
     img[skin] = img[skin] * (1 - fade[skin])[:, None] + np.array(BG_RGB, dtype=np.float64) * fade[skin][:, None]
     shown = hit & ((lab >= 0) | (below < SKIN_MARGIN_DEG))
@@ -116,6 +125,10 @@ def render_view(t: WholeTreatment, view: str, px_per_mm: float = 4.0, margin_mm:
     row = np.floor((rel @ down + half_h) * px_per_mm).astype(np.int64)
     ok = (col >= 0) & (col < w) & (row >= 0) & (row < h)
     out[row[ok], col[ok]] = DOT_RGB
+    r_px = int(round(DOT_RADIUS_MM * px_per_mm))
+    if r_px >= 1:  # close-ups: each dot as a disc of its healed size
+        for x, y in zip(col[ok].tolist(), row[ok].tolist(), strict=True):
+            cv2.circle(out, (x, y), r_px, DOT_RGB, -1, cv2.LINE_AA)
     _landmarks(out, t, view, right, down, half_w, half_h, px_per_mm)
     _label_zones(out, lab, hit)
     return out, int(ok.sum())
@@ -174,12 +187,17 @@ def _label_zones(img: np.ndarray, lab: np.ndarray, hit: np.ndarray) -> None:
 
 def legend(t: WholeTreatment, width: int) -> np.ndarray:
     """The legend panel (RGB uint8): zone colour, state, area cm², impressions; the plan's totals."""
-    rows = 3 + len(ZONES)
+    rows = 3 + len(ZONES) + (1 if t.scars else 0)
     img = np.full((rows * 26 + 16, width, 3), 255, np.uint8)
     _text(img, f"{t.stage}: {t.areas.treatment_cm2:.0f} cm2 treated, {t.total_impressions:,} impressions, "
                f"{' / '.join(f'{h:.1f}' for h in t.session_hours)} h, {t.price:,.0f} {t.currency}", (10, 22), 0.55)
     _text(img, "colour = zone; full = bald (full density), light = thinning, pale = kept hair; dots = impressions",
           (10, 48), 0.45, (60, 60, 60))
+    if t.scars:
+        y = 62 + 26 * len(ZONES)
+        cv2.rectangle(img, (10, y), (40, y + 18), SCAR_RGB, -1)
+        _text(img, f"scar: {sum(t.scar_areas_cm2):.1f} cm2, {sum(t.impressions['scar']):,} impressions "
+                   f"({t.scar_passes} passes)", (50, y + 15), 0.5)
     for k, z in enumerate(ZONES):
         y = 62 + 26 * k
         st = t.areas.zones[z]

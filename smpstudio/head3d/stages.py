@@ -117,7 +117,7 @@ def stage_areas(zone_map: ZoneMap, stage: str) -> StageAreas:
     return StageAreas(stage, tot["bald"], tot["thinning"], tot["kept"], st)
 
 
-def density_share(zone_map: ZoneMap, stage: str) -> np.ndarray:
+def density_share(zone_map: ZoneMap, stage: str, full_cells: np.ndarray | None = None) -> np.ndarray:
     """Share (0-1) of the full density at every grid cell of the zone map for a class.
 
     Examples
@@ -133,6 +133,8 @@ def density_share(zone_map: ZoneMap, stage: str) -> np.ndarray:
     zone_map = zones_for(zone_map, stage)
     lut = np.array([STATE_SHARE[st[z]] for z in ZONES] + [0.0])
     share = lut[zone_map.labels]  # label -1 -> the last entry (off the scalp)
+    if full_cells is not None:  # e.g. scar tissue: full density whatever the stage (smpstudio.head3d.scars)
+        share[full_cells] = 1.0
     kept = (share == 0) & (zone_map.labels >= 0)
     treated = share > 0
     if treated.any() and kept.any() and BLEND_MM > 0:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,7 +32,7 @@ from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern
 from smpstudio.pipeline.document import pixels_sha256, plan_document
-from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs
+from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs, ScarSpec
 from smpstudio.plan.cost import Prices
 from smpstudio.plan.pigment import Catalogue, load_catalogue
 from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
@@ -273,14 +273,87 @@ class Pipeline:
 
         def make() -> WholeTreatment:
             from smpstudio.head3d import surface_of, whole_treatment
+            from smpstudio.head3d.stages import fringe_scale
+            from smpstudio.head3d.zones import zone_map
 
             self.calls["whole_head"] += 1
             a = dataclasses.replace(ds.scalp.analysis, masks=ds.scalp.masks_as_taken)
             stage = ds.document.stage.chosen if ds.document.stage is not None else "norwood-6"
-            return whole_treatment(surface_of(a, ds.design.hairline.mfp_height_mm), stage,
-                                   full_density_per_cm2=p.density_per_cm2, n_sessions=p.n_sessions,
-                                   prices=self.prices, seed=inputs.seed)
-        return self._cache.get(("whole_head", id(ds), p.density_per_cm2, p.n_sessions, inputs.seed), make)
+            surface = surface_of(a, ds.design.hairline.mfp_height_mm)
+            zm = zone_map(surface, fringe_scale=fringe_scale(stage))
+            scars = scars_of(inputs.whole_head.scars, surface, zm, a, inputs.seed)
+            return whole_treatment(surface, stage, full_density_per_cm2=p.density_per_cm2, n_sessions=p.n_sessions,
+                                   prices=self.prices, seed=inputs.seed, zones=zm, scars=scars)
+        return self._cache.get(("whole_head", id(ds), p.density_per_cm2, p.n_sessions, inputs.seed,
+                                inputs.whole_head), make)
+
+    def front_camera(self, photo: Photo, inputs: Inputs) -> Any:
+        """The front photo's camera on the 3-D model (:class:`smpstudio.head3d.views.Camera`), from its head
+        model; ``None`` when the analysis has none."""
+        from smpstudio.head3d.views import Camera
+
+        head = self.design(photo, inputs).scalp.analysis.head
+        return None if head is None else Camera.from_head_model(head)
+
+    def project_views(self, photo: Photo, inputs: Inputs, views: Sequence[ViewPhoto]) -> list[ProjectedView]:
+        """The whole-head pattern projected into the front photo and every extra view (registered from the
+        artist's marks, :func:`smpstudio.head3d.views.register_view`): the same dot where it belongs in each."""
+        from smpstudio.head3d.views import project_dots, register_view
+
+        t = self.whole_head(photo, inputs)
+        out = []
+        cam = self.front_camera(photo, inputs)
+        if cam is not None:
+            out.append(ProjectedView(project_dots("front", cam, t.surface, t.dots.points_mm, t.session_of_dot),
+                                     "front", {}, 0.0, photo))
+        for v in views:
+            reg = register_view(t.surface, v.orientation, v.marks_px, v.sticker)
+            out.append(ProjectedView(project_dots(v.name, reg.camera, t.surface, t.dots.points_mm, t.session_of_dot),
+                                     v.orientation, dict(reg.marks_px), reg.residual_mm, v.photo))
+        return out
+
+
+@dataclass(frozen=True)
+class ViewPhoto:
+    """An extra photo of the client (top, back, side ...) and the reference points the artist marked on it
+    (:data:`smpstudio.head3d.views.REFERENCE_POINTS`, px), optionally a scale sticker."""
+
+    name: str
+    orientation: str
+    photo: Photo
+    marks_px: dict[str, tuple[float, float]]
+    sticker: Any = None  # smpstudio.head3d.views.Sticker
+
+
+@dataclass(frozen=True)
+class ProjectedView:
+    """One view with the surface pattern projected into it (``dots.up_to(k)``: after session k, nested)."""
+
+    dots: Any  # smpstudio.head3d.views.ProjectedDots
+    orientation: str
+    marks_px: dict[str, tuple[float, float]]
+    residual_mm: float
+    photo: Photo
+
+
+def scars_of(specs: Sequence[ScarSpec], surface: Any, zm: Any, analysis: Analysis, seed: int) -> list[Any]:
+    """The scars of the inputs on the client's surface: presets placed on the model, marks on the front photo
+    taken onto it through the head model's camera."""
+    from smpstudio.head3d.scars import fue_scatter, fut_strip, scar_from_view
+    from smpstudio.head3d.views import Camera
+
+    out = []
+    for k, sp in enumerate(specs):
+        if sp.kind == "fut":
+            out.append(fut_strip(surface, sp.length_mm, sp.width_mm))
+        elif sp.kind == "fue":
+            donor = zm.mask("occipital") | zm.mask("parietal")
+            out.append(fue_scatter(surface, zm.grid, donor, sp.count, sp.diameter_mm, seed=seed + k))
+        else:
+            if analysis.head is None:
+                raise SMPError("a scar marked on the photo needs the head model (no face found in the photo)")
+            out.append(scar_from_view(surface, Camera.from_head_model(analysis.head), sp.kind, sp.px, sp.width_mm))
+    return out
 
 
 def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None) -> StageBlock:

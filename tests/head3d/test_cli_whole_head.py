@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from smpstudio.head3d.zones import ZONE_COLOURS
+from smpstudio.schema import SCHEMA_VERSION
 from tests.cli_helpers import read_png, run
 
 
@@ -17,7 +18,7 @@ def test_plan_with_a_stage_plans_the_whole_head(tmp_path, capsys):
     assert "Whole head" in printed and "crown" in printed
     doc = json.loads((out / "plan.json").read_text())
     wh = doc["whole_head"]
-    assert doc["schema_version"] == "1.1" and wh["stage"] == "norwood-6" and wh["seed"] == 5
+    assert doc["schema_version"] == SCHEMA_VERSION and wh["stage"] == "norwood-6" and wh["seed"] == 5
     assert 20_000 <= wh["impressions"] <= 55_000
     assert sum(s["impressions"] for s in wh["sessions"]) == wh["impressions"]
     assert all(2.0 <= h <= 5.0 for s in wh["sessions"] for h in s["visits_hours"])

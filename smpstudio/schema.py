@@ -97,6 +97,10 @@ class StageBlock(_Strict):
     chosen: str = Field(description="the class the plan uses: the artist's when given, else the proposal")
     chosen_by: str = Field(description="'photo' or 'artist'")
     regions: dict[str, str] = Field(description="the chosen class, region by region: bald, thinning or kept")
+    recession_mm: float | None = Field(
+        default=None, description="hair front on the midline minus the proposed MFP, surface mm (+ = behind) (1.2)")
+    hair_front_mm: float | None = Field(
+        default=None, description="where the hair begins on the midline, surface mm above the glabella (1.2)")
 
 
 class WholeHeadZoneBlock(_Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from smpstudio.head3d.zones import ZONE_COLOURS
 from smpstudio.schema import SCHEMA_VERSION
@@ -37,4 +38,33 @@ def test_plan_refuses_an_unknown_stage(tmp_path, capsys):
     assert run(["plan", "--stage", "norwood-9", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "stage" in err[0]
+    assert not out.exists()
+
+
+def test_plan_with_scars_covers_them_and_prints_the_stage(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run(["plan", "--scar", "fut:220,2", "--scar", "fue:300,0.9", "--seed", "3", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Stage" in printed and "Frontal recession" in printed and "(--stage overrides)" in printed
+    doc = json.loads((out / "plan.json").read_text())
+    assert doc["stage"]["chosen_by"] == "photo" and "recession_mm" in doc["stage"]
+    wh = doc["whole_head"]
+    assert wh["stage"] == doc["stage"]["proposed"]  # no --stage: the proposed class
+    assert [s["kind"] for s in wh["scars"]] == ["line", "fue"] and wh["scars"][1]["count"] == 300
+    assert abs(wh["scars"][0]["length_mm"] - 220) < 3 and wh["scar_passes"] == 3
+    scar = [z for z in wh["zones"] if z["name"] == "scar"][0]
+    assert scar["impressions"][0] == scar["impressions"][1] == scar["impressions"][2] > 300
+    assert any("test patch" in w for w in wh["warnings"])
+    back = read_png(out / "diagram-back.png")
+    from smpstudio.head3d.diagram import SCAR_RGB
+
+    assert np.count_nonzero(np.all(np.abs(back.astype(int) - np.array(SCAR_RGB)) < 40, axis=-1)) > 200
+
+
+@pytest.mark.parametrize("bad", ["fut:10", "fue:abc", "line:1,2", "area:1,2;3,4", "blob", "fut:1000,2"])
+def test_plan_refuses_a_bad_scar(tmp_path, capsys, bad):
+    out = tmp_path / "out"
+    assert run(["plan", "--scar", bad, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ("scar" in err[0].lower() or "fut" in err[0].lower())
     assert not out.exists()

@@ -140,6 +140,65 @@ def whole_head_inputs(scar: list[str] | None) -> WholeHeadInputs:
     return WholeHeadInputs(scars=tuple(parse_scar(s) for s in (scar or [])))
 
 
+ViewOpt = Annotated[Path | None, typer.Option(
+    "--views", help="YAML/JSON list of extra photos (top, back, sides) with the reference points marked on each: "
+         "- {name: top, orientation: top, photo: top.jpg, marks: {mfp: [x, y], whorl: [x, y], ft_left: [x, y]}, "
+         "sticker: {a: [x, y], b: [x, y], mm: 20}}")]
+
+
+def _xy(v: Any, where: str) -> tuple[float, float]:
+    if not (isinstance(v, list | tuple) and len(v) == 2 and all(isinstance(c, int | float) for c in v)
+            and all(math.isfinite(float(c)) for c in v)):
+        raise SMPError(f"{where}: expected [x, y] in pixels (got {v!r})")
+    return float(v[0]), float(v[1])
+
+
+def load_views(path: Path) -> list[Any]:
+    """``--views``: the extra photos and their marks (:class:`smpstudio.pipeline.ViewPhoto`); photos are read
+    relative to the file; one-line errors."""
+    import yaml
+
+    from smpstudio.head3d.views import NOMINAL_VIEWS, REFERENCE_POINTS, Sticker
+    from smpstudio.pipeline import ViewPhoto
+
+    if not path.is_file():
+        raise SMPError(f"views file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        raise SMPError(f"{path}: not valid YAML/JSON") from None
+    if not isinstance(data, list) or not data:
+        raise SMPError(f"{path}: expected a list of views")
+    out, names = [], set()
+    for i, v in enumerate(data):
+        where = f"{path} view {i + 1}"
+        if not isinstance(v, dict) or set(v) - {"name", "orientation", "photo", "marks", "sticker"}:
+            raise SMPError(f"{where}: expected name, orientation, photo, marks (and sticker)")
+        orientation = str(v.get("orientation", ""))
+        if orientation not in NOMINAL_VIEWS:
+            raise SMPError(f"{where}: orientation must be one of {', '.join(NOMINAL_VIEWS)}")
+        name = str(v.get("name") or orientation)
+        if name in names or not name.replace("-", "").replace("_", "").isalnum():
+            raise SMPError(f"{where}: name {name!r} must be unique letters, digits, - or _")
+        names.add(name)
+        marks = v.get("marks")
+        if not isinstance(marks, dict):
+            raise SMPError(f"{where}: marks must map reference points ({', '.join(REFERENCE_POINTS)}) to [x, y]")
+        sticker = None
+        if v.get("sticker") is not None:
+            st = v["sticker"]
+            if not isinstance(st, dict) or set(st) != {"a", "b", "mm"} or not isinstance(st["mm"], int | float) \
+                    or not 1 <= float(st["mm"]) <= 200:
+                raise SMPError(f"{where}: sticker is {{a: [x, y], b: [x, y], mm: 1-200}}")
+            sticker = Sticker(_xy(st["a"], where), _xy(st["b"], where), float(st["mm"]))
+        photo_file = path.parent / str(v.get("photo", ""))
+        if not photo_file.is_file():
+            raise SMPError(f"{where}: photo not found: {photo_file}")
+        out.append(ViewPhoto(name, orientation, read_photo(photo_file),
+                             {str(k): _xy(p, f"{where} mark {k}") for k, p in marks.items()}, sticker))
+    return out
+
+
 def parse_move(text: str) -> tuple[int, tuple[float, float]]:
     """``"1:-50,75"`` -> ``(1, (-50.0, 75.0))``; refuses what is not INDEX:X,Y with finite numbers."""
     try:

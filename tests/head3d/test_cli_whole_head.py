@@ -68,3 +68,54 @@ def test_plan_refuses_a_bad_scar(tmp_path, capsys, bad):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and ("scar" in err[0].lower() or "fut" in err[0].lower())
     assert not out.exists()
+
+
+def test_plan_projects_the_pattern_into_a_marked_top_photo(tmp_path, capsys):
+    from smpstudio.commands.common import write_png
+    from smpstudio.head3d.overlay import SESSION_RGB
+    from smpstudio.imaging.samples import sample_photo
+    from smpstudio.pipeline import DesignInputs, Inputs, Pipeline
+    from tests.head3d.test_views import SIZE, _camera, _marks, _scene
+
+    # a synthetic top photo of this client's head model at a known pose, its reference points marked
+    t = Pipeline().whole_head(sample_photo(), Inputs(seed=3, design=DesignInputs(stage="norwood-6")))
+    truth = _camera("top", (15.0, 5.0, -3.0), 3.0, SIZE)
+    img, hit = _scene(t.surface, truth, SIZE)
+    write_png(tmp_path / "top.png", img)
+    marks = _marks(t.surface, img, hit)
+    (tmp_path / "views.yaml").write_text(json.dumps(
+        [{"name": "top", "orientation": "top", "photo": "top.png", "marks": {k: list(v) for k, v in marks.items()}}]))
+    out = tmp_path / "out"
+    views = str(tmp_path / "views.yaml")
+    assert run(["plan", "--seed", "3", "--stage", "norwood-6", "--views", views, "--out", str(out)]) == 0
+    assert "view top (top)" in capsys.readouterr().out
+    doc = json.loads((out / "plan.json").read_text())
+    v = {x["name"]: x for x in doc["whole_head"]["views"]}
+    assert set(v) == {"front", "top"} and v["top"]["residual_mm"] < 1.0
+    assert abs(v["top"]["px_per_mm"] - 3.0) < 0.1
+    drawn = read_png(out / "view-top.png")
+    # where the true camera sees each dot (well inside the view), the written photo shows a session's dot
+    well = (t.surface.normal(t.dots.points_mm) @ truth.forward) < -0.3
+    px = np.round(truth.project(t.dots.points_mm[well])).astype(int)
+    px = px[(px.min(axis=1) >= 1) & (px.max(axis=1) < SIZE - 1)]
+    colours = np.array(SESSION_RGB[:3])
+    near = np.zeros(len(px), bool)
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            c = drawn[np.clip(px[:, 1] + dy, 0, SIZE - 1), np.clip(px[:, 0] + dx, 0, SIZE - 1)].astype(int)
+            near |= (np.abs(c[:, None, :] - colours[None]).max(axis=-1) < 40).any(axis=1)
+    assert len(px) > 3000 and near.mean() > 0.95
+    assert (out / "view-front.png").is_file()
+
+
+def test_plan_refuses_marks_that_do_not_fit(tmp_path, capsys):
+    from smpstudio.commands.common import write_png
+
+    write_png(tmp_path / "top.png", np.full((100, 100, 3), 200, np.uint8))
+    (tmp_path / "views.yaml").write_text(json.dumps(
+        [{"orientation": "top", "photo": "top.png", "marks": {"mfp": [10, 10], "whorl": [12, 11]}}]))
+    out = tmp_path / "out"
+    assert run(["plan", "--views", str(tmp_path / "views.yaml"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "three" in err[0]
+    assert not out.exists()

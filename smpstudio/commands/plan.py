@@ -154,12 +154,15 @@ def plan_command(
     diagrams: dict[str, np.ndarray] = {}
     if hair_loss_stage is not None or scar or extra_views:  # plan the whole head on the 3-D model
         from smpstudio.head3d.block import whole_head_block
-        from smpstudio.head3d.diagram import diagram_views
+        from smpstudio.head3d.diagram import diagram_views, scar_closeup
         from smpstudio.head3d.overlay import draw_view
         from smpstudio.schema import ViewBlock
 
         whole = pipe.whole_head(img, inputs)
         diagrams = diagram_views(whole)
+        close = scar_closeup(whole)
+        if close is not None:
+            diagrams["diagram-scars.png"] = close
         blocks = []
         for pv in pipe.project_views(img, inputs, extra_views):  # the one surface pattern in every photo
             file = f"view-{pv.dots.name}.png"

@@ -233,3 +233,42 @@ def diagram_views(t: WholeTreatment, px_per_mm: float = 4.0) -> dict[str, np.nda
         _text(canvas, f"{titles[view]}: {n:,} dots in view", (10, 28), 0.65)
         out[f"diagram-{view}.png"] = np.concatenate([canvas, legend(t, width)], axis=0)
     return out
+
+
+def scar_closeup(t: WholeTreatment, px_per_mm: float = 10.0, margin_mm: float = 15.0) -> np.ndarray | None:
+    """The scars up close on the model (RGB uint8): the view that faces them best, cropped to them, each dot a
+    disc of its healed size over the red scar tissue; ``None`` without scars.
+
+    Examples
+    --------
+    >>> from smpstudio.head3d.scars import fut_strip
+    >>> from smpstudio.head3d.surface import HeadSurface
+    >>> from smpstudio.head3d.treatment import whole_treatment
+    >>> s = HeadSurface.average()
+    >>> img = scar_closeup(whole_treatment(s, "norwood-3", seed=0, scars=[fut_strip(s, 120.0)]), px_per_mm=4.0)
+    >>> img.shape[1] > img.shape[0]  # a strip across the back: wider than high
+    True
+    """
+    if not t.scars:
+        return None
+    s = t.surface
+    pts = np.concatenate([sc.points_mm for sc in t.scars])
+    n = s.normal(pts).mean(axis=0)
+    view = min(VIEWS, key=lambda v: float(np.array(VIEWS[v][0]) @ n))  # looking against the scars' normal
+    img, _ = render_view(t, view, px_per_mm)
+    f, right, down = _basis(view)
+    r = s.radii_mm
+    half_w = float(np.sqrt(np.sum((right * r) ** 2))) + 12.0
+    half_h = float(np.sqrt(np.sum((down * r) ** 2))) + 12.0
+    rel = pts - s.center_mm
+    cols = (rel @ right + half_w) * px_per_mm
+    rows = (rel @ down + half_h) * px_per_mm
+    m = margin_mm * px_per_mm
+    x0, x1 = int(max(0, cols.min() - m)), int(min(img.shape[1], cols.max() + m))
+    y0, y1 = int(max(0, rows.min() - m)), int(min(img.shape[0], rows.max() + m))
+    crop = img[y0:y1, x0:x1]
+    out = np.full((crop.shape[0] + 30, max(crop.shape[1], 520), 3), 255, np.uint8)
+    out[30:, :crop.shape[1]] = crop
+    _text(out, f"scars from the {view}: {sum(t.scar_areas_cm2):.1f} cm2 of scar tissue under "
+               f"{int(t.scar_of_dot.sum()) if t.scar_of_dot is not None else 0:,} dots", (8, 20), 0.5)
+    return out

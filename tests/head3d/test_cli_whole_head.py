@@ -119,3 +119,20 @@ def test_plan_refuses_marks_that_do_not_fit(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "three" in err[0]
     assert not out.exists()
+
+
+def test_preview_with_a_scar_shows_it_covered(tmp_path, capsys):
+    from smpstudio.head3d.diagram import DOT_RGB, SCAR_RGB
+
+    out = tmp_path / "out"
+    assert run(["preview", "--scar", "fut:200,2", "--stage", "norwood-6", "--out", str(out)]) == 0
+    assert "scar tissue covered" in capsys.readouterr().out
+    doc = json.loads((out / "plan.json").read_text())
+    assert doc["whole_head"]["scars"][0]["kind"] == "line" and "diagram-scars.png" in doc["whole_head"]["diagrams"]
+    img = read_png(out / "diagram-scars.png")
+    red = np.all(np.abs(img.astype(int) - np.array(SCAR_RGB)) < 60, axis=-1)
+    dark = np.all(np.abs(img.astype(int) - np.array(DOT_RGB)) < 30, axis=-1)
+    from scipy.ndimage import binary_dilation
+
+    assert red.sum() > 1000 and (dark & binary_dilation(red, iterations=3)).sum() > 300  # dots over the scar
+    assert (out / "session-3-healed.png").is_file()

@@ -191,8 +191,8 @@ def fut_strip(surface: HeadSurface, length_mm: float = FUT_LENGTH_MM, width_mm: 
     s -= np.interp(180.0, al, s)
     if length_mm / 2 > min(-s[0], s[-1]):
         raise SMPError(f"an FUT scar of {length_mm:g} mm is longer than the fringe it lies in on this head")
-    keep = np.abs(s) <= length_mm / 2
-    line = pts[keep][::20]
+    keep = np.flatnonzero(np.abs(s) <= length_mm / 2)
+    line = pts[np.unique(np.r_[keep[::20], keep[-1]])]  # ~1.5 mm vertices, both ends kept
     return Scar("line", line, float(width_mm), "FUT strip scar (occipital, preset)",
                 extra={"length_mm": float(length_mm)})
 

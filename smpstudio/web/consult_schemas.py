@@ -109,6 +109,8 @@ class ConsultOut(BaseModel):
     plan: PlanView
     warnings: list[str]
     draft: bool = Field(description="a drag under way: the plan is the one before it")
+    base_sha256: str = Field(description="sha256 of the scene the dots are drawn on (`GET .../base`): the browser "
+                             "draws a drag's dots (`GET .../dots`) over it")
 
 
 class ConsentText(BaseModel):

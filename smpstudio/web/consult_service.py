@@ -265,7 +265,7 @@ def stage_rgb8(c: Consult, step: PlanStep, name: str) -> np.ndarray:
     if name == "before":
         return c.photo.to_uint8()
     spec = stage_spec(step, name)
-    scene = _scene(c, step)
+    scene = scene_of(c, step)
     return render_on_photo(scene.linear, spec.pattern, spec.day, step.pattern_step.inputs.interval_days,  # type: ignore[arg-type]
                            scene.skin_at_dots, scene.visibility, max_session=spec.max_session,
                            only_healed=spec.only_healed, base_srgb8=scene.base_srgb8)
@@ -274,7 +274,7 @@ def stage_rgb8(c: Consult, step: PlanStep, name: str) -> np.ndarray:
 _SCENES: dict[int, tuple[int, object]] = {}
 
 
-def _scene(c: Consult, step: PlanStep):  # type: ignore[no-untyped-def]
+def scene_of(c: Consult, step: PlanStep):  # type: ignore[no-untyped-def]
     """The step's render scene, kept for the consult's current step (every stage of it shares one)."""
     held = _SCENES.get(c.id)
     if held is None or held[0] != id(step.pattern):
@@ -285,18 +285,38 @@ def _scene(c: Consult, step: PlanStep):  # type: ignore[no-untyped-def]
     return held[1]
 
 
+def base_png(c: Consult) -> tuple[bytes, str]:
+    """The scene the dots are drawn on (8-bit sRGB PNG) and its sha256, encoded once per scalp step."""
+    step = current(c)
+    scalp = step.pattern_step.design.scalp
+    if c.base is None or c.base[0] != id(scalp):
+        rgb8 = scene_of(c, step).base_srgb8
+        ok, buf = cv2.imencode(".png", np.ascontiguousarray(rgb8[:, :, ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        assert ok
+        c.base = (id(scalp), buf.tobytes(), hashlib.sha256(buf.tobytes()).hexdigest())
+    return c.base[1], c.base[2]
+
+
+def encode_png(rgb8: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(rgb8[:, :, ::-1]))
+    assert ok
+    return buf.tobytes()
+
+
 def encode_jpeg(rgb8: np.ndarray) -> bytes:
     ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb8[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     assert ok
     return buf.tobytes()
 
 
-def stage_jpeg(c: Consult, name: str) -> tuple[bytes, str]:
-    """The stage's JPEG and its sha256, remembered as shown for this revision (what a consent binds)."""
+def stage_jpeg(c: Consult, name: str, png: bool = False) -> tuple[bytes, str]:
+    """The stage's JPEG (or lossless PNG) and its sha256, remembered as shown for this revision (what a
+    consent binds)."""
     step = current(c)
-    data = encode_jpeg(stage_rgb8(c, step, name))
+    rgb8 = stage_rgb8(c, step, name)
+    data = encode_png(rgb8) if png else encode_jpeg(rgb8)
     digest = hashlib.sha256(data).hexdigest()
-    c.served[name] = digest
+    c.served[f"{name}.png" if png else name] = digest
     return data, digest
 
 
@@ -352,7 +372,7 @@ def view(c: Consult, step: PlanStep) -> cs.ConsultOut:
         shade=_lab_hex(lab) if lab is not None else None, hair_stage=doc.stage.chosen if doc.stage else None,
         dots=len(step.pattern), stages=stage_names(step),
         stage_labels={n: stage_label(step, n) for n in stage_names(step)}, closeup_px_per_mm=CLOSEUP_PX_PER_MM,
-        plan=words, warnings=warnings, draft=c.draft,
+        plan=words, warnings=warnings, draft=c.draft, base_sha256=base_png(c)[1],
     )
 
 

@@ -89,9 +89,18 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     x, y = pts[len(pts) // 2]
     page.mouse.move(x, y)
     page.mouse.down()
+    plan_before = page.inner_text("#plan tbody")
     for k in range(1, 9):  # 12 mm down in 8 steps, as a finger would
         page.mouse.move(x, y + 1.5 * mm * k)
         page.wait_for_timeout(40)
+    # still dragging: the browser draws the dots (over the scene) and the plan beside follows
+    page.wait_for_function("""([r, p]) => { const d = document.getElementById('drawn');
+        return document.getElementById('stagebox').dataset.drawn === '1' && Number(d.dataset.revision) > r
+            && document.querySelector('#plan tbody').innerText !== p; }""", arg=[rev0, plan_before], timeout=60_000)
+    page.wait_for_timeout(300)  # the last step drawn
+    drawn = _img_pixels(page, "#drawn")
+    page.screenshot(path=str(out / f"{tag}-2a-dragging.png"))
+    plan_dragging = page.inner_text("#plan tbody")
     page.mouse.up()
     page.wait_for_function("""(r) => { const i = document.getElementById('after');
         return Number(i.dataset.revision) > r && document.getElementById('stagebox').dataset.idle === '1'; }""",
@@ -106,6 +115,17 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     # on pixels that did not change: identical images give identical JPEGs)
     changed = float((diff > 2).mean())
     assert shift > 3, f"the hairline did not move down on the overlay ({shift:.1f} px)"
+    # what the browser drew during the drag is what the server renders when the finger lifts (JPEG's noise aside)
+    assert drawn.shape == after_preview.shape
+    stage, cid = page.evaluate("[App.C.stage, App.C.consult.id]")
+    lossless = np.asarray(Image.open(io.BytesIO(page.request.get(
+        f"{base}/api/consults/{cid}/preview?stage={stage}&format=png").body())).convert("RGB"), np.int16)
+    drawn_vs_server = float((np.abs(drawn - lossless).max(axis=2) > 1).mean())
+    drawn_changed = float((np.abs(drawn - before_preview).max(axis=2) > 2).mean())
+    assert drawn_changed > 0.0003, f"the drawing during the drag did not change ({drawn_changed:.4%})"
+    assert drawn_vs_server < 0.0005, f"the drag's drawing and the server's render disagree ({drawn_vs_server:.3%})"
+    assert plan_dragging != plan_before and page.inner_text("#plan tbody") == plan_dragging, (
+        "the plan beside the preview did not follow the drag", plan_before, plan_dragging)
     assert changed > 0.0003, f"the preview hardly changed after the drag ({changed:.4%} of pixels)"
 
     # before/after slider: all 'after' at 0, all 'before' at 100
@@ -172,6 +192,7 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     page.wait_for_selector("text=Record session")
     _check_axe(page, "session day", axe)
     print(f"{tag}: hairline moved {shift:.1f} px at the MFP; preview pixels changed by the drag {changed:.3%}, "
+          f"drawn by the browser while dragging vs the server's PNG: {drawn_vs_server:.3%} of pixels off by > 1 level, "
           f"by the before/after slider {split_changed:.2%}, first vs last stage {stage_changed:.3%}; axe {axe}")
     return {"axe": axe, "shift_px": shift, "preview_changed": changed, "pdf": pdf.body()}
 

@@ -27,6 +27,26 @@ async function loadPreview(stage, img) {
   C.urls[img.id] = url;
   img.dataset.stage = stage;
   img.dataset.revision = String(rev);
+  if (img.id === "after") $("stagebox").dataset.drawn = "0";  // the server's own render replaces the drawing
+}
+
+// During a drag the browser draws the stage's dots (dots.js) over the scene, fetched once per scene.
+async function sceneData() {
+  const c = C.consult;
+  if (C.scene && C.scene.sha === c.base_sha256) return C.scene.data;
+  const r = await App.api("GET", `/api/consults/${c.id}/base`, undefined, { raw: true });
+  C.scene = { sha: r.headers.get("X-Base-Sha256"), data: await SMPDots.imageData(await r.blob()) };
+  return C.scene.data;
+}
+
+async function drawDots(stage) {
+  const c = C.consult, base = await sceneData();
+  const r = await App.api("GET", `/api/consults/${c.id}/dots?stage=${stage}`, undefined, { raw: true });
+  const splats = new Float32Array(await r.arrayBuffer()), cv = $("drawn");
+  SMPDots.draw(cv, base, splats);
+  cv.dataset.stage = stage;
+  cv.dataset.revision = r.headers.get("X-Consult-Revision");
+  $("stagebox").dataset.drawn = "1";
 }
 
 function scale() { return $("overlay").clientWidth / C.consult.width; }
@@ -95,8 +115,9 @@ async function sendMove() {
   const body = C.pending; C.pending = null; C.inflight = true;
   try {
     const c = await App.api("PATCH", `/api/consults/${C.consult.id}`, body);
-    if (!C.pending) setConsult(c); else C.consult = { ...c, control_points: C.consult.control_points };
-    await loadPreview(C.stage, $("after"));
+    if (!C.pending) setConsult(c); else { C.consult = { ...c, control_points: C.consult.control_points }; renderPlan(); }
+    if (C.drag) await drawDots(C.stage);  // still dragging: the browser draws the dots
+    else await loadPreview(C.stage, $("after"));  // the finger lifted: the server's render (what a consent binds)
   } catch (ex) { App.toast(ex.message); }
   C.inflight = false;
   if (C.pending) sendMove(); else { $("stagebox").dataset.idle = "1"; drawOverlay(); }
@@ -129,7 +150,7 @@ function onMove(e) {
     c.control_points[n - 1 - i] = [2 * mid - x, y];
   }
   drawOverlay();
-  C.pending = { move: { index: i, x, y }, draft: true };
+  C.pending = { move: { index: i, x, y } };  // the plan (hours, prices) follows every step: it is cheap
   sendMove();
 }
 
@@ -137,7 +158,7 @@ function onUp(e) {
   if (!C.drag || C.drag.id !== e.pointerId) return;
   const i = C.drag.index, [x, y] = C.consult.control_points[i];
   C.drag = null;
-  C.pending = { move: { index: i, x, y }, draft: false };  // the drag ends: the plan follows
+  C.pending = { move: { index: i, x, y } };  // the drag ends: the server renders the preview
   drawOverlay(); sendMove();
 }
 
@@ -174,6 +195,7 @@ function editor(c) {
       h("p", { class: "warn", id: "pose", role: "status" }),
       h("div", { class: "stagebox", id: "stagebox", "data-idle": "1" },
         h("img", { id: "after", class: "after", alt: "preview of the selected stage" }),
+        h("canvas", { id: "drawn", class: "drawn", "aria-hidden": "true" }),
         h("img", { id: "before", class: "before", alt: "the photo before treatment" }),
         h("div", { class: "splitline" }),
         h("canvas", { id: "overlay", "aria-label": "hairline with draggable control points", role: "img" }),

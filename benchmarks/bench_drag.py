@@ -8,10 +8,10 @@ words) and ``GET .../dots`` (the stage's splats, float32 bytes); the browser dra
 scene it fetched once (``static/dots.js``). Measured three ways, in this order, on the same
 consultation (the photo cropped to the head at display size, ``consult_service.head_view``):
 
-* **drag, browser draws**: the move as a draft (the plan's hours and prices kept from the last plan) +
-  view + splats;
-* **drag, browser draws, plan too**: the move with the plan redone (hours, impressions, prices beside
-  the preview while dragging) + view + splats: what the app sends during a drag;
+* **drag, browser draws**: the move as a draft + view (the plan beside with the new impressions and
+  hours; shades, prices and checks from the last plan) + splats: what the app sends during a drag;
+* **finger lifts, plan redone**: the move with the whole plan redone + view + splats (the app then
+  fetches the server's own render, as before);
 * **drag, server renders** (what it did before): draft move + view + the stage rendered and
   JPEG-encoded at display size.
 
@@ -111,7 +111,7 @@ def main() -> None:
         _timed(3, fn)  # warm
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     results = {}
-    for name, fn in (("drag, browser draws", browser_draws), ("drag, browser draws, plan too", browser_draws_plan_too),
+    for name, fn in (("drag, browser draws", browser_draws), ("finger lifts, plan redone", browser_draws_plan_too),
                      ("drag, server renders (before)", server_renders)):
         results[name] = _timed(DRAGS, fn)
         _line(name, *results[name])

@@ -354,7 +354,7 @@ def view(c: Consult, step: PlanStep) -> cs.ConsultOut:
                     "retake the photo facing the camera" if worst > POSE_WARN_DEG else None)
     i = c.inputs
     if c.draft and isinstance(c.last_view, cs.PlanView):
-        words, warnings = c.last_view, list(doc.warnings)
+        words, warnings = draft_words(c.last_view, step, i), list(doc.warnings)
     else:
         full = document(step)
         words, warnings = plan_view(full), list(full.warnings)
@@ -374,6 +374,21 @@ def view(c: Consult, step: PlanStep) -> cs.ConsultOut:
         stage_labels={n: stage_label(step, n) for n in stage_names(step)}, closeup_px_per_mm=CLOSEUP_PX_PER_MM,
         plan=words, warnings=warnings, draft=c.draft, base_sha256=base_png(c)[1],
     )
+
+
+def draft_words(last: cs.PlanView, step: PlanStep, inputs: Inputs) -> cs.PlanView:
+    """The plan beside the preview during a drag, without a new plan: the last plan's sessions with the
+    new pattern's impressions and their hours (impressions / the artist's rate, as
+    :func:`smpstudio.plan.sessions.plan_sessions` counts them); shades, prices and checks follow at the end."""
+    placed = [s.dots for s in step.pattern.sessions]
+    rate = inputs.plan.impressions_per_hour
+    lines = [ln.model_copy(update={"impressions": int(placed[ln.index - 1]),
+                                   "hours": round(placed[ln.index - 1] / rate, 1)})
+             if not ln.suggested and ln.index <= len(placed) else ln for ln in last.sessions]
+    doc = step.pattern_step.design.document
+    details = {**last.details, "dots": len(step.pattern), "treatment area (cm²)": doc.treatment_area_cm2,
+               "MFP height (mm)": doc.hairline.mfp_height_mm}
+    return last.model_copy(update={"sessions": lines, "details": details})
 
 
 def _lab_hex(lab: tuple[float, float, float]) -> str:

@@ -150,7 +150,7 @@ function onMove(e) {
     c.control_points[n - 1 - i] = [2 * mid - x, y];
   }
   drawOverlay();
-  C.pending = { move: { index: i, x, y } };  // the plan (hours, prices) follows every step: it is cheap
+  C.pending = { move: { index: i, x, y }, draft: true };  // impressions and hours follow; the full plan at the end
   sendMove();
 }
 
@@ -158,7 +158,7 @@ function onUp(e) {
   if (!C.drag || C.drag.id !== e.pointerId) return;
   const i = C.drag.index, [x, y] = C.consult.control_points[i];
   C.drag = null;
-  C.pending = { move: { index: i, x, y } };  // the drag ends: the server renders the preview
+  C.pending = { move: { index: i, x, y }, draft: false };  // the drag ends: the plan, the server's render
   drawOverlay(); sendMove();
 }
 

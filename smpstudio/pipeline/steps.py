@@ -272,15 +272,20 @@ class Pipeline:
         p = inputs.pattern
 
         def make() -> WholeTreatment:
-            from smpstudio.head3d import surface_of, whole_treatment
-
             self.calls["whole_head"] += 1
-            a = dataclasses.replace(ds.scalp.analysis, masks=ds.scalp.masks_as_taken)
-            stage = ds.document.stage.chosen if ds.document.stage is not None else "norwood-6"
-            return whole_treatment(surface_of(a, ds.design.hairline.mfp_height_mm), stage,
-                                   full_density_per_cm2=p.density_per_cm2, n_sessions=p.n_sessions,
-                                   prices=self.prices, seed=inputs.seed)
+            return whole_head_of(ds, p, self.prices, inputs.seed)
         return self._cache.get(("whole_head", id(ds), p.density_per_cm2, p.n_sessions, inputs.seed), make)
+
+
+def whole_head_of(ds: DesignStep, p: PatternInputs, prices: Prices | None, seed: int) -> WholeTreatment:
+    """The whole-head treatment of a design step (:meth:`Pipeline.whole_head` without its cache): a pure
+    function of its arguments, so a caller may run it outside any lock."""
+    from smpstudio.head3d import surface_of, whole_treatment
+
+    a = dataclasses.replace(ds.scalp.analysis, masks=ds.scalp.masks_as_taken)
+    stage = ds.document.stage.chosen if ds.document.stage is not None else "norwood-6"
+    return whole_treatment(surface_of(a, ds.design.hairline.mfp_height_mm), stage,
+                           full_density_per_cm2=p.density_per_cm2, n_sessions=p.n_sessions, prices=prices, seed=seed)
 
 
 def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None) -> StageBlock:

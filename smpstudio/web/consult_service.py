@@ -271,14 +271,18 @@ def stage_rgb8(c: Consult, step: PlanStep, name: str) -> np.ndarray:
                            only_healed=spec.only_healed, base_srgb8=scene.base_srgb8)
 
 
-_SCENES: dict[int, tuple[int, object]] = {}
+_SCENES: dict[int, tuple[object, object]] = {}
 
 
 def scene_of(c: Consult, step: PlanStep):  # type: ignore[no-untyped-def]
-    """The step's render scene, kept for the consult's current step (every stage of it shares one)."""
+    """The step's render scene, kept for the consult's current step (every stage of it shares one).
+
+    Keyed by the pattern step's own pattern (the dots' positions; a draft's or a plan's pattern differs
+    from it only in the shades), held by reference: an ``id`` alone could be reused by a newer pattern."""
+    dots = step.pattern_step.pattern
     held = _SCENES.get(c.id)
-    if held is None or held[0] != id(step.pattern):
-        held = (id(step.pattern), scene_for(step))
+    if held is None or held[0] is not dots:
+        held = (dots, scene_for(step))
         _SCENES[c.id] = held
         for k in list(_SCENES)[:-32]:
             _SCENES.pop(k, None)
@@ -370,6 +374,8 @@ def view(c: Consult, step: PlanStep) -> cs.ConsultOut:
         style=i.design.style, age=i.design.age, density_per_cm2=i.pattern.density_per_cm2,
         sessions=i.pattern.n_sessions, interval_days=i.pattern.interval_days,
         shade=_lab_hex(lab) if lab is not None else None, hair_stage=doc.stage.chosen if doc.stage else None,
+        hair_stage_proposed=doc.stage.proposed if doc.stage else None,
+        hair_stage_reason=doc.stage.reason if doc.stage else None, hair_stage_options=_stage_options(),
         dots=len(step.pattern), stages=stage_names(step),
         stage_labels={n: stage_label(step, n) for n in stage_names(step)}, closeup_px_per_mm=CLOSEUP_PX_PER_MM,
         plan=words, warnings=warnings, draft=c.draft, base_sha256=base_png(c)[1],
@@ -389,6 +395,12 @@ def draft_words(last: cs.PlanView, step: PlanStep, inputs: Inputs) -> cs.PlanVie
     details = {**last.details, "dots": len(step.pattern), "treatment area (cm²)": doc.treatment_area_cm2,
                "MFP height (mm)": doc.hairline.mfp_height_mm}
     return last.model_copy(update={"sessions": lines, "details": details})
+
+
+def _stage_options() -> dict[str, str]:
+    from smpstudio.design.stage import STAGES
+
+    return {name: s.label for name, s in STAGES.items()}
 
 
 def _lab_hex(lab: tuple[float, float, float]) -> str:

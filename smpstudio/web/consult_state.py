@@ -48,6 +48,7 @@ class Consult:
     last_view: object = None
     revision: int = 0  # +1 per change of the design or the plan's options
     base: tuple[int, bytes, str] | None = None  # (id of the scalp step, PNG, sha256) of the scene dots are drawn on
+    whole: dict[tuple[object, ...], tuple[object, dict[str, bytes]]] = field(default_factory=dict)  # whole-head plans
     served: dict[str, str] = field(default_factory=dict)  # preview name -> sha256 of the image sent (this revision)
     lock: threading.Lock = field(default_factory=threading.Lock)
 

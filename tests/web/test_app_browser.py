@@ -76,6 +76,35 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     page.wait_for_timeout(300)
     page.screenshot(path=str(out / f"{tag}-1-consult.png"))
     _check_axe(page, "consultation", axe)
+    # both sliders on screen without scrolling, under the photo
+    vh = page.viewport_size["height"]
+    for sel in ("#split", "#timeline"):
+        r = page.locator(sel).bounding_box()
+        assert page.evaluate("window.scrollY") == 0 and r["y"] >= 0 and r["y"] + r["height"] <= vh, (sel, r, vh)
+
+    # the whole head: the stage proposed from the photo is preselected with its reason; norwood-6 plans the head
+    page.wait_for_selector("#whole[data-state='ready']", timeout=120_000)
+    proposed = page.evaluate("App.C.consult.hair_stage_proposed")
+    assert page.input_value("#hair-stage") == proposed
+    assert page.inner_text("#whole-reason").startswith("Proposed from the photo:"), page.inner_text("#whole-reason")
+    rev_whole = int(page.get_attribute("#whole", "data-revision"))
+    page.select_option("#hair-stage", "norwood-6")
+    page.wait_for_function("""(r) => { const w = document.getElementById('whole');
+        return w.dataset.state === 'ready' && Number(w.dataset.revision) > r; }""", arg=rev_whole, timeout=120_000)
+    page.wait_for_function("[...document.querySelectorAll('.diagrams img')].every((i) => i.naturalWidth > 0)",
+                           timeout=60_000)
+    hours = [float(t.split()[0]) for t in page.locator("#whole-sessions tbody tr td:nth-child(2)").all_inner_texts()]
+    dots = [int(t.replace(",", "")) for t in page.locator("#whole-sessions tbody tr td:nth-child(4)").all_inner_texts()]
+    # a whole Norwood 6 head: sessions of hours (domain.md §1: 2-5 h per visit), tens of thousands of dots
+    assert len(hours) == 3 and all(h >= 2.0 for h in hours) and sum(dots) > 15_000, (hours, dots)
+    assert "Chosen by the artist" in page.inner_text("#whole-reason")
+    assert len(page.locator(".diagrams img").all()) == 4
+    small = page.locator(".diagrams img").first.bounding_box()["width"]
+    page.locator(".diagrams button").first.click()  # tap: the view at the aside's full width
+    assert page.locator(".diagrams img").first.bounding_box()["width"] > 1.8 * small
+    page.locator("#whole").screenshot(path=str(out / f"{tag}-1b-whole-head.png"))
+    _check_axe(page, "consultation, whole head", axe)
+    page.evaluate("window.scrollTo(0, 0)")  # the whole head's screenshot scrolled to it (below the photo at 768 px)
 
     # drag the MFP (the middle control point) 12 mm down
     before_overlay = _img_pixels(page, "#overlay")
@@ -97,7 +126,7 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     page.wait_for_function("""([r, p]) => { const d = document.getElementById('drawn');
         return document.getElementById('stagebox').dataset.drawn === '1' && Number(d.dataset.revision) > r
             && document.querySelector('#plan tbody').innerText !== p; }""", arg=[rev0, plan_before], timeout=60_000)
-    page.wait_for_timeout(300)  # the last step drawn
+    page.wait_for_function("!App.C.inflight && !App.C.pending", timeout=60_000)  # the last step drawn
     drawn = _img_pixels(page, "#drawn")
     page.screenshot(path=str(out / f"{tag}-2a-dragging.png"))
     plan_dragging = page.inner_text("#plan tbody")
@@ -161,6 +190,9 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
         return [r.left + p[0] * s, r.top + p[1] * s]; }""")
     page.mouse.click(mx, my)
     page.wait_for_function("document.getElementById('mag-img').naturalWidth > 0", timeout=30_000)
+    m = page.locator("#magnifier").bounding_box()  # it must not cover the spot it magnifies (nor the finger)
+    nx, ny = min(max(mx, m["x"]), m["x"] + m["width"]), min(max(my, m["y"]), m["y"] + m["height"])
+    assert np.hypot(nx - mx, ny - my) >= 29, ("the magnifier covers the tapped spot", m, mx, my)
     mag = _img_pixels(page, "#mag-img")
     assert mag.shape[1] >= 12 * 15 and mag.std() > 2  # >= 15 px/mm over 12 mm, not blank
     page.screenshot(path=str(out / f"{tag}-4-magnifier.png"))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from smpstudio.records import services
 from smpstudio.records.services import Actor
 from smpstudio.records.services_consult import signature_of, typed_signature_png
-from smpstudio.web import consult_dots
+from smpstudio.web import consult_dots, consult_whole
 from smpstudio.web import consult_schemas as cs
 from smpstudio.web import consult_service as svc
 from smpstudio.web.consent_text import CURRENT_VERSION, TEXTS
@@ -150,6 +150,33 @@ async def closeup(consult_id: ConsultId, call: SignedIn, store: Store, stage: St
             return svc.closeup_jpeg(c, stage, x, y)
 
     return Response(await call(work), media_type="image/jpeg", headers=NO_STORE)
+
+
+@router.get("/consults/{consult_id}/whole-head")
+async def whole_head(consult_id: ConsultId, call: SignedIn, store: Store) -> cs.WholeHeadOut:
+    """The whole head planned for the consultation's stage on the client's 3-D scalp (takes seconds; a drag
+    is not kept waiting): hours per session and visit, impressions per zone, price, the proposal's reason."""
+    def work(_db: Session, actor: Actor) -> cs.WholeHeadOut:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            j = consult_whole.job(c)
+        return consult_whole.view(c, j, consult_whole.result(c, j))
+
+    return await call(work)
+
+
+@router.get("/consults/{consult_id}/diagram", response_class=Response,
+            responses={200: {"content": {"image/png": {}}, "description": "PNG"}})
+async def diagram(consult_id: ConsultId, call: SignedIn, store: Store,
+                  view: Annotated[Literal["top", "left", "right", "back"], Query()] = "top") -> Response:
+    """One view of the whole-head diagram: the stage's bald / thinning / kept zones and their dots."""
+    def work(_db: Session, actor: Actor) -> bytes:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            j = consult_whole.job(c)
+        return consult_whole.diagram_png(c, j, consult_whole.result(c, j), view)
+
+    return Response(await call(work), media_type="image/png", headers=NO_STORE)
 
 
 @router.post("/consults/{consult_id}/save", status_code=201, responses={409: {}})

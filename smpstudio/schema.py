@@ -161,7 +161,8 @@ class WholeHeadBlock(_Strict):
     price: float
     price_basis: str
     currency: str
-    min_spacing_ratio: float = Field(description="smallest dot distance on the surface / local target spacing")
+    min_spacing_ratio: float | None = Field(description="smallest dot distance on the surface / local target "
+                                            "spacing (none with fewer than two dots)")
     seed: int
     surface: dict[str, Any] = Field(description="the model: semi-axes (mm), frontal polar angle, sources")
     stages_cm2: dict[str, dict[str, float]] = Field(description="every stage on this head: bald, thinning cm^2")

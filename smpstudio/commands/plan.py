@@ -284,9 +284,10 @@ def print_whole_head(con: Any, wh: dict[str, Any]) -> None:
     t.add_row("total", "", f"{wh['treatment_area_cm2']:.0f}", *(f"{s['impressions']:,}" for s in wh["sessions"]))
     t.add_row("hours", "", "", *(" + ".join(f"{v:.1f}" for v in s["visits_hours"]) for s in wh["sessions"]))
     con.print(t)
+    ratio = wh["min_spacing_ratio"]
+    spacing = f"dots >= {ratio:.2f} x the target spacing on the surface" if ratio is not None else "no dots to lay"
     con.print(f"hours at {wh['impressions_per_hour']:,.0f} impressions/h (whole head); price {wh['price']:,.0f} "
-              f"{wh['currency']} ({wh['price_basis']}); dots >= {wh['min_spacing_ratio']:.2f} x the target spacing "
-              "on the surface")
+              f"{wh['currency']} ({wh['price_basis']}); {spacing}")
     for v in wh.get("views", []):
         con.print(f"view {v['name']} ({v['orientation']}): {v['dots_visible']:,} dots seen, marks fit the model to "
                   f"{v['residual_mm']:.1f} mm RMS -> {v['file']}")

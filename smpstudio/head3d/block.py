@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from smpstudio.head3d.stages import all_stage_areas
@@ -36,7 +37,8 @@ def whole_head_block(t: WholeTreatment, diagrams: Sequence[str] = (), views: Seq
         + ([WholeHeadZoneBlock(name="scar", state="scar", area_cm2=round(sum(t.scar_areas_cm2), 2),
                                impressions=t.impressions["scar"])] if t.scars else []),
         price=round(t.price, 2), price_basis=t.price_basis, currency=t.currency,
-        min_spacing_ratio=round(t.min_spacing_ratio, 3), seed=t.seed,
+        min_spacing_ratio=round(t.min_spacing_ratio, 3) if math.isfinite(t.min_spacing_ratio) else None,
+        seed=t.seed,
         surface={"radii_mm": [round(float(v), 1) for v in s.radii_mm],
                  "front_polar_deg": round(s.front_theta_deg, 1), "sources": dict(s.sources)},
         stages_cm2={a.stage: {"bald": round(a.bald_cm2, 1), "thinning": round(a.thinning_cm2, 1)}

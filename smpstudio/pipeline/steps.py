@@ -32,7 +32,7 @@ from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern
 from smpstudio.pipeline.document import pixels_sha256, plan_document
-from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs, ScarSpec
+from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs, ScarSpec, WholeHeadInputs
 from smpstudio.plan.cost import Prices
 from smpstudio.plan.pigment import Catalogue, load_catalogue
 from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
@@ -276,18 +276,8 @@ class Pipeline:
         p = inputs.pattern
 
         def make() -> WholeTreatment:
-            from smpstudio.head3d import surface_of, whole_treatment
-            from smpstudio.head3d.stages import fringe_scale
-            from smpstudio.head3d.zones import zone_map
-
             self.calls["whole_head"] += 1
-            a = dataclasses.replace(ds.scalp.analysis, masks=ds.scalp.masks_as_taken)
-            stage = ds.document.stage.chosen if ds.document.stage is not None else "norwood-6"
-            surface = surface_of(a, ds.design.hairline.mfp_height_mm)
-            zm = zone_map(surface, fringe_scale=fringe_scale(stage))
-            scars = scars_of(inputs.whole_head.scars, surface, zm, a, inputs.seed)
-            return whole_treatment(surface, stage, full_density_per_cm2=p.density_per_cm2, n_sessions=p.n_sessions,
-                                   prices=self.prices, seed=inputs.seed, zones=zm, scars=scars)
+            return whole_head_of(ds, p, self.prices, inputs.seed, inputs.whole_head)
         return self._cache.get(("whole_head", id(ds), p.density_per_cm2, p.n_sessions, inputs.seed,
                                 inputs.whole_head), make)
 
@@ -315,6 +305,23 @@ class Pipeline:
             out.append(ProjectedView(project_dots(v.name, reg.camera, t.surface, t.dots.points_mm, t.session_of_dot),
                                      v.orientation, dict(reg.marks_px), reg.residual_mm, v.photo))
         return out
+
+
+def whole_head_of(ds: DesignStep, p: PatternInputs, prices: Prices | None, seed: int,
+                  whole: WholeHeadInputs | None = None) -> WholeTreatment:
+    """The whole-head treatment of a design step (:meth:`Pipeline.whole_head` without its cache): a pure
+    function of its arguments, so a caller may run it outside any lock; ``whole`` carries the scars."""
+    from smpstudio.head3d import surface_of, whole_treatment
+    from smpstudio.head3d.stages import fringe_scale
+    from smpstudio.head3d.zones import zone_map
+
+    a = dataclasses.replace(ds.scalp.analysis, masks=ds.scalp.masks_as_taken)
+    stage = ds.document.stage.chosen if ds.document.stage is not None else "norwood-6"
+    surface = surface_of(a, ds.design.hairline.mfp_height_mm)
+    zm = zone_map(surface, fringe_scale=fringe_scale(stage))
+    scars = scars_of(whole.scars, surface, zm, a, seed) if whole is not None else []
+    return whole_treatment(surface, stage, full_density_per_cm2=p.density_per_cm2, n_sessions=p.n_sessions,
+                           prices=prices, seed=seed, zones=zm, scars=scars)
 
 
 @dataclass(frozen=True)

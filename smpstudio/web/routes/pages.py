@@ -13,7 +13,8 @@ from fastapi import APIRouter, Response
 
 router = APIRouter(include_in_schema=False)
 
-ASSETS = {"app.js": "text/javascript", "app.css": "text/css", "consult.js": "text/javascript"}
+ASSETS = {"app.js": "text/javascript", "app.css": "text/css", "consult.js": "text/javascript",
+          "dots.js": "text/javascript"}
 SECURITY = {
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",

@@ -121,3 +121,20 @@ class RunOut(BaseModel):
     failed: int
     given_up: int
     skipped: int
+
+
+class PortalLinkCreate(Strict):
+    days: Annotated[int, Field(ge=1, le=365, description="how long the link opens the portal")] = 30
+
+
+class PortalLinkOut(Out):
+    id: int
+    client_id: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_opened_at: dt.datetime | None
+
+
+class PortalLinkMade(PortalLinkOut):
+    url: str = Field(description="give it to the client (shown once: only its sha256 is stored)")

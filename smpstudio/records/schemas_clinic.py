@@ -138,3 +138,23 @@ class PortalLinkOut(Out):
 
 class PortalLinkMade(PortalLinkOut):
     url: str = Field(description="give it to the client (shown once: only its sha256 is stored)")
+
+
+class RuleRefusal(BaseModel):
+    rule: str
+    title: str = Field(description="the rule's name for people, e.g. 'Patch test'")
+    message: str = Field(description="what is wrong, in words")
+    overridable: bool = Field(description="an owner may go ahead with a written reason")
+
+
+class SessionCheck(BaseModel):
+    ok: bool
+    refusals: list[RuleRefusal]
+    can_override: bool = Field(description="the signed-in user may override every refusal (an owner, none hard)")
+    min_reason_chars: int
+
+
+class ArtistOut(Out):
+    id: int
+    name: str
+    role: str

@@ -242,3 +242,32 @@ def audit_override(db: Session, actor: Actor, session: TreatmentSession, rules: 
         client_id=session.client_id,
         detail=f"rules set aside: {', '.join(rules)}; reason: {reason}",
     )
+
+
+RULE_TITLES = {
+    "consent": "Signed consent",
+    "patch_test": "Patch test",
+    "contraindication": "Health questions",
+    "interval": "Time since the last session",
+    "future": "Date",
+}  # how the session-day page names each rule
+
+
+def check_day(
+    db: Session, actor: Actor, client_id: int, *, date: dt.date, pigment_lot_id: int | None = None,
+    consent_id: int | None = None,
+) -> list[Refusal]:
+    """What would refuse starting a session of ``client_id`` on ``date`` now (the session-day page shows it
+    before anything is written; the same rules as :func:`check_session`)."""
+    from smpstudio.records.services import owned
+
+    client = owned(db, actor, Client, client_id, "client")
+    clinic = db.get(Clinic, actor.clinic_id)
+    assert clinic is not None
+    if pigment_lot_id is not None:
+        owned(db, actor, InventoryLot, pigment_lot_id, "lot")
+    start = session_start(db, clinic, date, None, None)
+    refusals, _consent = check_session(db, clinic, client, session_id=None, date=date, start=start,
+                                       consent_id=consent_id, pigment_lot_id=pigment_lot_id)
+    db.commit()
+    return refusals

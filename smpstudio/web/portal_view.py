@@ -22,7 +22,8 @@ PACK_LABELS = {"consultation.pdf": "Your consultation (plan, pictures, dates, af
 
 class PortalSession(BaseModel):
     number: int
-    dates: list[dt.date] = Field(description="the day(s) of the session (a long one is split over days)")
+    dates: list[dt.date] = Field(description="the plan's day(s) of the session (a long one is split over days)")
+    booked: str | None = Field(default=None, description="the booked appointment of this session, in words")
     hours: float
     shade: str
 
@@ -64,7 +65,8 @@ class PortalOut(BaseModel):
     appointments: list[PortalAppointment]
     aftercare: list[PortalAftercare]
     aftercare_also: list[str]
-    pack: list[PortalFile] = Field(description="GET /api/portal/{token}/pack/{name}")
+    pack: list[PortalFile] = Field(description="GET /api/portal/{token}/pack/{name} (plans saved from a "
+                                   "consultation with its photo)")
     pictures: list[str] = Field(description="GET /api/portal/{token}/pictures/{name}.jpg: before, after")
 
 
@@ -76,6 +78,8 @@ def _when(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> str:
 def portal_view(rec: PortalRecords) -> PortalOut:
     """The portal's page data of one open link."""
     tz = clinic_tz(rec.clinic)
+    # pictures and pack are drawn again from the photo a consultation saved (smpstudio.web.portal_render)
+    drawn = rec.plan is not None and bool(((rec.plan.plan_json or {}).get("consultation") or {}).get("photo_id"))
     plan: PortalPlan | None = None
     aftercare: list[PortalAftercare] = []
     if rec.plan is not None:
@@ -84,10 +88,13 @@ def portal_view(rec: PortalRecords) -> PortalOut:
         lines = quote_lines(doc) if doc.cost is not None else []
         total = sum(q * u for _, _, q, u in lines)
         currency = doc.cost.currency if doc.cost is not None else rec.clinic.currency
+        booked = {a.session_number: _when(a.starts_at, a.ends_at, tz) for a, _ in rec.appointments
+                  if a.plan_id == rec.plan.id and a.session_number}
         plan = PortalPlan(
             version=rec.plan.version,
             sessions=[PortalSession(number=s.index, dates=[v.date for v in s.visits if v.date is not None],
-                                    hours=round(s.duration_h, 1), shade=s.dilution) for s in sessions],
+                                    booked=booked.get(s.index), hours=round(s.duration_h, 1), shade=s.dilution)
+                      for s in sessions],
             total=total, currency=currency, price_text=money(total, currency),
             touch_up=touch_up_words(doc.touch_up) if doc.touch_up is not None else None)
         rules: list[str] = []
@@ -107,5 +114,5 @@ def portal_view(rec: PortalRecords) -> PortalOut:
                                         ends_at=a.ends_at, room=a.room, artist=artist,
                                         session_number=a.session_number) for a, artist in rec.appointments],
         aftercare=aftercare, aftercare_also=list(AFTERCARE_ALSO),
-        pack=[PortalFile(name=n, label=PACK_LABELS[n]) for n in PACK_FILES] if plan is not None else [],
-        pictures=["before", "after"] if plan is not None else [])
+        pack=[PortalFile(name=n, label=PACK_LABELS[n]) for n in PACK_FILES] if drawn else [],
+        pictures=["before", "after"] if drawn else [])

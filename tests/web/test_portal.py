@@ -78,6 +78,7 @@ def test_front_desk_makes_a_link_the_client_opens_without_an_account(clinic, ano
     planned = [s for s in plan["sessions"] if not s.get("suggested")]
     assert [s["number"] for s in got["plan"]["sessions"]][: len(planned)] == [s["index"] for s in planned]
     first = got["plan"]["sessions"][0]
+    assert first["booked"].startswith("Monday 15 March 2027, 10:00-")  # the booking, beside the plan's day
     assert first["dates"] == ["2027-03-15"] and first["hours"] == round(plan["sessions"][0]["duration_h"], 1)
     prices = plan["cost"]["prices"]
     n = len([s for s in plan["sessions"] if "pigment" in s])

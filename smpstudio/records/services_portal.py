@@ -80,7 +80,10 @@ def list_links(db: Session, actor: Actor, client_id: int) -> list[PortalLink]:
     client = owned(db, actor, Client, client_id, "client")
     rows = db.scalars(select(PortalLink).where(PortalLink.clinic_id == actor.clinic_id,
                                                PortalLink.client_id == client.id).order_by(PortalLink.id.desc()))
-    return list(rows)
+    out = list(rows)
+    audit(db, actor, "list", "portal_link", None, client_id=client.id)
+    db.commit()
+    return out
 
 
 def revoke_link(db: Session, actor: Actor, link_id: int, now: dt.datetime | None = None) -> PortalLink:

@@ -269,5 +269,7 @@ def check_day(
     start = session_start(db, clinic, date, None, None)
     refusals, _consent = check_session(db, clinic, client, session_id=None, date=date, start=start,
                                        consent_id=consent_id, pigment_lot_id=pigment_lot_id)
+    audit(db, actor, "check", "session", None, client_id=client.id,
+          detail=f"{date}: " + (", ".join(r.rule for r in refusals) or "nothing refuses"))
     db.commit()
     return refusals

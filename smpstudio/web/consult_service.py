@@ -276,14 +276,18 @@ def stage_rgb8(c: Consult, step: PlanStep, name: str) -> np.ndarray:
                            only_healed=spec.only_healed, base_srgb8=scene.base_srgb8)
 
 
-_SCENES: dict[int, tuple[int, object]] = {}
+_SCENES: dict[int, tuple[object, object]] = {}
 
 
 def _scene(c: Consult, step: PlanStep):  # type: ignore[no-untyped-def]
-    """The step's render scene, kept for the consult's current step (every stage of it shares one)."""
+    """The step's render scene, kept for the consult's current step (every stage of it shares one).
+
+    Keyed by the pattern object itself (held, compared with ``is``): an ``id()`` of a freed pattern can
+    be reused by the next one, which drew a new pattern with the old scene's dots (a 500 seen in the
+    browser test after a drag)."""
     held = _SCENES.get(c.id)
-    if held is None or held[0] != id(step.pattern):
-        held = (id(step.pattern), scene_for(step))
+    if held is None or held[0] is not step.pattern:
+        held = (step.pattern, scene_for(step))
         _SCENES[c.id] = held
         for k in list(_SCENES)[:-32]:
             _SCENES.pop(k, None)

@@ -191,3 +191,29 @@ def test_pictures_and_pack_of_the_saved_consultation(login, anonymous):
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
         assert words in text and first_date in text
     assert anonymous.get(f"/api/portal/{token}/pack/record.json").status_code == 422
+
+
+def test_session_check_names_each_rule_in_words(login):
+    """The session-day page's check: the same rules as recording the session, each with its name and in
+    words, and whether the signed-in user may override them (an owner, none of them hard)."""
+    artist, owner, desk = login("a_artist"), login("a_owner"), login("a_front_desk")
+    cid = owner.post("/api/clients", json={"first_name": "Cy", "last_name": "Check",
+                                           "medical_intake": {"haemophilia": True}}).json()["id"]
+    day = "2026-03-10"
+    got = artist.get(f"/api/clients/{cid}/session-check", params={"day": day}).json()
+    by_rule = {r["rule"]: r for r in got["refusals"]}
+    assert not got["ok"] and set(by_rule) == {"consent", "patch_test", "contraindication"}
+    assert by_rule["patch_test"]["title"] == "Patch test" and "first session" in by_rule["patch_test"]["message"]
+    assert by_rule["contraindication"]["title"] == "Health questions"
+    assert "haemophilia" in by_rule["contraindication"]["message"].lower()
+    assert by_rule["consent"]["overridable"] is False and got["can_override"] is False  # consent is hard
+    owner.post(f"/api/clients/{cid}/consents", json={"version": "v1", "text": "I agree.", "signature": "Cy",
+                                                     "signed_at": "2026-03-01T10:00:00Z"})
+    assert owner.get(f"/api/clients/{cid}/session-check", params={"day": day}).json()["can_override"] is True
+    assert artist.get(f"/api/clients/{cid}/session-check", params={"day": day}).json()["can_override"] is False
+    assert desk.get(f"/api/clients/{cid}/session-check", params={"day": "2026-02-30"}).status_code == 422
+    assert login("b_owner").get(f"/api/clients/{cid}/session-check", params={"day": day}).status_code == 404
+    # the front desk books: it sees who takes appointments (names, no e-mails)
+    names = desk.get("/api/artists").json()
+    assert {a["role"] for a in names} <= {"owner", "artist"} and names and "email" not in names[0]
+    assert desk.get("/api/users").status_code == 403

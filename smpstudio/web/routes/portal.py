@@ -30,7 +30,7 @@ async def get_renders(request: Request) -> PortalRenders:
 Renders = Annotated[PortalRenders, Depends(get_renders)]
 
 
-@router.post("/clients/{client_id}/portal-links", status_code=201, responses={422: {}})
+@router.post("/clients/{client_id}/portal-links", status_code=201, responses={409: {}, 422: {}})
 async def make_link(client_id: ObjId, body: sc.PortalLinkCreate, request: Request, call: SignedIn) -> sc.PortalLinkMade:
     """A new portal link for the client (owner or front desk); the URL is shown only now."""
     link, token = await call(lambda db, actor: portal.create_link(db, actor, client_id, body.days))
@@ -44,7 +44,7 @@ async def list_links(client_id: ObjId, call: SignedIn) -> list[sc.PortalLinkOut]
                                          for r in portal.list_links(db, actor, client_id)])
 
 
-@router.post("/portal-links/{link_id}/revoke")
+@router.post("/portal-links/{link_id}/revoke", responses={409: {}})
 async def revoke_link(link_id: ObjId, call: SignedIn) -> sc.PortalLinkOut:
     return await call(lambda db, actor: sc.PortalLinkOut.model_validate(portal.revoke_link(db, actor, link_id)))
 

@@ -65,9 +65,9 @@ class PortalOut(BaseModel):
     appointments: list[PortalAppointment]
     aftercare: list[PortalAftercare]
     aftercare_also: list[str]
-    pack: list[PortalFile] = Field(description="GET /api/portal/{token}/pack/{name} (plans saved from a "
+    pack: list[PortalFile] = Field(description="GET /api/portal/pack/{name} with X-Portal-Token (plans saved from a "
                                    "consultation with its photo)")
-    pictures: list[str] = Field(description="GET /api/portal/{token}/pictures/{name}.jpg: before, after")
+    pictures: list[str] = Field(description="GET /api/portal/pictures/{name}.jpg with X-Portal-Token: before, after")
 
 
 def _when(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> str:

@@ -28,6 +28,11 @@ def token_of(url):
     return url.split("/portal#", 1)[1]
 
 
+def portal(phone, token, path=""):
+    """What a phone gets for the link's token (sent in the header, never in the URL)."""
+    return phone.get(f"/api/portal{path}", headers={"X-Portal-Token": token})
+
+
 @pytest.fixture
 def anonymous(app):
     with TestClient(app) as c:  # a phone: no cookie, no CSRF token
@@ -70,7 +75,7 @@ def test_front_desk_makes_a_link_the_client_opens_without_an_account(clinic, ano
     with db_url_engine.connect() as conn:
         stored = conn.execute(select(PortalLink.token_sha256)).scalars().all()
     assert stored == [hashlib.sha256(token.encode()).hexdigest()]
-    page = anonymous.get(f"/api/portal/{token}")
+    page = portal(anonymous, token)
     assert page.status_code == 200, page.text
     assert page.headers["cache-control"] == "private, no-store" and page.headers["referrer-policy"] == "no-referrer"
     got = page.json()
@@ -108,24 +113,24 @@ def test_expired_revoked_and_tampered_links_give_nothing(clinic, anonymous, db_u
     cid, _plan, _appts = booked_client(clinic)
     made = desk.post(f"/api/clients/{cid}/portal-links", json={"days": 1}).json()
     token = token_of(made["url"])
-    assert anonymous.get(f"/api/portal/{token}").status_code == 200
+    assert portal(anonymous, token).status_code == 200
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
     for bad in (tampered, "x" * 43):
-        r = anonymous.get(f"/api/portal/{bad}")
+        r = portal(anonymous, bad)
         assert r.status_code == 404 and "not valid" in r.json()["detail"] and "Ann" not in r.text
     with db_url_engine.begin() as conn:  # a day later
         conn.execute(PortalLink.__table__.update().values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)))
-    r = anonymous.get(f"/api/portal/{token}")
+    r = portal(anonymous, token)
     assert r.status_code == 404 and "expired" in r.json()["detail"] and "Ann" not in r.text
-    assert anonymous.get(f"/api/portal/{token}/pack/quote.pdf").status_code == 404
+    assert portal(anonymous, token, "/pack/quote.pdf").status_code == 404
     # revoked (the owner); a second link stays open until it is revoked too
     second = token_of(owner.post(f"/api/clients/{cid}/portal-links", json={}).json()["url"])
-    assert anonymous.get(f"/api/portal/{second}").status_code == 200
+    assert portal(anonymous, second).status_code == 200
     links = desk.get(f"/api/clients/{cid}/portal-links").json()
     assert len(links) == 2 and "url" not in links[0]
     r = desk.post(f"/api/portal-links/{links[0]['id']}/revoke")
     assert r.status_code == 200 and r.json()["revoked_at"]
-    r = anonymous.get(f"/api/portal/{second}")
+    r = portal(anonymous, second)
     assert r.status_code == 404 and "withdrawn" in r.json()["detail"] and "Ann" not in r.text
     events = [e.action for e in db_url_engine_events(db_url_engine, cid) if e.entity == "portal_link"]
     assert events.count("create") == 2 and events.count("revoke") == 1
@@ -141,9 +146,9 @@ def test_another_clinics_links_give_nothing(clinic, anonymous, login):
     assert other.post(f"/api/portal-links/{made['id']}/revoke").status_code == 404
     theirs = other.post("/api/clients", json={"first_name": "Bob", "last_name": "Other"}).json()["id"]
     token_b = token_of(other.post(f"/api/clients/{theirs}/portal-links", json={}).json()["url"])
-    got = anonymous.get(f"/api/portal/{token_b}").json()  # clinic B's link opens B's client only
+    got = portal(anonymous, token_b).json()  # clinic B's link opens B's client only
     assert got["first_name"] == "Bob" and got["appointments"] == [] and got["plan"] is None
-    assert anonymous.get(f"/api/portal/{token_of(made['url'])}").json()["first_name"] == "Ann"
+    assert portal(anonymous, token_of(made["url"])).json()["first_name"] == "Ann"
     bad = desk.post(f"/api/clients/{cid}/portal-links", json={"days": 0})
     assert bad.status_code == 422
 
@@ -171,8 +176,8 @@ def test_pictures_and_pack_of_the_saved_consultation(login, anonymous):
                                                                     for v in shown.values()]})
     assert saved.status_code == 201, saved.text
     token = token_of(c.post(f"/api/clients/{client}/portal-links", json={}).json()["url"])
-    before = anonymous.get(f"/api/portal/{token}/pictures/before.jpg")
-    after = anonymous.get(f"/api/portal/{token}/pictures/after.jpg")
+    before = portal(anonymous, token, "/pictures/before.jpg")
+    after = portal(anonymous, token, "/pictures/after.jpg")
     assert before.status_code == after.status_code == 200, after.text
     assert before.headers["content-type"] == "image/jpeg"
     b, a, shown_b = _pixels(before.content), _pixels(after.content), _pixels(shown["before"].content)
@@ -186,11 +191,11 @@ def test_pictures_and_pack_of_the_saved_consultation(login, anonymous):
     plan = c.get(f"/api/plans/{saved.json()['plan_id']}").json()["plan_json"]
     first_date = plan["sessions"][0]["date"]
     for name, words in (("consultation.pdf", "Dee Drag"), ("quote.pdf", "Total"), ("aftercare.pdf", "Aftercare")):
-        r = anonymous.get(f"/api/portal/{token}/pack/{name}")
+        r = portal(anonymous, token, f"/pack/{name}")
         assert r.status_code == 200 and r.headers["content-type"] == "application/pdf", r.text
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
         assert words in text and first_date in text
-    assert anonymous.get(f"/api/portal/{token}/pack/record.json").status_code == 422
+    assert portal(anonymous, token, "/pack/record.json").status_code == 422
 
 
 def test_session_check_names_each_rule_in_words(login):
@@ -217,3 +222,17 @@ def test_session_check_names_each_rule_in_words(login):
     names = desk.get("/api/artists").json()
     assert {a["role"] for a in names} <= {"owner", "artist"} and names and "email" not in names[0]
     assert desk.get("/api/users").status_code == 403
+
+
+def test_the_token_never_travels_in_a_url(clinic, anonymous):
+    """The link's token is the URL's # part (a browser never sends it); the page sends it in a header, so
+    it is in no access log or referrer. Without the header, or with the token in the old place, nothing."""
+    cid, _plan, _appts = booked_client(clinic)
+    token = token_of(clinic["desk"].post(f"/api/clients/{cid}/portal-links", json={}).json()["url"])
+    assert anonymous.get("/api/portal").status_code == 422
+    assert anonymous.get(f"/api/portal/{token}").status_code == 404
+    assert portal(anonymous, token).status_code == 200
+    page = anonymous.get("/portal")
+    assert page.status_code == 200 and page.headers["referrer-policy"] == "no-referrer"
+    js = anonymous.get("/app/portal.js").text
+    assert "X-Portal-Token" in js and "/api/portal/${" not in js

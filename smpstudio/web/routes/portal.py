@@ -1,11 +1,12 @@
 """The client portal: links the owner or the front desk make and revoke, and what a link opens without
-an account (the page at ``/portal``, its data under ``/api/portal/{token}``)."""
+an account (the page at ``/portal#<token>``, its data under ``/api/portal`` with the token in the
+``X-Portal-Token`` header: never in a URL the server sees, so never in an access log or a referrer)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from smpstudio.records import schemas_clinic as sc
 from smpstudio.records import services_portal as portal
@@ -16,7 +17,8 @@ from smpstudio.web.portal_view import PortalOut, portal_view
 router = APIRouter(tags=["portal"], responses={401: {}, 403: {}, 404: {}})
 
 ObjId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-Token = Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$")]
+Token = Annotated[str, Header(alias="X-Portal-Token", min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$",
+                              description="the portal link's token (the part after # of its URL)")]
 PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -49,7 +51,7 @@ async def revoke_link(link_id: ObjId, call: SignedIn) -> sc.PortalLinkOut:
     return await call(lambda db, actor: sc.PortalLinkOut.model_validate(portal.revoke_link(db, actor, link_id)))
 
 
-@router.get("/portal/{token}", responses={409: {}})
+@router.get("/portal", responses={409: {}})
 async def open_portal(token: Token, call: Anonymous, response: Response) -> PortalOut:
     """What the link shows (no sign-in: the token is the key). 404 with the reason in words when the link
     is unknown, expired or revoked."""
@@ -57,7 +59,7 @@ async def open_portal(token: Token, call: Anonymous, response: Response) -> Port
     return await call.anonymous(lambda db: portal_view(portal.open_link(db, token)))
 
 
-@router.get("/portal/{token}/pictures/{which}.jpg", response_class=Response, responses={
+@router.get("/portal/pictures/{which}.jpg", response_class=Response, responses={
     200: {"content": {"image/jpeg": {}}}, 409: {}})
 async def picture(token: Token, which: Annotated[str, Path(pattern="^(before|after)$")], call: Anonymous,
                   renders: Renders) -> Response:
@@ -67,7 +69,7 @@ async def picture(token: Token, which: Annotated[str, Path(pattern="^(before|aft
     return Response(data, media_type="image/jpeg", headers=PRIVATE)
 
 
-@router.get("/portal/{token}/pack/{name}", response_class=Response, responses={
+@router.get("/portal/pack/{name}", response_class=Response, responses={
     200: {"content": {"application/pdf": {}}}, 409: {}})
 async def pack(token: Token, name: Annotated[str, Path(pattern="^(" + "|".join(PACK_FILES) + ")$")],
                call: Anonymous, renders: Renders) -> Response:

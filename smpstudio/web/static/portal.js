@@ -1,9 +1,17 @@
-// The client's portal (phone, no account): the link's token is the URL's # part; the page asks this server
-// for what the link opens and shows it, or says in words why the link opens nothing.
+// The client's portal (phone, no account): the link's token is the URL's # part (never sent with a URL);
+// the page sends it in the X-Portal-Token header, shows what the link opens (pictures and PDFs fetched the
+// same way, as blobs), or says in words why the link opens nothing.
 "use strict";
 (() => {
 const token = location.hash.replace(/^#/, "");
-const api = (path) => `/api/portal/${encodeURIComponent(token)}${path}`;
+const get = (path) => fetch(`/api/portal${path}`, { headers: { "X-Portal-Token": token }, credentials: "omit",
+  referrerPolicy: "no-referrer", cache: "no-store" });
+
+async function blobUrl(path) {
+  const r = await get(path);
+  if (!r.ok) throw new Error(`${r.status}`);
+  return URL.createObjectURL(await r.blob());
+}
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -33,7 +41,7 @@ function show(p) {
     h("p", { class: "muted", text: `This page is yours until ${p.expires_at.slice(0, 10)}. Keep the link private.` })];
   if (p.plan) {
     const pics = !p.pictures.length ? null : h("div", { class: "pics" }, [["before", "Before"], ["after", "After the last session, healed"]].map(([k, label]) =>
-      h("figure", {}, h("img", { src: api(`/pictures/${k}.jpg`), alt: `${label}: your saved plan`, id: `pic-${k}`, width: 320, height: 300 }),
+      h("figure", {}, h("img", { alt: `${label}: your saved plan`, id: `pic-${k}`, "data-src": `/pictures/${k}.jpg`, width: 320, height: 300 }),
         h("figcaption", { text: label }))));
     parts.push(h("section", { class: "card", id: "plan" }, h("h2", { text: "Your plan" }), pics,
       h("table", {}, h("caption", { text: "Sessions" }),
@@ -68,17 +76,28 @@ function show(p) {
   }
   if (p.pack.length) {
     parts.push(h("section", { class: "card", id: "pack" }, h("h2", { text: "Your documents" }),
-      h("ul", { class: "list" }, p.pack.map((f) => h("li", {}, h("a", { class: "button", href: api(`/pack/${f.name}`),
-        download: f.name, text: `${f.label} (PDF)` }))))));
+      h("ul", { class: "list" }, p.pack.map((f) => h("li", {}, h("button", { type: "button", class: "button",
+        "data-pack": f.name, text: `${f.label} (PDF)` }))))));
   }
   const main = document.getElementById("portal");
   main.replaceChildren(...parts);
+  for (const img of main.querySelectorAll("img[data-src]")) {
+    blobUrl(img.dataset.src).then((u) => { img.src = u; }).catch(() => { img.alt = "The picture could not be loaded"; });
+  }
+  for (const b of main.querySelectorAll("button[data-pack]")) {
+    b.addEventListener("click", async () => {
+      try {
+        const a = h("a", { href: await blobUrl(`/pack/${b.dataset.pack}`), download: b.dataset.pack });
+        document.body.append(a); a.click(); a.remove();
+      } catch (e) { b.textContent = "Could not download: try again later"; }
+    });
+  }
 }
 
 window.addEventListener("DOMContentLoaded", async () => {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) { closed("this link is not complete: check that it was copied whole"); return; }
   try {
-    const r = await fetch(api(""), { credentials: "omit", referrerPolicy: "no-referrer" });
+    const r = await get("");
     const body = await r.json();
     if (!r.ok) { closed(typeof body.detail === "string" ? body.detail : "this link is not valid"); return; }
     show(body);

@@ -40,6 +40,8 @@ function show(p) {
   const parts = [h("h1", { text: `Hello ${p.first_name}` }),
     h("p", { class: "muted", text: `This page is yours until ${p.expires_at.slice(0, 10)}. Keep the link private.` })];
   if (p.plan) {
+    // once a session is booked the plan's first dates are out of date: the others are "not booked yet"
+    const anyBooked = p.plan.sessions.some((s) => s.booked);
     const pics = !p.pictures.length ? null : h("div", { class: "pics" }, [["before", "Before"], ["after", "After the last session, healed"]].map(([k, label]) =>
       h("figure", {}, h("img", { alt: `${label}: your saved plan`, id: `pic-${k}`, "data-src": `/pictures/${k}.jpg`, width: 320, height: 300 }),
         h("figcaption", { text: label }))));
@@ -47,7 +49,8 @@ function show(p) {
       h("table", {}, h("caption", { text: "Sessions" }),
         h("thead", {}, h("tr", {}, ["Session", "Date", "About", "Shade"].map((t) => h("th", { scope: "col", text: t })))),
         h("tbody", {}, p.plan.sessions.map((s) => h("tr", {}, h("td", { text: String(s.number) }),
-          h("td", { text: s.booked ? `booked: ${s.booked}` : `planned: ${s.dates.length ? s.dates.map(date).join(" and ") : "to be booked"}` }),
+          h("td", { text: s.booked ? `booked: ${s.booked}` : (anyBooked || !s.dates.length ? "not booked yet"
+            : `planned: ${s.dates.map(date).join(" and ")}`) }),
           h("td", { text: `${s.hours} h` }), h("td", { text: s.shade }))))),
       h("p", { class: "price", id: "price" }, "Price: ", h("strong", { text: p.plan.price_text }),
         " (consultation and sessions, as in your quote)"),

@@ -105,7 +105,7 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
         # the other client takes the artist at the series' second date: the whole series is refused, named
         second = (dt.date.fromisoformat(FIRST) + dt.timedelta(days=interval)).isoformat()
         page.goto(f"{server}/#/bookings/{other}")
-        page.wait_for_selector("#book")
+        page.wait_for_selector("h1:has-text('Bookings: Olly Other')")
         page.select_option("#book-plan", "")
         page.fill("#book-when", f"{second}T10:00")
         page.select_option("#book-artist", label="Arturo Artist")
@@ -114,7 +114,7 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
         page.wait_for_selector("#appointments li.appt, #book-error p")
         assert page.locator("#appointments li.appt").count() == 1, page.inner_text("#book-error")
         page.goto(f"{server}/#/bookings/{cid}")
-        page.wait_for_selector("#book")
+        page.wait_for_selector("h1:has-text('Bookings: Pia Portal')")  # not the other client's page still shown
         page.fill("#book-when", f"{FIRST}T10:00")
         page.select_option("#book-artist", label="Arturo Artist")
         page.fill("#book-room", "Chair 1")

@@ -59,17 +59,20 @@ class Refusal:
 
 
 def session_start(
-    db: Session, clinic: Clinic, date: dt.date, started_at: dt.datetime | None, appointment_id: int | None
+    db: Session, clinic: Clinic, date: dt.date, started_at: dt.datetime | None, appointment_id: int | None,
+    now: dt.datetime | None = None,
 ) -> dt.datetime:
     """When the session began: ``started_at``, else its appointment's start, else noon of its date in the
-    clinic's time zone."""
+    clinic's time zone, or ``now`` when that noon is still to come (today's session recorded in the morning
+    began no later than now; a later date is refused by its date alone)."""
     if started_at is not None:
         return started_at
     if appointment_id is not None:
         appt = db.get(Appointment, appointment_id)
         if appt is not None and appt.starts_at.astimezone(clinic_tz(clinic)).date() == date:
             return appt.starts_at
-    return dt.datetime.combine(date, dt.time(12), clinic_tz(clinic)).astimezone(dt.UTC)
+    noon = dt.datetime.combine(date, dt.time(12), clinic_tz(clinic)).astimezone(dt.UTC)
+    return min(noon, now or utcnow())
 
 
 def check_number(db: Session, client: Client, number: int, session_id: int | None) -> None:

@@ -151,6 +151,21 @@ def test_not_dated_in_the_future_not_even_by_an_owner(db, accounts):
         services.update_session(db, owner, planned.id, s.SessionUpdate(status="done"))
 
 
+def test_todays_session_recorded_in_the_morning_is_not_in_the_future(db, accounts, monkeypatch):
+    """A session dated today without a start time began no later than now: at 07:00 it is not refused as
+    starting "after now" (its start was taken as noon, so every morning's session was refused)."""
+    import smpstudio.records.services_safety as safety
+
+    a = actor(accounts, "a_artist")
+    today = dt.datetime.now(dt.UTC).date()
+    morning = dt.datetime.combine(today, dt.time(7), dt.UTC)
+    monkeypatch.setattr(safety, "utcnow", lambda: morning)
+    c = ready_client(db, a, patch=("negative", morning - dt.timedelta(hours=30)),
+                     consent=("v1", morning - dt.timedelta(hours=1)))
+    t = done(db, a, c.id, today)
+    assert t.status == "done" and t.started_at.replace(tzinfo=dt.UTC) == morning
+
+
 def test_no_duplicate_session_numbers_and_no_gaps(db, accounts):
     a = actor(accounts, "a_artist")
     c = ready_client(db, a)

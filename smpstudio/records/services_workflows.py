@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from smpstudio.records import schemas as s
@@ -25,7 +25,9 @@ from smpstudio.records.models import (
     TreatmentSession,
     utcnow,
 )
+from smpstudio.records.models_clinic import Appointment, PortalLink, Reminder, ReminderAttempt
 from smpstudio.records.services import OWNER, WRITERS, Actor, audit, lock_client, owned
+from smpstudio.records.services_bookings import CANCELLED
 from smpstudio.records.services_photos import Vault, client_key
 from smpstudio.records.storage import ErasureLedger
 
@@ -196,6 +198,16 @@ def _row(obj: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     return out
 
 
+def _reminders_of(db: Session, client_id: int) -> list[dict[str, Any]]:
+    """The client's messages, each with its attempts (to whom, when, the error), for the export."""
+    out = []
+    for r in db.scalars(select(Reminder).where(Reminder.client_id == client_id).order_by(Reminder.id)):
+        attempts = db.scalars(select(ReminderAttempt).where(ReminderAttempt.reminder_id == r.id)
+                              .order_by(ReminderAttempt.id))
+        out.append(_row(r) | {"attempts": [_row(t, ("reminder_id",)) for t in attempts]})
+    return out
+
+
 def export_client(db: Session, actor: Actor, vault: Vault, client_id: int) -> bytes:
     """A zip of the client's complete record: ``record.json`` and the decrypted photos."""
     actor.require(OWNER)
@@ -214,6 +226,11 @@ def export_client(db: Session, actor: Actor, vault: Vault, client_id: int) -> by
         "sessions": [_row(t) | {"zones": [_row(z, ("id", "session_id")) for z in t.zones]} for t in sessions],
         "lots": [_row(lot) for lot in lots],
         "photos": [_row(p) | {"file": f"photos/{p.id}-{p.view}-{p.phase}.jpg"} for p in photos if not p.shredded_at],
+        "appointments": [_row(a) for a in db.scalars(select(Appointment).where(Appointment.client_id == cid)
+                                                     .order_by(Appointment.starts_at))],
+        "reminders": _reminders_of(db, cid),
+        "portal_links": [_row(link, ("token_sha256",)) for link in db.scalars(
+            select(PortalLink).where(PortalLink.client_id == cid).order_by(PortalLink.id))],
         "audit_events": [_row(a) for a in db.scalars(select(AuditEvent).where(AuditEvent.client_id == cid))],
     }
     buf = io.BytesIO()
@@ -259,6 +276,7 @@ def _clear_client(db: Session, client: Client, photos: Sequence[Photo], now: dt.
     sessions = db.scalars(select(TreatmentSession).where(TreatmentSession.client_id == client.id)).all()
     for t in sessions:
         t.notes = None
+    _end_clinic_ties(db, client, now, anonymise=anonymise)
     if not anonymise:
         return
     client.first_name, client.last_name = "erased", f"client {client.id}"
@@ -273,6 +291,30 @@ def _clear_client(db: Session, client: Client, photos: Sequence[Photo], now: dt.
             db.delete(row)
     for t in sessions:
         db.delete(t)
+
+
+def _end_clinic_ties(db: Session, client: Client, now: dt.datetime, *, anonymise: bool) -> None:
+    """What an erase ends beyond the client's own record: every portal link revoked, the bookings still
+    ahead cancelled, the queued messages skipped, the address dropped from the record of sent messages;
+    with ``anonymise`` (plans and sessions are then deleted) the bookings and messages no longer point at
+    them."""
+    for link in db.scalars(select(PortalLink).where(PortalLink.client_id == client.id,
+                                                    PortalLink.revoked_at.is_(None))):
+        link.revoked_at = now
+    for a in db.scalars(select(Appointment).where(Appointment.client_id == client.id)):
+        if a.status != CANCELLED and a.ends_at > now:
+            a.status, a.reason = CANCELLED, "the client's record was erased"
+        if anonymise:
+            a.plan_id = None
+    reminders = db.scalars(select(Reminder).where(Reminder.client_id == client.id)).all()
+    for r in reminders:
+        if r.status == "queued":
+            r.status = "skipped"
+        if anonymise:
+            r.plan_id = r.session_id = None
+    if reminders:
+        db.execute(update(ReminderAttempt).where(ReminderAttempt.reminder_id.in_([r.id for r in reminders]))
+                   .values(to="(erased)"))
 
 
 def reapply_erasures(db: Session, vault: Vault, entries: list[dict[str, Any]]) -> int:
@@ -328,7 +370,7 @@ def erase_client(db: Session, actor: Actor, vault: Vault, client_id: int, *, tod
     now = utcnow()
     _clear_client(db, client, photos, now, anonymise=not keep)
     cleared = ["email", "phone", "medical_intake", "patch_test_result", "patch_test_at", "notes", "photos",
-               "session notes"]
+               "session notes", "portal links", "bookings ahead", "queued messages", "addresses of sent messages"]
     if not keep:
         cleared += ["first_name", "last_name", "date_of_birth", "address", "consents", "plans", "sessions"]
     client.erased_at = now

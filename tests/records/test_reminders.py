@@ -7,8 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import io
+import json
 import socket
 import ssl
+import zipfile
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -331,3 +334,62 @@ def test_queuing_is_idempotent(db, settings, accounts):
     )
     assert rem.queue_due(db, settings, now=starts - dt.timedelta(days=2)) == 1
     assert rem.queue_due(db, settings, now=starts - dt.timedelta(days=1)) == 0
+
+
+@pytest.mark.parametrize("years_later", [1, 7], ids=["kept-for-retention", "anonymised"])
+def test_erase_ends_links_bookings_and_reminders(db, settings, accounts, smtp, years_later):
+    """An erased client gets no more messages, no booking stays in the diary, no portal link stays
+    valid, and the e-mail address is gone from the record of sent messages too (issue 12 item 5, issue 13
+    item 8). After the retention period the sessions and plans are deleted: the bookings and reminders
+    that pointed at them must not block the erase."""
+    from smpstudio.records import services_portal as portal
+    from smpstudio.records import services_workflows as wf
+    from smpstudio.records.models import Client
+    from smpstudio.records.models_clinic import Appointment, PortalLink
+    from smpstudio.records.services_photos import Vault
+    from smpstudio.records.storage import KeyStore, PhotoStore
+
+    owner = actor(accounts, "a_owner")  # clinic retention: 5 years
+    c = new_client(db, owner, email="erase-me-91c2@example.com")
+    ready_for_session(db, owner, c.id, SESSION_DAY)
+    plan = services.create_plan(db, owner, c.id, s.PlanCreate(seed=1, plan=sample_plan(1)))
+    services.create_session(db, owner, c.id, s.SessionCreate(date=SESSION_DAY, status="done", plan_id=plan.id))
+    starts = dt.datetime(2027, 1, 10, 10, 0, tzinfo=UTC)
+    for days in (0, 40):
+        bookings.book(db, owner, c.id, sc.BookingCreate(starts_at=(starts + dt.timedelta(days=days)).isoformat(),
+                                                         artist_id=owner.user_id, room="Chair 1", duration_min=60,
+                                                         plan_id=plan.id))
+    run(db, settings, smtp, at(SESSION_DAY + dt.timedelta(days=1)))  # the aftercare is queued, day 1 sent
+    run(db, settings, smtp, starts - dt.timedelta(hours=23))  # the rest of it, and the appointment reminder
+    sent = len(smtp.messages)
+    assert sent >= 2 and any("10 January 2027 at 10:00" in m.get_content() for m in smtp.messages)
+    _, token = portal.create_link(db, owner, c.id, days=365, now=starts - dt.timedelta(days=1))
+    rem.queue_due(db, settings, now=starts)  # more are queued: touch-up, the second appointment
+    assert db.scalar(select(Reminder).where(Reminder.client_id == c.id, Reminder.status == "queued")) is not None
+
+    vault = Vault(PhotoStore(settings.photo_dir), KeyStore(settings.key_dir))
+    # the GDPR export holds all of it (not the link's token digest)
+    record = json.loads(zipfile.ZipFile(io.BytesIO(wf.export_client(db, owner, vault, c.id))).read("record.json"))
+    assert [a["starts_at"][:10] for a in record["appointments"]] == ["2027-01-10", "2027-02-19"]
+    attempts = [t for r in record["reminders"] for t in r["attempts"]]
+    assert len(attempts) == sent and {t["to"] for t in attempts} == {"erase-me-91c2@example.com"}
+    assert len(record["portal_links"]) == 1 and "token_sha256" not in record["portal_links"][0]
+    today = SESSION_DAY.replace(year=SESSION_DAY.year + years_later)
+    out = wf.erase_client(db, owner, vault, c.id, today=today)
+    assert (out.retention_until is None) == (years_later > 5)
+    db.expunge_all()
+
+    links = db.scalars(select(PortalLink).where(PortalLink.client_id == c.id)).all()
+    assert links and all(link.revoked_at is not None for link in links)
+    with pytest.raises(portal.PortalClosed):
+        portal.open_link(db, token, now=starts)
+    booked = db.scalars(select(Appointment).where(Appointment.client_id == c.id,
+                                                  Appointment.status == "booked")).all()
+    assert booked == []
+    assert db.scalars(select(Reminder).where(Reminder.client_id == c.id, Reminder.status == "queued")).all() == []
+    tos = db.scalars(select(ReminderAttempt.to).join(Reminder, Reminder.id == ReminderAttempt.reminder_id)
+                     .where(Reminder.client_id == c.id)).all()
+    assert len(tos) == sent and "erase-me-91c2@example.com" not in tos
+    assert db.get(Client, c.id).erased_at is not None
+    assert run(db, settings, smtp, starts + dt.timedelta(days=40)).sent == 0
+    assert len(smtp.messages) == sent

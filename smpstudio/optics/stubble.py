@@ -66,8 +66,10 @@ def buzzed_look_linear(hair_lin: np.ndarray, skin_lin: np.ndarray, density: floa
     c_sub = SKIN_TRANSMITTANCE * (1.0 - np.exp(-hairs_mm2 * SHAFT_DIAMETER_MM * SUBCUTANEOUS_MM * SUB_ANGLE_SIN))
     skin = np.maximum(np.asarray(skin_lin, dtype=np.float64), 1e-6)
     hair = np.asarray(hair_lin, dtype=np.float64)
-    t = np.clip(hair / skin, 0.0, 1.0)
-    return np.asarray(skin * ((1.0 - c_sub * (1.0 - t)) * (1.0 - c_top) + t * c_top))
+    t = np.clip(hair / skin, 0.0, 1.0)  # a buried shaft only takes light away (white hair under the skin: none)
+    # the cut shafts above the skin show their own colour: white stubble over darker skin lightens it, as the
+    # scalp step draws it (:func:`smpstudio.scalp.stubble.buzz`)
+    return np.asarray(skin * (1.0 - c_sub * (1.0 - t)) * (1.0 - c_top) + hair * c_top)
 
 
 def expected_darkness(hair_lin: np.ndarray, skin_lin: np.ndarray, density: float = 1.0,

@@ -242,7 +242,7 @@ def build_plan(
         hair=None if hair is None else HairBlock(lab=_lab(hair.lab), n_pixels=hair.n_pixels),
         pigment=PigmentBlock(
             target_lab=_lab(pp.target_lab), target_source=pp.target_source, depth_mm=o.depth_mm,
-            advised_window=f"{cat.lightest_water_parts_by_ita_class[skin.ita_class]:g}:1 to {pp.darkest_allowed}",
+            advised_window=f"{pp.lightest_allowed} to {pp.darkest_allowed}",
             optics_model="smpstudio.optics.dot.healed_tone_linear", catalogue=cat.source,
             alternatives=[AlternativeBlock(pigment=a.pigment_id, dilution=a.dilution,
                                            predicted_lab=_lab(a.predicted_lab), predicted_delta_e=_r(a.delta_e, 2),

@@ -179,3 +179,22 @@ def test_unmatchable_target_is_warned_not_hidden():
 def test_default_target_when_no_hair_and_no_shade():
     plan = recommend_sessions(skin_tone_from_lab(monk_labs()[4]), CAT)
     assert "default" in plan.target_source and plan.warnings
+
+
+def test_white_hair_lifts_the_lightest_dilution_floor_dark_hair_keeps_it():
+    """On brown skin the class floor is 8:1 (a thinner grey does not read). White hair buzzed is lighter
+    than the skin: pigment cannot reach it, the SMP is to blend, so the catalogue's lightest dilution is
+    allowed and taken, with a warning saying why. A dark grey shade chosen on the same skin keeps the floor."""
+    skin = skin_tone_from_lab(np.array([46.0, 20.0, 17.0]))
+    assert skin.ita_class == "brown"
+    floor = CAT.lightest_water_parts_by_ita_class["brown"]
+    white = recommend_sessions(skin, CAT, hair_lab=np.array([75.0, 4.0, 8.0]))
+    assert white.target_lab[0] > skin.lab[0]  # white stubble lightens the skin (optics.stubble)
+    fractions = [s.pigment_fraction for s in white.sessions]
+    assert min(fractions) < 1.0 / (floor + 1.0) - 1e-9
+    assert white.lightest_allowed != f"{floor:g}:1"
+    assert any("lighter than the skin" in w for w in white.warnings)
+    black = recommend_sessions(skin, CAT, target_lab=np.array([30.0, 4.0, 5.0]))
+    assert black.lightest_allowed == f"{floor:g}:1"
+    assert all(s.pigment_fraction >= 1.0 / (floor + 1.0) - 1e-9 for s in black.sessions)
+    assert not any("blend, not to read" in w for w in black.warnings)

@@ -73,12 +73,6 @@ STUBBLE_DENSITY = 1.0  # the target: the client's hair buzzed at full follicle d
 MATCH_TOLERANCE_DE = 5.0  # healed match "still off" above this CIEDE2000 [model choice]
 FAMILY_MISMATCH_PENALTY_DE = 2.0  # score penalty for a pigment family not meant for this skin [model choice]
 TIE_DELTA_E = 1.0  # candidates within ~1 JND (ΔE00 ≈ 1) of the best look the same [model choice]
-# A target shade closer to the skin than this need not read apart from it (issue 9 point 5 asks the healed
-# SMP to stand ΔE00 5 apart from the forehead only where the target is at least ΔE00 8 from it), and one
-# lighter than the skin (white hair buzzed) cannot be reached by pigment at all. There the lightest-dilution
-# floor of the skin class (meant so that SMP reads, domain.md §1) gives way to the catalogue's lightest, so
-# the SMP can blend into that hair [model choice].
-BLEND_ONLY_TARGET_DE = 8.0
 MIN_SESSIONS, MAX_SESSIONS = 2, 4  # domain.md §1 number of sessions
 # Share of the final density laid per session: session 1 sparse, session 2 most, 3+ refine
 # (domain.md §1 layering) [model choice within that rule].
@@ -404,16 +398,16 @@ def recommend_sessions(
     darkest_water = float(catalogue.darkest_water_parts_by_ita_class[skin.ita_class])
     max_fraction = 1.0 / (darkest_water + 1.0)
     lightest_water = float(catalogue.lightest_water_parts_by_ita_class[skin.ita_class])
-    target_to_skin_de = float(delta_e2000_many(target, skin_lab))
-    lighter_than_skin = float(target[0]) > float(skin_lab[0])
-    if target_to_skin_de < BLEND_ONLY_TARGET_DE or lighter_than_skin:
+    if float(target[0]) > float(skin_lab[0]):
+        # white or light-grey hair buzzed is lighter than the skin: no pigment reaches it (pigment only
+        # darkens), so the SMP is to blend rather than read, and the skin class's lightest-dilution floor
+        # (meant so that SMP reads, domain.md §1) gives way to the catalogue's lightest [model choice]
         lightest_any = max(d.water_parts for p in pigments for d in p.dilutions)
         if lightest_any > lightest_water:
-            why = ("lighter than the skin (white or grey hair buzzed; pigment only darkens)" if lighter_than_skin
-                   else f"only ΔE00 {target_to_skin_de:.1f} from the skin")
-            warnings.append(f"the target shade is {why}: the SMP is to blend, not to read, so dilutions lighter "
-                            f"than {_water_label(lightest_water)} are allowed on {skin.ita_class} skin, down to "
-                            f"{_water_label(lightest_any)}")
+            warnings.append(f"the target shade is lighter than the skin (white or grey hair buzzed; pigment only "
+                            f"darkens): the SMP is to blend, not to read, so dilutions lighter than "
+                            f"{_water_label(lightest_water)} are allowed on {skin.ita_class} skin, down to "
+                            f"{_water_label(lightest_any)}; a darker shade can be chosen instead")
             lightest_water = lightest_any
     min_fraction = 1.0 / (lightest_water + 1.0)
     fractions = _density_fractions(n_sessions, density_fractions)

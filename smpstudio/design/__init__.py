@@ -12,7 +12,8 @@ from smpstudio.design.hairline import design_hairline, edit_hairline, keep_on_he
 from smpstudio.design.types import STYLES, Design, Hairline, Zone
 from smpstudio.design.zones import build_design
 
-__all__ = ["STYLES", "Design", "Hairline", "Zone", "edit_design", "edit_design_moves", "propose_hairline",
+__all__ = ["STYLES", "Design", "Hairline", "Zone", "edit_design", "edit_design_moves", "hair_front_image_mm",
+           "propose_hairline",
            "zone_polygons_px"]
 
 
@@ -24,6 +25,7 @@ def propose_hairline(
     mfp_height_mm: float | None = None,
     conservative: bool = False,
     seed: int = 0,
+    hair_as_taken: np.ndarray | None = None,
 ) -> Design:
     """Propose a hairline and its treatment zones for an analysed photo.
 
@@ -40,6 +42,9 @@ def propose_hairline(
         Raise the line 10 mm (a first session, or any doubt).
     seed : int
         Seed for the edge's irregularity (recorded in the plan).
+    hair_as_taken : ndarray of bool, shape (H, W), optional
+        The hair mask of the photo as taken (before a buzz or shave): where the client's hair begins on
+        the midline, the proposed line is not lowered below (:func:`~smpstudio.design.hairline.keep_on_head`).
 
     Returns
     -------
@@ -67,7 +72,8 @@ def propose_hairline(
     canthi = analysis.landmarks_3d[[IDX_LEFT_LATERAL_CANTHUS, IDX_RIGHT_LATERAL_CANTHUS]].astype(np.float64)
     hl = design_hairline(analysis.head, analysis.frame, canthi, age=age, style=style,
                          mfp_height_mm=mfp_height_mm, conservative=conservative, seed=seed)
-    on_head = keep_on_head(hl, analysis.frame, analysis.masks.head)
+    on_head = keep_on_head(hl, analysis.frame, analysis.masks.head,
+                           floor_mm=None if hair_as_taken is None else hair_front_image_mm(analysis, hair_as_taken))
     if on_head is not hl:
         mfp = len(hl.control_mm) // 2
         on_head = replace(on_head, mfp_height_mm=surface_height_at(analysis, float(on_head.control_mm[mfp, 1])))
@@ -105,6 +111,18 @@ def edit_design_moves(analysis: Analysis, design: Design,
     new = build_design(analysis, hl)
     new.warnings = list(analysis.warnings) + new.warnings
     return new
+
+
+def hair_front_image_mm(analysis: Analysis, hair_mask: np.ndarray) -> float | None:
+    """Image height (face frame, mm) of where the client's hair begins on the midline, or None."""
+    from smpstudio.design.recession import frontal_recession
+
+    head = analysis.head
+    assert head is not None
+    rec = frontal_recession(analysis, hair_mask, 0.0)
+    if rec is None or rec.hair_front_mm is None:
+        return None
+    return float(analysis.frame.to_mm(head.head_to_px(head.midline_point(rec.hair_front_mm)[None]))[0, 1])
 
 
 def surface_height_at(analysis: Analysis, y_image_mm: float) -> float:

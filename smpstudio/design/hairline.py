@@ -332,15 +332,19 @@ ON_HEAD_WORK_PX_PER_MM = 2.0
 
 
 def keep_on_head(hairline: Hairline, frame: FaceFrame, head_mask: np.ndarray,
-                 margin_mm: float = ON_HEAD_MARGIN_MM, max_steps: int = 200) -> Hairline:
+                 margin_mm: float = ON_HEAD_MARGIN_MM, max_steps: int = 400,
+                 floor_mm: float | None = None) -> Hairline:
     """Move control points until the whole drawn edge lies inside the head's outline.
 
     Where the edge leaves the head (its lateral ends above a narrow or receded head, or the whole
     line above a head the photo shows short), the nearest control point is lowered towards the
     brows by ``ON_HEAD_STEP_MM`` at a time; where a temporal point would go below the MFP (domain.md
-    §3: never below it) the whole line comes down with its shape kept. The MFP is lowered like the
-    others; points move in mirrored pairs (the line stays symmetric about its midline) and the curve
-    is rebuilt through them.
+    §3: never below it) the whole line comes down with its shape kept, but not below ``floor_mm``, the
+    client's own hair front: there the line narrows instead (its points drawn in toward the midline; the
+    temporal points then sit less than domain.md §3's ~1 cm beside the canthus verticals). Without the
+    floor a 14°-turned head's line came down from 75 to 32 mm above the glabella, onto the forehead below
+    the hair the client has. The MFP is lowered like the others when it
+    leaves the head itself; points move in mirrored pairs and the curve is rebuilt through them.
 
     Parameters
     ----------
@@ -350,6 +354,10 @@ def keep_on_head(hairline: Hairline, frame: FaceFrame, head_mask: np.ndarray,
         The head's outline (head + hair) on the photo.
     margin_mm : float
         Distance the edge keeps inside the outline, mm on the face plane.
+    floor_mm : float, optional
+        Image height (face frame, mm) the whole line is not brought below: where the client's hair
+        begins on the midline (:func:`smpstudio.design.recession.frontal_recession`). SMP rebuilds a
+        receded hairline; it never draws one on the forehead below the hair the client has.
 
     Returns
     -------
@@ -385,7 +393,16 @@ def keep_on_head(hairline: Hairline, frame: FaceFrame, head_mask: np.ndarray,
         bad = np.unique(np.minimum(bad, k - 1 - bad))  # moved in mirrored pairs: the line stays symmetric
         for i in bad:
             if i in (0, k - 1) and c[i, 1] - ON_HEAD_STEP_MM < c[mid, 1]:
-                c[:, 1] -= ON_HEAD_STEP_MM  # the whole line comes down, its shape kept
+                # a temporal point may not go below the MFP: the whole line comes down, its shape kept, but
+                # not below the client's own hair front; there it narrows instead (a head the photo shows
+                # narrow or turned away at that height)
+                if floor_mm is None or c[mid, 1] - ON_HEAD_STEP_MM >= floor_mm:
+                    c[:, 1] -= ON_HEAD_STEP_MM
+                    break
+                half = max(abs(c[0, 0] - c[mid, 0]), abs(c[k - 1, 0] - c[mid, 0]))
+                if half <= 2 * ON_HEAD_STEP_MM:
+                    break
+                c[:, 0] = c[mid, 0] + (c[:, 0] - c[mid, 0]) * (1.0 - ON_HEAD_STEP_MM / half)  # narrower
                 break
             c[i, 1] -= ON_HEAD_STEP_MM
             if i != mid:

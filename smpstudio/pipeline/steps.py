@@ -188,7 +188,8 @@ class Pipeline:
         def propose() -> Design:
             self.calls["proposal"] += 1
             return propose_hairline(scalp.analysis, age=d.age, style=d.style, mfp_height_mm=d.mfp_height_mm,
-                                    conservative=d.conservative, seed=inputs.seed)
+                                    conservative=d.conservative, seed=inputs.seed,
+                                    hair_as_taken=scalp.masks_as_taken.hair)
 
         def make() -> DesignStep:
             self.calls["design"] += 1

@@ -154,7 +154,10 @@ def find_regions(analysis: Analysis, shape: tuple[int, int], *, reach_mm: float 
     r, c = np.nonzero(skull.any(axis=1))[0], np.nonzero(skull.any(axis=0))[0]
     top_y = float(r[0]) if len(r) else 0.0
     cx = float(0.5 * (c[0] + c[-1])) if len(c) else w / 2
-    crown = (cx, top_y + 0.25 * (brow_y - top_y))
+    # the hair stream radiates from the vertex whorl, behind the top of the head on a frontal photo: from
+    # there the frontal hair points forward (down the image) and the sides' hair down and out. (A whorl a
+    # quarter of the way down from the top drew a visible sunburst on the front of the head.)
+    crown = (cx, top_y - 0.5 * (brow_y - top_y))
     reg = Regions(normals, skull, scalp, volume, forehead, face_skin, brow_y, chin_y, crown)
     return reg if reach_mm is None else within_reach(reg, reach_mm, ppm)
 

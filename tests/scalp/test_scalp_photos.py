@@ -175,3 +175,27 @@ def test_no_hair_of_the_mask_is_left_as_it_was(scalp_case):
     left = hair & ~r.changed
     assert hair.sum() > 1000
     assert left.sum() < 0.01 * hair.sum(), (name, int(left.sum()), int(hair.sum()))
+
+
+def test_buzzed_stubble_on_the_front_of_the_head_runs_down_the_image(scalp_case):
+    """The hair stream radiates from the vertex whorl, behind the top of the head on a frontal photo, so
+    the stubble on the front of the head lies forward (down the image): its streaks are closer to vertical
+    than to horizontal there, measured by the structure tensor of the changed pixels' lightness. With the
+    whorl placed a quarter of the way down the head (before 2026-12-03) the front showed a sunburst: the
+    streaks around it ran every way, horizontally above the forehead's middle."""
+    name, _, analysis, r = scalp_case
+    if r.mode != "buzz":
+        pytest.skip("the structure is measured on buzzed hair only")
+    gray = cv2.cvtColor(np.ascontiguousarray(r.rgb), cv2.COLOR_RGB2GRAY)
+    gx, gy = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    ppm = analysis.frame.px_per_mm
+    # the changed scalp within 25 mm of the midline, above the forehead
+    ys, xs = np.mgrid[0:gray.shape[0], 0:gray.shape[1]]
+    mm = analysis.frame.to_mm(np.stack([xs.ravel() + 0.5, ys.ravel() + 0.5], axis=1)).reshape(gray.shape + (2,))
+    front = r.changed & r.masks.skin & (np.abs(mm[..., 0]) < 25.0) & (mm[..., 1] > 55.0)
+    front = cv2.erode(front.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    assert front.sum() > 20 * ppm**2, front.sum()
+    jxx, jyy = float((gx[front] ** 2).sum()), float((gy[front] ** 2).sum())
+    # vertical streaks: the lightness changes across them (x) more than along them (y)
+    print(f"\n{name}: front stubble gradient energy x/y {jxx / jyy:.2f}")
+    assert jxx > 1.1 * jyy, (jxx, jyy)

@@ -10,6 +10,8 @@ Examples
 'We cannot start treatment yet: you told us about pregnancy. A doctor needs to clear this first.'
 >>> client_warning("sessions 8 days apart (advised 10-14) (...)")
 'Your sessions are closer together than we advise; the skin needs 10-14 days to heal between sessions.'
+>>> shade_words(20.0), shade_words(10.0), shade_words(6.0), shade_words(0.0)
+('light grey', 'medium grey', 'dark grey', 'near-black')
 """
 
 from __future__ import annotations
@@ -18,6 +20,23 @@ import re
 from collections.abc import Iterable
 
 from smpstudio.schema import PlanDocument
+
+#: (least water parts of water:1, the shade's name): domain.md §1 pigment, "20:1 light ... 6:1 dark; little
+#: or no water for black hair / dark skin" [the band edges between those anchors: model choice]
+SHADE_BANDS: tuple[tuple[float, str], ...] = ((15.0, "light grey"), (8.0, "medium grey"), (4.0, "dark grey"),
+                                              (0.0, "near-black"))
+
+
+def shade_words(water_parts: float) -> str:
+    """A water:pigment dilution as the shade a client understands (``20`` -> ``"light grey"``)."""
+    return next(name for least, name in SHADE_BANDS if water_parts >= least - 1e-9)
+
+
+def shade_with_mix(water_parts: float, label: str) -> str:
+    """The shade's name with the mix the artist records: ``"medium grey (10:1 water to pigment)"``."""
+    mix = "undiluted" if water_parts == 0 else f"{label} water to pigment"
+    return f"{shade_words(water_parts)} ({mix})"
+
 
 #: check code -> what it means for the client
 CHECK_WORDS: dict[str, str] = {

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table, TableStyle
 
-from smpstudio.reports.client_words import client_notes
+from smpstudio.reports.client_words import client_notes, shade_with_mix
 from smpstudio.reports.pack_images import PackImages
 from smpstudio.reports.pdf_base import (
     TEXT_WIDTH,
@@ -145,7 +145,8 @@ def consultation_pdf(doc: PlanDocument, images: PackImages, *, client_name: str,
         before = images.before if k == 1 else images.healed[k - 1]
         before_caption = "before session 1 (photo as taken)" if k == 1 else f"before session {k}"
         story.append(KeepTogether([
-            para(f"Session {k}: {_session_dates(s)} · shade {s.dilution} · {s.impressions:,} impressions", "h2"),
+            para(f"Session {k}: {_session_dates(s)} · shade {shade_with_mix(s.water_parts, s.dilution)} · "
+                 f"{s.impressions:,} impressions", "h2"),
             _grid([(image(before, row_w), before_caption), (image(images.fresh[k], row_w), "right after"),
                    (image(images.healed[k], row_w), "healed (4 weeks later)")], 3, TEXT_WIDTH)]))
     story.append(PageBreak())

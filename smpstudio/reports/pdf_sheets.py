@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
+from smpstudio.reports.client_words import shade_with_mix
 from smpstudio.reports.pdf_base import (
     TEXT_WIDTH,
     build_pdf,
@@ -36,7 +37,7 @@ def quote_lines(doc: PlanDocument) -> list[tuple[str, str, int, float]]:
     for s in plan_sessions(doc):
         dates = " and ".join(v.date.isoformat() for v in s.visits if v.date is not None) or f"day {s.day}"
         what = f"Session {s.index}{' (suggested extra session)' if s.suggested else ''}: {s.impressions:,} " \
-               f"impressions, about {s.duration_h:.1f} h, shade {s.dilution}"
+               f"impressions, about {s.duration_h:.1f} h, shade {shade_with_mix(s.water_parts, s.dilution)}"
         lines.append((what, dates, 1, float(p["smp_session"])))
     return lines
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from smpstudio.records.services_clinic import clinic_tz
 from smpstudio.records.services_portal import PortalRecords
+from smpstudio.reports.client_words import shade_words
 from smpstudio.reports.pdf_base import money, plan_sessions, touch_up_words
 from smpstudio.reports.pdf_sheets import AFTERCARE_ALSO, quote_lines
 from smpstudio.schema import PlanDocument
@@ -93,7 +94,8 @@ def portal_view(rec: PortalRecords) -> PortalOut:
         plan = PortalPlan(
             version=rec.plan.version,
             sessions=[PortalSession(number=s.index, dates=[v.date for v in s.visits if v.date is not None],
-                                    booked=booked.get(s.index), hours=round(s.duration_h, 1), shade=s.dilution)
+                                    booked=booked.get(s.index), hours=round(s.duration_h, 1),
+                                    shade=shade_words(s.water_parts))
                       for s in sessions],
             total=total, currency=currency, price_text=money(total, currency),
             touch_up=touch_up_words(doc.touch_up) if doc.touch_up is not None else None)

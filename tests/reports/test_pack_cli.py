@@ -65,7 +65,10 @@ def test_consultation_text_holds_the_plan(packed):
         for v in s["visits"]:
             assert v["date"] in text
         assert f"{s['impressions']:,} impressions" in text
-        assert f"shade {s['dilution']}" in text
+        # the shade in words, with the mix the artist records
+        from smpstudio.reports.client_words import shade_with_mix
+
+        assert f"shade {shade_with_mix(s['water_parts'], s['dilution'])}" in text.replace("\n", " ")
         for a in s["aftercare"]:
             if a["until"]:
                 assert a["until"] in text

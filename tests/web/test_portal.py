@@ -85,6 +85,13 @@ def test_front_desk_makes_a_link_the_client_opens_without_an_account(clinic, ano
     first = got["plan"]["sessions"][0]
     assert first["booked"].startswith("Monday 15 March 2027, 10:00-")  # the booking, beside the plan's day
     assert first["dates"] == ["2027-03-15"] and first["hours"] == round(plan["sessions"][0]["duration_h"], 1)
+    # the shade in words, not the artist's water:pigment ratio; lighter first, never lighter later
+    from smpstudio.reports.client_words import SHADE_BANDS
+
+    names = [name for _, name in SHADE_BANDS]
+    shades = [s["shade"] for s in got["plan"]["sessions"]]
+    assert all(sh in names for sh in shades) and not any(":" in sh for sh in shades), shades
+    assert [names.index(sh) for sh in shades] == sorted(names.index(sh) for sh in shades)
     prices = plan["cost"]["prices"]
     n = len([s for s in plan["sessions"] if "pigment" in s])
     assert got["plan"]["total"] == pytest.approx(prices["smp_consultation"] + n * prices["smp_session"])

@@ -18,6 +18,7 @@ from typing import Annotated, TypeVar
 import anyio
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smpstudio.records.db import DatabaseBusy
@@ -35,7 +36,7 @@ from smpstudio.records.errors import (
     WeakPassword,
 )
 from smpstudio.records.security import AddressThrottle
-from smpstudio.records.services import Actor, session_actor
+from smpstudio.records.services import Actor, audit_miss, session_actor
 from smpstudio.records.services_photos import Vault
 from smpstudio.records.settings import Settings
 from smpstudio.web.hashing import PasswordPool
@@ -120,6 +121,15 @@ def authenticate(db: Session, token: str, csrf: str | None, method: str) -> Acto
     return actor
 
 
+def _audit_miss(db: Session, actor: Actor, lookup: tuple[str, int]) -> None:
+    """The miss's audit row in a transaction of its own; a failure to write it never hides the 404."""
+    try:
+        db.rollback()
+        audit_miss(db, actor, *lookup)
+    except (SQLAlchemyError, DatabaseBusy):
+        db.rollback()
+
+
 @dataclass
 class Call:
     """Runs a request's database work in one worker thread (see the module docstring)."""
@@ -137,7 +147,13 @@ class Call:
 
         def run() -> T:
             with self.state.sessions() as db:
-                return work(db, authenticate(db, token, self.csrf, self.method))
+                actor = authenticate(db, token, self.csrf, self.method)
+                try:
+                    return work(db, actor)
+                except NotFound as exc:
+                    if exc.lookup is not None:  # a look-up by id missed: audited for the caller's clinic
+                        _audit_miss(db, actor, exc.lookup)
+                    raise
 
         try:
             return await anyio.to_thread.run_sync(run)

@@ -1,0 +1,30 @@
+"""Schemas of a user's own account and of the owner's user management (issue 13 item 10)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, StringConstraints
+
+from smpstudio.records.schemas import Out, Strict
+
+
+class PasswordChange(Strict):
+    """A user's new password; the current one is asked again (a borrowed tablet is not enough)."""
+
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    new_password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
+
+
+class SessionOut(Out):
+    """One signed-in browser of the user (the token itself is never shown)."""
+
+    id: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    current: bool = False
+
+
+class SessionsEnded(BaseModel):
+    ended: int

@@ -287,6 +287,36 @@ def hair_visibility(hair_mask: np.ndarray | None, shape: tuple[int, int], hidden
     return out
 
 
+def splats_on_day(pattern: Pattern, day: float, interval_days: int, skin_linear: np.ndarray, scale: float = 1.0,
+                  optics: SkinOptics = DEFAULT_OPTICS, only_healed: bool = False, max_session: int | None = None
+                  ) -> Splats:
+    """The splats :func:`render_on_photo` draws for ``day``: every present dot at its stage, in photo px."""
+    present, stage = stages_on_day(pattern, day, interval_days, max_session)
+    if only_healed:
+        stage = np.full_like(stage, 2)
+    return dot_splats(pattern, present, stage, skin_linear, View.photo(pattern, scale), optics, pattern.seed)
+
+
+def visibility_at(visibility: np.ndarray | None, x_px: np.ndarray, y_px: np.ndarray) -> np.ndarray:
+    """The hair visibility (:func:`hair_visibility`) at points, bilinear (pixel centres at +0.5); 1 without it.
+
+    Folded into a splat's opacity, it approximates the per-pixel ``opacity * visibility`` of
+    :func:`smpstudio.render.render.composite` where the visibility varies little across a dot.
+    """
+    if visibility is None:
+        return np.ones(len(x_px), np.float32)
+    h, w = visibility.shape
+    x = np.clip(np.asarray(x_px, np.float64) - 0.5, 0, w - 1)
+    y = np.clip(np.asarray(y_px, np.float64) - 0.5, 0, h - 1)
+    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
+    tx, ty = x - x0, y - y0
+    v = visibility
+    top = (1 - tx) * v[y0, x0] + tx * v[y0, x1]
+    bottom = (1 - tx) * v[y1, x0] + tx * v[y1, x1]
+    return ((1 - ty) * top + ty * bottom).astype(np.float32)
+
+
 def render_on_photo(photo_linear: np.ndarray | LinearPhoto, pattern: Pattern, day: float, interval_days: int,
                     skin_linear: np.ndarray, visibility: np.ndarray | None = None, scale: float = 1.0,
                     optics: SkinOptics = DEFAULT_OPTICS, to_srgb8: bool = True, only_healed: bool = False,
@@ -298,11 +328,8 @@ def render_on_photo(photo_linear: np.ndarray | LinearPhoto, pattern: Pattern, da
     already encoded in 8 bits), only the region the dots touch is composited; every pixel no dot reaches
     is ``base_srgb8``'s own.
     """
-    present, stage = stages_on_day(pattern, day, interval_days, max_session)
-    if only_healed:
-        stage = np.full_like(stage, 2)
     h, w = photo_linear.shape[:2]
-    splats = dot_splats(pattern, present, stage, skin_linear, View.photo(pattern, scale), optics, pattern.seed)
+    splats = splats_on_day(pattern, day, interval_days, skin_linear, scale, optics, only_healed, max_session)
     if not (to_srgb8 and base_srgb8 is not None):
         opacity = render_opacity(splats, h, w)
         return composite(np.asarray(photo_linear), opacity, visibility, to_srgb8=to_srgb8)

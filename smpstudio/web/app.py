@@ -35,7 +35,9 @@ from smpstudio.web.routes import (
     clients,
     clinic_settings,
     photos,
+    portal,
     reminders,
+    session_day,
     tablet,
     workflows,
 )
@@ -126,7 +128,8 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (auth, accounts, admin, clients, photos, workflows, clinic_settings, bookings, reminders):
+    for module in (auth, accounts, admin, clients, photos, workflows, clinic_settings, bookings, reminders,
+                   portal, session_day):
         app.include_router(module.router, prefix="/api")
     app.include_router(tablet.router)  # the tablet app: pages at / and the consultation API
     return app

@@ -16,6 +16,7 @@ from smpstudio.records.services import Actor
 from smpstudio.records.services_consult import SignedConsent, save_consultation
 from smpstudio.schema import PlanDocument
 from smpstudio.web import consult_schemas as cs
+from smpstudio.web import consult_whole
 from smpstudio.web.consent_text import TEXTS
 from smpstudio.web.consult_service import BadChange, document, planned
 from smpstudio.web.consult_state import Consult
@@ -60,6 +61,11 @@ def save(db: Session, actor: Actor, c: Consult, body: cs.SaveConsult, now: dt.da
     step = planned(c)
     doc = document(step)
     data = doc.model_dump(mode="json")
+    whole = c.whole.get(consult_whole.job(c).key)
+    if whole is not None:  # the whole head as the page showed it for this design and stage
+        from smpstudio.head3d.block import whole_head_block
+
+        data["whole_head"] = whole_head_block(whole[0]).model_dump(mode="json")  # type: ignore[arg-type]
     data["consultation"] = {  # the stored photo it was made from, and how it was shown
         "photo_id": c.photo_id, "photo_sha256": c.photo_sha256, "photo_size_px": list(c.source_size),
         "display_size_px": [c.photo.width, c.photo.height], "display_scale": round(c.scale, 6),

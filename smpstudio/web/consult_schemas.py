@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from smpstudio.records.schemas import Sha256, _text
+from smpstudio.schema import WholeHeadBlock
 
 Px = Annotated[float, Field(ge=-100_000, le=100_000, allow_inf_nan=False)]
 Point = tuple[Px, Px]
@@ -102,6 +103,9 @@ class ConsultOut(BaseModel):
     interval_days: int
     shade: str | None
     hair_stage: str | None
+    hair_stage_proposed: str | None = None
+    hair_stage_reason: str | None = None
+    hair_stage_options: dict[str, str] = Field(default_factory=dict, description="every stage: name -> label")
     dots: int
     stages: list[str]
     stage_labels: dict[str, str]
@@ -109,6 +113,22 @@ class ConsultOut(BaseModel):
     plan: PlanView
     warnings: list[str]
     draft: bool = Field(description="a drag under way: the plan is the one before it")
+    base_sha256: str = Field(description="sha256 of the scene the dots are drawn on (`GET .../base`): the browser "
+                             "draws a drag's dots (`GET .../dots`) over it")
+
+
+class WholeHeadOut(BaseModel):
+    """The whole-head plan of the consultation's stage (plan.json's ``whole_head``) and the stage's proposal."""
+
+    revision: int = Field(description="the consultation's revision it was planned for")
+    stage: str
+    stage_label: str
+    proposed: str | None = Field(description="the stage proposed from the photo's visible zones")
+    proposed_label: str | None
+    reason: str | None = Field(description="why it was proposed (the zones seen and their hair)")
+    chosen_by: str = Field(description="'photo' (the proposal) or 'artist'")
+    views: list[str] = Field(description="diagram views (`GET .../diagram?view=`)")
+    block: WholeHeadBlock
 
 
 class ConsentText(BaseModel):

@@ -25,6 +25,7 @@ from smpstudio.pipeline.renders import HEALING_PREVIEW_DAY, default_closeup_cent
 from smpstudio.plan.cost import Prices, load_prices
 from smpstudio.records import schemas as rs
 from smpstudio.records import services, services_photos
+from smpstudio.records.models import Clinic
 from smpstudio.records.services import Actor
 from smpstudio.records.services_photos import Vault
 from smpstudio.schema import PlanDocument
@@ -45,7 +46,11 @@ class BadChange(SMPError):
 
 def clinic_prices(db: Session, actor: Actor) -> Prices:
     """The plan's prices with the clinic's own session and touch-up prices (as the records hold them)."""
-    clinic = services.get_clinic(db, actor)
+    return prices_of(services.get_clinic(db, actor))
+
+
+def prices_of(clinic: Clinic) -> Prices:
+    """:func:`clinic_prices` of a clinic's row (the client portal has no signed-in user)."""
     base = load_prices()
     update: dict[str, object] = {"currency": clinic.currency}
     if clinic.session_price_cents > 0:
@@ -265,24 +270,46 @@ def stage_rgb8(c: Consult, step: PlanStep, name: str) -> np.ndarray:
     if name == "before":
         return c.photo.to_uint8()
     spec = stage_spec(step, name)
-    scene = _scene(c, step)
+    scene = scene_of(c, step)
     return render_on_photo(scene.linear, spec.pattern, spec.day, step.pattern_step.inputs.interval_days,  # type: ignore[arg-type]
                            scene.skin_at_dots, scene.visibility, max_session=spec.max_session,
                            only_healed=spec.only_healed, base_srgb8=scene.base_srgb8)
 
 
-_SCENES: dict[int, tuple[int, object]] = {}
+_SCENES: dict[int, tuple[object, object]] = {}
 
 
-def _scene(c: Consult, step: PlanStep):  # type: ignore[no-untyped-def]
-    """The step's render scene, kept for the consult's current step (every stage of it shares one)."""
+def scene_of(c: Consult, step: PlanStep):  # type: ignore[no-untyped-def]
+    """The step's render scene, kept for the consult's current step (every stage of it shares one).
+
+    Keyed by the pattern step's own pattern (the dots' positions; a draft's or a plan's pattern differs
+    from it only in the shades), held by reference: an ``id`` alone could be reused by a newer pattern."""
+    dots = step.pattern_step.pattern
     held = _SCENES.get(c.id)
-    if held is None or held[0] != id(step.pattern):
-        held = (id(step.pattern), scene_for(step))
+    if held is None or held[0] is not dots:
+        held = (dots, scene_for(step))
         _SCENES[c.id] = held
         for k in list(_SCENES)[:-32]:
             _SCENES.pop(k, None)
     return held[1]
+
+
+def base_png(c: Consult) -> tuple[bytes, str]:
+    """The scene the dots are drawn on (8-bit sRGB PNG) and its sha256, encoded once per scalp step."""
+    step = current(c)
+    scalp = step.pattern_step.design.scalp
+    if c.base is None or c.base[0] != id(scalp):
+        rgb8 = scene_of(c, step).base_srgb8
+        ok, buf = cv2.imencode(".png", np.ascontiguousarray(rgb8[:, :, ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        assert ok
+        c.base = (id(scalp), buf.tobytes(), hashlib.sha256(buf.tobytes()).hexdigest())
+    return c.base[1], c.base[2]
+
+
+def encode_png(rgb8: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(rgb8[:, :, ::-1]))
+    assert ok
+    return buf.tobytes()
 
 
 def encode_jpeg(rgb8: np.ndarray) -> bytes:
@@ -291,12 +318,14 @@ def encode_jpeg(rgb8: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def stage_jpeg(c: Consult, name: str) -> tuple[bytes, str]:
-    """The stage's JPEG and its sha256, remembered as shown for this revision (what a consent binds)."""
+def stage_jpeg(c: Consult, name: str, png: bool = False) -> tuple[bytes, str]:
+    """The stage's JPEG (or lossless PNG) and its sha256, remembered as shown for this revision (what a
+    consent binds)."""
     step = current(c)
-    data = encode_jpeg(stage_rgb8(c, step, name))
+    rgb8 = stage_rgb8(c, step, name)
+    data = encode_png(rgb8) if png else encode_jpeg(rgb8)
     digest = hashlib.sha256(data).hexdigest()
-    c.served[name] = digest
+    c.served[f"{name}.png" if png else name] = digest
     return data, digest
 
 
@@ -334,7 +363,7 @@ def view(c: Consult, step: PlanStep) -> cs.ConsultOut:
                     "retake the photo facing the camera" if worst > POSE_WARN_DEG else None)
     i = c.inputs
     if c.draft and isinstance(c.last_view, cs.PlanView):
-        words, warnings = c.last_view, list(doc.warnings)
+        words, warnings = draft_words(c.last_view, step, i), list(doc.warnings)
     else:
         full = document(step)
         words, warnings = plan_view(full), list(full.warnings)
@@ -350,10 +379,33 @@ def view(c: Consult, step: PlanStep) -> cs.ConsultOut:
         style=i.design.style, age=i.design.age, density_per_cm2=i.pattern.density_per_cm2,
         sessions=i.pattern.n_sessions, interval_days=i.pattern.interval_days,
         shade=_lab_hex(lab) if lab is not None else None, hair_stage=doc.stage.chosen if doc.stage else None,
+        hair_stage_proposed=doc.stage.proposed if doc.stage else None,
+        hair_stage_reason=doc.stage.reason if doc.stage else None, hair_stage_options=_stage_options(),
         dots=len(step.pattern), stages=stage_names(step),
         stage_labels={n: stage_label(step, n) for n in stage_names(step)}, closeup_px_per_mm=CLOSEUP_PX_PER_MM,
-        plan=words, warnings=warnings, draft=c.draft,
+        plan=words, warnings=warnings, draft=c.draft, base_sha256=base_png(c)[1],
     )
+
+
+def draft_words(last: cs.PlanView, step: PlanStep, inputs: Inputs) -> cs.PlanView:
+    """The plan beside the preview during a drag, without a new plan: the last plan's sessions with the
+    new pattern's impressions and their hours (impressions / the artist's rate, as
+    :func:`smpstudio.plan.sessions.plan_sessions` counts them); shades, prices and checks follow at the end."""
+    placed = [s.dots for s in step.pattern.sessions]
+    rate = inputs.plan.impressions_per_hour
+    lines = [ln.model_copy(update={"impressions": int(placed[ln.index - 1]),
+                                   "hours": round(placed[ln.index - 1] / rate, 1)})
+             if not ln.suggested and ln.index <= len(placed) else ln for ln in last.sessions]
+    doc = step.pattern_step.design.document
+    details = {**last.details, "dots": len(step.pattern), "treatment area (cm²)": doc.treatment_area_cm2,
+               "MFP height (mm)": doc.hairline.mfp_height_mm}
+    return last.model_copy(update={"sessions": lines, "details": details})
+
+
+def _stage_options() -> dict[str, str]:
+    from smpstudio.design.stage import STAGES
+
+    return {name: s.label for name, s in STAGES.items()}
 
 
 def _lab_hex(lab: tuple[float, float, float]) -> str:

@@ -47,6 +47,8 @@ class Consult:
     last_plan: object = None  # the last PlanStep computed (its shades draw a draft) and its plan in words
     last_view: object = None
     revision: int = 0  # +1 per change of the design or the plan's options
+    base: tuple[int, bytes, str] | None = None  # (id of the scalp step, PNG, sha256) of the scene dots are drawn on
+    whole: dict[tuple[object, ...], tuple[object, dict[str, bytes]]] = field(default_factory=dict)  # whole-head plans
     served: dict[str, str] = field(default_factory=dict)  # preview name -> sha256 of the image sent (this revision)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -58,7 +60,8 @@ class Consult:
     def change(self, inputs: Inputs) -> None:
         self.inputs = inputs
         self.revision += 1
-        self.served = {k: v for k, v in self.served.items() if k == "before"}  # the photo itself did not change
+        # the photo itself did not change
+        self.served = {k: v for k, v in self.served.items() if k in ("before", "before.png")}
 
 
 class ConsultStore:

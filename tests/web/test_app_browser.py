@@ -76,6 +76,35 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     page.wait_for_timeout(300)
     page.screenshot(path=str(out / f"{tag}-1-consult.png"))
     _check_axe(page, "consultation", axe)
+    # both sliders on screen without scrolling, under the photo
+    vh = page.viewport_size["height"]
+    for sel in ("#split", "#timeline"):
+        r = page.locator(sel).bounding_box()
+        assert page.evaluate("window.scrollY") == 0 and r["y"] >= 0 and r["y"] + r["height"] <= vh, (sel, r, vh)
+
+    # the whole head: the stage proposed from the photo is preselected with its reason; norwood-6 plans the head
+    page.wait_for_selector("#whole[data-state='ready']", timeout=120_000)
+    proposed = page.evaluate("App.C.consult.hair_stage_proposed")
+    assert page.input_value("#hair-stage") == proposed
+    assert page.inner_text("#whole-reason").startswith("Proposed from the photo:"), page.inner_text("#whole-reason")
+    rev_whole = int(page.get_attribute("#whole", "data-revision"))
+    page.select_option("#hair-stage", "norwood-6")
+    page.wait_for_function("""(r) => { const w = document.getElementById('whole');
+        return w.dataset.state === 'ready' && Number(w.dataset.revision) > r; }""", arg=rev_whole, timeout=120_000)
+    page.wait_for_function("[...document.querySelectorAll('.diagrams img')].every((i) => i.naturalWidth > 0)",
+                           timeout=60_000)
+    hours = [float(t.split()[0]) for t in page.locator("#whole-sessions tbody tr td:nth-child(2)").all_inner_texts()]
+    dots = [int(t.replace(",", "")) for t in page.locator("#whole-sessions tbody tr td:nth-child(4)").all_inner_texts()]
+    # a whole Norwood 6 head: sessions of hours (domain.md §1: 2-5 h per visit), tens of thousands of dots
+    assert len(hours) == 3 and all(h >= 2.0 for h in hours) and sum(dots) > 15_000, (hours, dots)
+    assert "Chosen by the artist" in page.inner_text("#whole-reason")
+    assert len(page.locator(".diagrams img").all()) == 4
+    small = page.locator(".diagrams img").first.bounding_box()["width"]
+    page.locator(".diagrams button").first.click()  # tap: the view at the aside's full width
+    assert page.locator(".diagrams img").first.bounding_box()["width"] > 1.8 * small
+    page.locator("#whole").screenshot(path=str(out / f"{tag}-1b-whole-head.png"))
+    _check_axe(page, "consultation, whole head", axe)
+    page.evaluate("window.scrollTo(0, 0)")  # the whole head's screenshot scrolled to it (below the photo at 768 px)
 
     # drag the MFP (the middle control point) 12 mm down
     before_overlay = _img_pixels(page, "#overlay")
@@ -89,9 +118,18 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     x, y = pts[len(pts) // 2]
     page.mouse.move(x, y)
     page.mouse.down()
+    plan_before = page.inner_text("#plan tbody")
     for k in range(1, 9):  # 12 mm down in 8 steps, as a finger would
         page.mouse.move(x, y + 1.5 * mm * k)
         page.wait_for_timeout(40)
+    # still dragging: the browser draws the dots (over the scene) and the plan beside follows
+    page.wait_for_function("""([r, p]) => { const d = document.getElementById('drawn');
+        return document.getElementById('stagebox').dataset.drawn === '1' && Number(d.dataset.revision) > r
+            && document.querySelector('#plan tbody').innerText !== p; }""", arg=[rev0, plan_before], timeout=60_000)
+    page.wait_for_function("!App.C.inflight && !App.C.pending", timeout=60_000)  # the last step drawn
+    drawn = _img_pixels(page, "#drawn")
+    page.screenshot(path=str(out / f"{tag}-2a-dragging.png"))
+    plan_dragging = page.inner_text("#plan tbody")
     page.mouse.up()
     page.wait_for_function("""(r) => { const i = document.getElementById('after');
         return Number(i.dataset.revision) > r && document.getElementById('stagebox').dataset.idle === '1'; }""",
@@ -106,6 +144,17 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     # on pixels that did not change: identical images give identical JPEGs)
     changed = float((diff > 2).mean())
     assert shift > 3, f"the hairline did not move down on the overlay ({shift:.1f} px)"
+    # what the browser drew during the drag is what the server renders when the finger lifts (JPEG's noise aside)
+    assert drawn.shape == after_preview.shape
+    stage, cid = page.evaluate("[App.C.stage, App.C.consult.id]")
+    lossless = np.asarray(Image.open(io.BytesIO(page.request.get(
+        f"{base}/api/consults/{cid}/preview?stage={stage}&format=png").body())).convert("RGB"), np.int16)
+    drawn_vs_server = float((np.abs(drawn - lossless).max(axis=2) > 1).mean())
+    drawn_changed = float((np.abs(drawn - before_preview).max(axis=2) > 2).mean())
+    assert drawn_changed > 0.0003, f"the drawing during the drag did not change ({drawn_changed:.4%})"
+    assert drawn_vs_server < 0.0005, f"the drag's drawing and the server's render disagree ({drawn_vs_server:.3%})"
+    assert plan_dragging != plan_before and page.inner_text("#plan tbody") == plan_dragging, (
+        "the plan beside the preview did not follow the drag", plan_before, plan_dragging)
     assert changed > 0.0003, f"the preview hardly changed after the drag ({changed:.4%} of pixels)"
 
     # before/after slider: all 'after' at 0, all 'before' at 100
@@ -141,6 +190,9 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
         return [r.left + p[0] * s, r.top + p[1] * s]; }""")
     page.mouse.click(mx, my)
     page.wait_for_function("document.getElementById('mag-img').naturalWidth > 0", timeout=30_000)
+    m = page.locator("#magnifier").bounding_box()  # it must not cover the spot it magnifies (nor the finger)
+    nx, ny = min(max(mx, m["x"]), m["x"] + m["width"]), min(max(my, m["y"]), m["y"] + m["height"])
+    assert np.hypot(nx - mx, ny - my) >= 29, ("the magnifier covers the tapped spot", m, mx, my)
     mag = _img_pixels(page, "#mag-img")
     assert mag.shape[1] >= 12 * 15 and mag.std() > 2  # >= 15 px/mm over 12 mm, not blank
     page.screenshot(path=str(out / f"{tag}-4-magnifier.png"))
@@ -172,6 +224,7 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     page.wait_for_selector("text=Record session")
     _check_axe(page, "session day", axe)
     print(f"{tag}: hairline moved {shift:.1f} px at the MFP; preview pixels changed by the drag {changed:.3%}, "
+          f"drawn by the browser while dragging vs the server's PNG: {drawn_vs_server:.3%} of pixels off by > 1 level, "
           f"by the before/after slider {split_changed:.2%}, first vs last stage {stage_changed:.3%}; axe {axe}")
     return {"axe": axe, "shift_px": shift, "preview_changed": changed, "pdf": pdf.body()}
 

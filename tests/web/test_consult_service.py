@@ -39,7 +39,7 @@ def test_every_stage_is_the_pipelines_render(consult):
         assert got.shape == expected.shape and np.array_equal(got, expected), name
 
 
-def test_a_drag_under_way_keeps_the_plan_until_it_ends(consult):
+def test_a_drag_under_way_updates_impressions_and_hours_and_the_plan_follows_when_it_ends(consult):
     c = dataclasses.replace(consult, id=8, served={}, draft=False)
     c.last_view = None
     start = svc.planned(c)
@@ -51,11 +51,16 @@ def test_a_drag_under_way_keeps_the_plan_until_it_ends(consult):
     assert c.draft and c.pipe.calls["plan"] == calls["plan"]  # no new plan while dragging
     assert len(step.pattern) != len(start.pattern)  # but new dots
     assert step.pattern.water_parts == start.pattern.water_parts
-    assert svc.view(c, step).plan == v0.plan
+    drafted = svc.view(c, step).plan
+    # the plan beside follows the drag: the new impressions and their hours, the last plan's shades and prices
+    assert [s.impressions for s in drafted.sessions] != [s.impressions for s in v0.plan.sessions]
+    assert [(s.dilution, s.price) for s in drafted.sessions] == [(s.dilution, s.price) for s in v0.plan.sessions]
     img = svc.stage_rgb8(c, step, "session-3-healed")
     end = svc.apply(c, cs.ConsultChange(move=cs.Move(index=mid, x=x, y=y + 6 * v0.overlay.px_per_mm)))
     assert not c.draft and c.pipe.calls["plan"] == calls["plan"] + 1
     assert len(end.pattern) == len(step.pattern)
+    ended = svc.view(c, end).plan  # the estimate during the drag was the plan's own count and hours
+    assert [(s.impressions, s.hours) for s in drafted.sessions] == [(s.impressions, s.hours) for s in ended.sessions]
     # the draft drew the dots the plan then drew (the shades do not depend on the hairline here)
     if end.pattern.water_parts == step.pattern.water_parts:
         assert np.array_equal(img, svc.stage_rgb8(c, end, "session-3-healed"))

@@ -7,7 +7,7 @@ signed-in user, return a schema. A consultation belongs to the user who started 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from smpstudio.records import services
 from smpstudio.records.services import Actor
 from smpstudio.records.services_consult import signature_of, typed_signature_png
+from smpstudio.web import consult_dots, consult_whole
 from smpstudio.web import consult_schemas as cs
 from smpstudio.web import consult_service as svc
 from smpstudio.web.consent_text import CURRENT_VERSION, TEXTS
@@ -92,18 +93,50 @@ async def change_consult(consult_id: ConsultId, body: cs.ConsultChange, call: Si
     return await call(work)
 
 
-@router.get("/consults/{consult_id}/preview", response_class=Response, responses=JPEG)
-async def preview(consult_id: ConsultId, call: SignedIn, store: Store, stage: Stage = "before") -> Response:
+@router.get("/consults/{consult_id}/preview", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "JPEG or PNG"}})
+async def preview(consult_id: ConsultId, call: SignedIn, store: Store, stage: Stage = "before",
+                  format: Annotated[Literal["jpeg", "png"], Query(description="png: lossless")] = "jpeg") -> Response:
     """One stage at display size; its sha256 (``X-Preview-Sha256``) is what a consent binds."""
     def work(_db: Session, actor: Actor) -> tuple[bytes, str, int]:
         c = store.get(actor.clinic_id, actor.user_id, consult_id)
         with c.lock:
-            data, digest = svc.stage_jpeg(c, stage)
+            data, digest = svc.stage_jpeg(c, stage, png=format == "png")
             return data, digest, c.revision
 
     data, digest, revision = await call(work)
-    return Response(data, media_type="image/jpeg",
+    return Response(data, media_type=f"image/{format}",
                     headers={**NO_STORE, "X-Preview-Sha256": digest, "X-Consult-Revision": str(revision)})
+
+
+@router.get("/consults/{consult_id}/base", response_class=Response,
+            responses={200: {"content": {"image/png": {}}, "description": "PNG"}})
+async def base(consult_id: ConsultId, call: SignedIn, store: Store) -> Response:
+    """The scene the dots are drawn on (the photo as shown: buzzed or shaved), display size, PNG."""
+    def work(_db: Session, actor: Actor) -> tuple[bytes, str]:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            return svc.base_png(c)
+
+    data, digest = await call(work)
+    return Response(data, media_type="image/png", headers={**NO_STORE, "X-Base-Sha256": digest})
+
+
+@router.get("/consults/{consult_id}/dots", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}},
+                             "description": "float32 little-endian rows x, y, cxx, cxy, cyy, r, g, b"}})
+async def dots(consult_id: ConsultId, call: SignedIn, store: Store, stage: Stage = "session-1-healed") -> Response:
+    """A stage's dots as Gaussian splats (display px, px², peak opacity per linear channel) for the browser
+    to draw over ``GET .../base`` during a drag (``static/dots.js``)."""
+    def work(_db: Session, actor: Actor) -> tuple[bytes, int, str]:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            return consult_dots.stage_splats_bytes(c, stage), c.revision, svc.base_png(c)[1]
+
+    data, revision, base_sha = await call(work)
+    return Response(data, media_type="application/octet-stream",
+                    headers={**NO_STORE, "X-Consult-Revision": str(revision), "X-Base-Sha256": base_sha,
+                             "X-Splat-Fields": ",".join(consult_dots.SPLAT_FIELDS)})
 
 
 @router.get("/consults/{consult_id}/closeup", response_class=Response, responses=JPEG)
@@ -117,6 +150,33 @@ async def closeup(consult_id: ConsultId, call: SignedIn, store: Store, stage: St
             return svc.closeup_jpeg(c, stage, x, y)
 
     return Response(await call(work), media_type="image/jpeg", headers=NO_STORE)
+
+
+@router.get("/consults/{consult_id}/whole-head")
+async def whole_head(consult_id: ConsultId, call: SignedIn, store: Store) -> cs.WholeHeadOut:
+    """The whole head planned for the consultation's stage on the client's 3-D scalp (takes seconds; a drag
+    is not kept waiting): hours per session and visit, impressions per zone, price, the proposal's reason."""
+    def work(_db: Session, actor: Actor) -> cs.WholeHeadOut:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            j = consult_whole.job(c)
+        return consult_whole.view(c, j, consult_whole.result(c, j))
+
+    return await call(work)
+
+
+@router.get("/consults/{consult_id}/diagram", response_class=Response,
+            responses={200: {"content": {"image/png": {}}, "description": "PNG"}})
+async def diagram(consult_id: ConsultId, call: SignedIn, store: Store,
+                  view: Annotated[Literal["top", "left", "right", "back"], Query()] = "top") -> Response:
+    """One view of the whole-head diagram: the stage's bald / thinning / kept zones and their dots."""
+    def work(_db: Session, actor: Actor) -> bytes:
+        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        with c.lock:
+            j = consult_whole.job(c)
+        return consult_whole.diagram_png(c, j, consult_whole.result(c, j), view)
+
+    return Response(await call(work), media_type="image/png", headers=NO_STORE)
 
 
 @router.post("/consults/{consult_id}/save", status_code=201, responses={409: {}})

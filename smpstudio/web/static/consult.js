@@ -27,6 +27,26 @@ async function loadPreview(stage, img) {
   C.urls[img.id] = url;
   img.dataset.stage = stage;
   img.dataset.revision = String(rev);
+  if (img.id === "after") $("stagebox").dataset.drawn = "0";  // the server's own render replaces the drawing
+}
+
+// During a drag the browser draws the stage's dots (dots.js) over the scene, fetched once per scene.
+async function sceneData() {
+  const c = C.consult;
+  if (C.scene && C.scene.sha === c.base_sha256) return C.scene.data;
+  const r = await App.api("GET", `/api/consults/${c.id}/base`, undefined, { raw: true });
+  C.scene = { sha: r.headers.get("X-Base-Sha256"), data: await SMPDots.imageData(await r.blob()) };
+  return C.scene.data;
+}
+
+async function drawDots(stage) {
+  const c = C.consult, base = await sceneData();
+  const r = await App.api("GET", `/api/consults/${c.id}/dots?stage=${stage}`, undefined, { raw: true });
+  const splats = new Float32Array(await r.arrayBuffer()), cv = $("drawn");
+  SMPDots.draw(cv, base, splats);
+  cv.dataset.stage = stage;
+  cv.dataset.revision = r.headers.get("X-Consult-Revision");
+  $("stagebox").dataset.drawn = "1";
 }
 
 function scale() { return $("overlay").clientWidth / C.consult.width; }
@@ -54,13 +74,61 @@ function drawOverlay() {
   });
 }
 
+// ---- the whole head (the stage planned on the 3-D scalp): loaded apart, it takes seconds ----------------
+async function loadWhole() {
+  const c = C.consult, box = $("whole");
+  if (!box) return;
+  box.dataset.state = "loading";
+  $("whole-status").textContent = "Planning the whole head...";
+  try {
+    const w = await App.api("GET", `/api/consults/${c.id}/whole-head`);
+    if (w.revision !== C.consult.revision) return;  // the design changed meanwhile: a newer call follows
+    renderWhole(w);
+    box.dataset.state = "ready";
+    box.dataset.revision = String(w.revision);
+  } catch (ex) { $("whole-status").textContent = ex.message; box.dataset.state = "error"; }
+}
+
+function renderWhole(w) {
+  const b = w.block, c = C.consult, money = (v) => `${v.toFixed(0)} ${b.currency}`;
+  const hours = (v) => `${v.toFixed(1)} h`;
+  const why = w.chosen_by === "artist"
+    ? `Chosen by the artist${w.proposed_label ? ` (the photo suggests ${w.proposed_label})` : ""}.`
+    : `Proposed from the photo: ${w.reason || w.stage_label}`;
+  const rows = b.sessions.map((s) => h("tr", {}, h("td", { text: String(s.index) }), h("td", { text: hours(s.hours) }),
+    h("td", { text: s.visits_hours.length > 1 ? s.visits_hours.map(hours).join(" + ") : "1 visit" }),
+    h("td", { text: s.impressions.toLocaleString("en") })));
+  const zones = b.zones.filter((z) => z.impressions.some((n) => n > 0)).map((z) => h("tr", {},
+    h("td", { text: z.name }), h("td", { text: z.state }), h("td", { text: `${z.area_cm2.toFixed(0)} cm²` }),
+    h("td", { text: z.impressions.map((n) => n.toLocaleString("en")).join(" / ") })));
+  const titles = { top: "from above", left: "left side", right: "right side", back: "from behind" };
+  $("whole").replaceChildren(...[
+    h("h2", { text: `The whole head: ${w.stage_label}` }),
+    h("p", { class: "muted", id: "whole-reason", text: why }),
+    b.impressions > 0 ? h("table", { id: "whole-sessions" },
+      h("thead", {}, h("tr", {}, ...["#", "Time", "Visits", "Dots"].map((t) => h("th", { scope: "col", text: t })))),
+      h("tbody", {}, rows)) : h("p", { text: "Nothing on the head is bald or thinning at this stage: the plan is the hairline band below." }),
+    b.impressions > 0 ? h("p", { text: `${b.treatment_area_cm2.toFixed(0)} cm² treated of ${b.scalp_area_cm2.toFixed(0)} cm² ` +
+      `(bald ${b.bald_cm2.toFixed(0)}, thinning ${b.thinning_cm2.toFixed(0)}); ${b.impressions.toLocaleString("en")} dots; ` +
+      `${money(b.price)} (${b.price_basis}).` }) : null,
+    zones.length ? h("details", {}, h("summary", { text: "Dots per zone and session" }), h("table", {},
+      h("thead", {}, h("tr", {}, ...["Zone", "State", "Area", "Per session"].map((t) => h("th", { scope: "col", text: t })))),
+      h("tbody", {}, zones))) : null,
+    b.warnings.length ? h("ul", {}, b.warnings.map((t) => h("li", { class: "warn", text: t }))) : null,
+    h("div", { class: "diagrams" }, w.views.map((v) => h("button", { type: "button", class: "diagram",
+      "aria-label": `the whole head ${titles[v] || v}: tap to enlarge`, onclick: (e) => e.currentTarget.classList.toggle("big") },
+      h("img", { src: `/api/consults/${c.id}/diagram?view=${v}&r=${w.revision}`,
+        alt: `the whole head ${titles[v] || v}: bald, thinning and kept zones` })))),
+    h("p", { class: "muted", role: "status", id: "whole-status" })].filter((x) => x));
+}
+
 function renderPlan() {
   const p = C.consult.plan, money = (v) => `${v.toFixed(0)} ${p.currency}`;
   const rows = p.sessions.map((s) => h("tr", {}, h("td", { text: `${s.index}${s.suggested ? "*" : ""}` }),
     h("td", { text: s.date || `day ${s.day}` }), h("td", { text: `${s.hours} h` }), h("td", { text: s.dilution }),
     h("td", { text: s.impressions.toLocaleString("en") }), h("td", { text: money(s.price) })));
   $("plan").replaceChildren(...[
-    h("h2", { text: "The plan" }),
+    h("h2", { text: "The hairline band in the preview" }),
     h("table", {}, h("thead", {}, h("tr", {}, ...["#", "Date", "Time", "Shade", "Dots", "Price"].map((t) => h("th", { scope: "col", text: t })))),
       h("tbody", {}, rows)),
     h("p", { text: `Total ${money(p.total_price)} (consultation included). ` +
@@ -82,7 +150,9 @@ function setConsult(c) {
   $("dots").textContent = `${c.dots.toLocaleString("en")} dots shown; ${c.sessions} sessions`;
   $("pose").textContent = c.overlay.pose_warning || "";
   $("warnings").replaceChildren(...c.warnings.slice(0, 4).map((w) => h("li", { text: w })));
+  $("hair-stage").value = c.hair_stage || "";
   drawOverlay(); renderPlan();
+  if (!c.draft && C.wholeFor !== `${c.id}:${c.revision}`) { C.wholeFor = `${c.id}:${c.revision}`; loadWhole(); }
 }
 
 async function change(body) {
@@ -95,8 +165,9 @@ async function sendMove() {
   const body = C.pending; C.pending = null; C.inflight = true;
   try {
     const c = await App.api("PATCH", `/api/consults/${C.consult.id}`, body);
-    if (!C.pending) setConsult(c); else C.consult = { ...c, control_points: C.consult.control_points };
-    await loadPreview(C.stage, $("after"));
+    if (!C.pending) setConsult(c); else { C.consult = { ...c, control_points: C.consult.control_points }; renderPlan(); }
+    if (C.drag) await drawDots(C.stage);  // still dragging: the browser draws the dots
+    else await loadPreview(C.stage, $("after"));  // the finger lifted: the server's render (what a consent binds)
   } catch (ex) { App.toast(ex.message); }
   C.inflight = false;
   if (C.pending) sendMove(); else { $("stagebox").dataset.idle = "1"; drawOverlay(); }
@@ -129,7 +200,7 @@ function onMove(e) {
     c.control_points[n - 1 - i] = [2 * mid - x, y];
   }
   drawOverlay();
-  C.pending = { move: { index: i, x, y }, draft: true };
+  C.pending = { move: { index: i, x, y }, draft: true };  // impressions and hours follow; the full plan at the end
   sendMove();
 }
 
@@ -137,15 +208,30 @@ function onUp(e) {
   if (!C.drag || C.drag.id !== e.pointerId) return;
   const i = C.drag.index, [x, y] = C.consult.control_points[i];
   C.drag = null;
-  C.pending = { move: { index: i, x, y }, draft: false };  // the drag ends: the plan follows
+  C.pending = { move: { index: i, x, y }, draft: false };  // the drag ends: the plan, the server's render
   drawOverlay(); sendMove();
+}
+
+// Where the magnifier goes: above the finger, else beside or below it, never over the spot it magnifies
+// (a finger's reach, FINGER_PX, around it stays clear).
+const MAG_PX = 180, FINGER_PX = 30;
+function magnifierAt(px, py, w, hgt) {
+  const gap = FINGER_PX + 8, tries = [[px - MAG_PX / 2, py - gap - MAG_PX], [px + gap, py - MAG_PX / 2],
+    [px - gap - MAG_PX, py - MAG_PX / 2], [px - MAG_PX / 2, py + gap]];
+  for (const [l0, t0] of tries) {
+    const l = Math.min(Math.max(0, l0), w - MAG_PX), t = Math.min(Math.max(0, t0), hgt - MAG_PX);
+    const nx = Math.min(Math.max(px, l), l + MAG_PX), ny = Math.min(Math.max(py, t), t + MAG_PX);
+    if (Math.hypot(nx - px, ny - py) >= FINGER_PX) return [l, t];
+  }
+  return [px < w / 2 ? w - MAG_PX : 0, py < hgt / 2 ? hgt - MAG_PX : 0];
 }
 
 async function magnify(e) {
   const m = $("magnifier"), r = $("stagebox").getBoundingClientRect(), [x, y] = pointAt(e);
+  const [l, t] = magnifierAt(e.clientX - r.left, e.clientY - r.top, r.width, r.height);
   m.style.display = "block";
-  m.style.left = `${Math.min(r.width - 180, Math.max(0, e.clientX - r.left - 90))}px`;
-  m.style.top = `${Math.max(0, e.clientY - r.top - 200)}px`;
+  m.style.left = `${l}px`;
+  m.style.top = `${t}px`;
   if (C.magBusy) return;
   C.magBusy = true;
   try {
@@ -156,8 +242,10 @@ async function magnify(e) {
 }
 
 function layout() {
-  const c = C.consult, box = $("stagebox");
-  const maxW = box.parentElement.clientWidth, maxH = Math.max(300, window.innerHeight - 250);
+  // the photo as large as fits with both sliders below it still on screen (no scrolling)
+  const c = C.consult, box = $("stagebox"), top = box.getBoundingClientRect().top + window.scrollY;
+  const below = $("sliders").getBoundingClientRect().height + 12;
+  const maxW = box.parentElement.clientWidth, maxH = Math.max(240, window.innerHeight - top - below);
   const s = Math.min(maxW / c.width, maxH / c.height);
   box.style.width = `${Math.floor(c.width * s)}px`; box.style.height = `${Math.floor(c.height * s)}px`;
   drawOverlay();
@@ -168,23 +256,28 @@ function editor(c) {
     onchange: (e) => change({ [key]: Number(e.target.value) }) }));
   const style = h("select", { id: "style", onchange: (e) => change({ style: e.target.value }) },
     ...["soft", "broken", "defined"].map((v) => h("option", { value: v, text: v, selected: v === c.style })));
+  const stageSel = h("select", { id: "hair-stage", onchange: (e) => change({ stage: e.target.value }) },
+    ...Object.entries(c.hair_stage_options).map(([v, label]) => h("option", { value: v,
+      text: v === c.hair_stage_proposed ? `${label} (proposed)` : label, selected: v === c.hair_stage })));
   const shade = h("input", { id: "shade", type: "color", value: c.shade || "#4a4a4a", onchange: (e) => change({ shade: e.target.value }) });
   return h("div", { class: "consult" },
     h("section", {},
       h("p", { class: "warn", id: "pose", role: "status" }),
       h("div", { class: "stagebox", id: "stagebox", "data-idle": "1" },
         h("img", { id: "after", class: "after", alt: "preview of the selected stage" }),
+        h("canvas", { id: "drawn", class: "drawn", "aria-hidden": "true" }),
         h("img", { id: "before", class: "before", alt: "the photo before treatment" }),
         h("div", { class: "splitline" }),
         h("canvas", { id: "overlay", "aria-label": "hairline with draggable control points", role: "img" }),
         h("div", { class: "magnifier", id: "magnifier" }, h("img", { id: "mag-img", alt: "close-up at 20 pixels per mm" }))),
-      App.field("Before | after", h("input", { id: "split", type: "range", min: 0, max: 100, value: C.split,
-        oninput: (e) => { C.split = Number(e.target.value); $("stagebox").style.setProperty("--split", `${C.split}%`); } })),
-      App.field("Timeline", h("input", { id: "timeline", type: "range", min: 0, max: 1, value: 0,
-        oninput: async (e) => { C.stage = C.consult.stages.filter((s) => s !== "before")[Number(e.target.value)];
-          $("stage-label").textContent = C.consult.stage_labels[C.stage]; await loadPreview(C.stage, $("after")); } })),
+      h("div", { class: "sliders", id: "sliders" },
+        App.field("Before | after", h("input", { id: "split", type: "range", min: 0, max: 100, value: C.split,
+          oninput: (e) => { C.split = Number(e.target.value); $("stagebox").style.setProperty("--split", `${C.split}%`); } })),
+        App.field("Timeline", h("input", { id: "timeline", type: "range", min: 0, max: 1, value: 0,
+          oninput: async (e) => { C.stage = C.consult.stages.filter((s) => s !== "before")[Number(e.target.value)];
+            $("stage-label").textContent = C.consult.stage_labels[C.stage]; await loadPreview(C.stage, $("after")); } }))),
       h("p", {}, h("strong", { id: "stage-label" }), " ", h("span", { class: "muted", id: "dots" })),
-      h("div", { class: "controls" }, App.field("Style", style), num("age", "Age", c.age, 18, 95, "age"),
+      h("div", { class: "controls" }, App.field("Hair loss", stageSel), App.field("Style", style), num("age", "Age", c.age, 18, 95, "age"),
         num("density", "Dots per cm²", c.density_per_cm2, 20, 160, "density_per_cm2"),
         num("sessions", "Sessions", c.sessions, 1, 6, "sessions"),
         num("interval", "Days between", c.interval_days, 7, 90, "interval_days"), App.field("Shade", shade),
@@ -194,7 +287,8 @@ function editor(c) {
         h("label", { class: "inline" }, h("input", { type: "checkbox", id: "magnify" }), "Magnifier"),
         h("button", { type: "button", class: "secondary", onclick: () => change({ auto_shade: true }), text: "Shade from hair" })),
       h("ul", { id: "warnings", class: "muted" })),
-    h("aside", { class: "card plan", id: "plan" }));
+    h("aside", { class: "card plan" }, h("div", { id: "whole" }, h("p", { class: "muted", role: "status", id: "whole-status" })),
+      h("div", { id: "plan" })));
 }
 
 App.views.consult = async (clientId) => {

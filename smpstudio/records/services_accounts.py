@@ -2,8 +2,10 @@
 own password and ends their other sessions (issue 13 item 10). Every change is audited.
 
 A session ends by deleting its row: :func:`smpstudio.records.services.session_actor` finds no user for
-its cookie from the next request on. A deactivated user's sessions are deleted too, and sign-in refuses
-an inactive account with the wrong-password answer (:func:`smpstudio.records.services.sign_in_finish`).
+its cookie from the next request on. A deactivated user's sessions are deleted too, sign-in refuses
+an inactive account with the wrong-password answer (:func:`smpstudio.records.services.sign_in_finish`),
+and their calendar feeds are revoked (a feed URL is a key of its own: it would go on listing the
+clinic's bookings with client names in a calendar app the user keeps).
 
 The password's slow argon2 work is not done here: :func:`password_change_start` hands the web layer the
 stored hash to verify and :func:`password_change_finish` stores the new hash only if the stored one is
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from smpstudio.records import schemas as s
 from smpstudio.records.errors import Conflict, Forbidden, WeakPassword
 from smpstudio.records.models import Clinic, LoginSession, User, utcnow
+from smpstudio.records.models_clinic import CalendarFeed
 from smpstudio.records.security import password_problem, token_digest
 from smpstudio.records.services import OWNER, Actor, audit, owned
 
@@ -41,8 +44,17 @@ def _end_sessions(db: Session, user_id: int, keep_token: str | None = None) -> i
     return int(db.execute(stmt.execution_options(synchronize_session=False)).rowcount)  # type: ignore[attr-defined]
 
 
+def _revoke_feeds(db: Session, user_id: int) -> int:
+    stmt = (
+        update(CalendarFeed).where(CalendarFeed.user_id == user_id, CalendarFeed.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    return int(db.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
 def set_user_active(db: Session, actor: Actor, user_id: int, active: bool) -> User:
-    """Deactivate (``active=False``: their sessions end at once) or reactivate a user of the clinic.
+    """Deactivate (``active=False``: their sessions end at once, their calendar feeds are revoked) or
+    reactivate a user of the clinic (the revoked feeds stay revoked).
 
     Owner only. The clinic's last active owner cannot be deactivated (:class:`Conflict`).
     """
@@ -52,7 +64,7 @@ def set_user_active(db: Session, actor: Actor, user_id: int, active: bool) -> Us
     if user.active == active:
         db.commit()
         return user
-    ended = 0
+    ended = feeds = 0
     if not active:
         if user.role == s.Role.owner.value:
             others = db.scalar(
@@ -65,11 +77,14 @@ def set_user_active(db: Session, actor: Actor, user_id: int, active: bool) -> Us
                 db.rollback()
                 raise Conflict("the clinic's last active owner cannot be deactivated; make another user owner first")
         ended = _end_sessions(db, user.id)
+        feeds = _revoke_feeds(db, user.id)
     user.active = active
     user.failed_logins = 0
     user.locked_until = None
-    audit(db, actor, "deactivate" if not active else "activate", "user", user.id,
-          detail=f"{ended} sessions ended" if not active else None)
+    detail = None
+    if not active:
+        detail = f"{ended} sessions ended" + (f"; {feeds} calendar feeds revoked" if feeds else "")
+    audit(db, actor, "deactivate" if not active else "activate", "user", user.id, detail=detail)
     db.commit()
     return user
 

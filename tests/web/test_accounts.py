@@ -124,3 +124,18 @@ def test_a_user_ends_their_other_sessions_and_an_owner_ends_a_user_s(app, login,
     assert here.get("/api/auth/me").status_code == 401
     assert [e["detail"] for e in _audit(owner, "end_sessions")] == [
         "1 sessions ended", "2 other sessions ended by the user"]
+
+
+def test_a_deactivated_artist_s_calendar_feed_stops_at_once_and_stays_revoked(app, login, accounts):
+    owner, artist = login("a_owner"), login("a_artist")
+    uid = accounts["a_artist"].user_id
+    url = artist.post("/api/calendar-feeds", json={"artist_id": uid}).json()["url"]
+    anonymous = TestClient(app)  # the artist's phone calendar: no cookie, the URL is the key
+    assert anonymous.get(url).status_code == 200
+    assert owner.post(f"/api/users/{uid}/deactivate").status_code == 200
+    r = anonymous.get(url)
+    assert r.status_code == 404 and "BEGIN:VCALENDAR" not in r.text
+    [event] = _audit(owner, "deactivate")
+    assert event["detail"] == "1 sessions ended; 1 calendar feeds revoked"
+    assert owner.post(f"/api/users/{uid}/activate").status_code == 200
+    assert anonymous.get(url).status_code == 404  # reactivated, the old URL does not come back

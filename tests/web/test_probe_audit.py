@@ -47,3 +47,29 @@ def test_probes_cannot_flood_the_log(login):
     # another user of the clinic still has their own allowance
     assert login("b_artist").get("/api/clients/777777").status_code == 404
     assert len(_misses(b)) == MISS_AUDIT_MAX + 1
+
+
+def test_every_route_s_cross_clinic_miss_is_audited(login, monkeypatch):
+    """The tenant walk of test_tenant_isolation (clinic B asks for each of clinic A's ids on every route
+    with an id) leaves one not_found row per request for clinic B, naming the id asked for."""
+    import re
+
+    from smpstudio.records import services
+    from smpstudio.records.testing import make_records
+    from tests.web.test_tenant_isolation import BODIES, _operations
+
+    monkeypatch.setattr(services, "MISS_AUDIT_MAX", 10_000)  # the flood limit has its own test above
+    a, b = login("a_owner"), login("b_owner")
+    ids = make_records(a)
+    walked: list[tuple[str, int]] = []
+    for method, path in _operations(a.get("/openapi.json").json()):
+        params = re.findall(r"{(\w+)}", path)
+        if not params or path.startswith("/api/portal/"):
+            continue
+        r = b.request(method.upper(), path.format(**ids), **BODIES.get((method, path), {}))
+        assert r.status_code == 404, (method, path, r.text)
+        walked.append((f"{method.upper()} {path}", ids[params[0]]))
+        seen = [e["entity_id"] for e in _misses(b)]
+        assert seen.count(ids[params[0]]) == sum(i == ids[params[0]] for _w, i in walked), f"{walked[-1]}: not audited"
+    assert len(walked) >= 20
+    assert len(_misses(b)) == len(walked)

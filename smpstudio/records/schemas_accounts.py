@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, StringConstraints, model_validator
 
 from smpstudio.records.schemas import Out, Strict
 
@@ -15,6 +15,13 @@ class PasswordChange(Strict):
 
     current_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     new_password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
+
+    @model_validator(mode="after")
+    def _a_new_one(self) -> PasswordChange:
+        """The same password again would end the other sessions but leave whoever knew it signing in."""
+        if self.new_password == self.current_password:
+            raise ValueError("the new password is the current one; choose another")
+        return self
 
 
 class SessionOut(Out):

@@ -139,3 +139,14 @@ def test_a_deactivated_artist_s_calendar_feed_stops_at_once_and_stays_revoked(ap
     assert event["detail"] == "1 sessions ended; 1 calendar feeds revoked"
     assert owner.post(f"/api/users/{uid}/activate").status_code == 200
     assert anonymous.get(url).status_code == 404  # reactivated, the old URL does not come back
+
+
+def test_the_current_password_again_is_not_a_change(app, login, accounts):
+    """After a leak the user changes the password; typing the same one again must not look like a change
+    (it would end the other sessions while whoever knows the password signs in again)."""
+    here = login("a_artist")
+    other = _sign_in(app, accounts["a_artist"].email)
+    r = here.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": PASSWORD})
+    assert r.status_code == 422 and "the new password is the current one" in r.text
+    assert other.get("/api/auth/me").status_code == 200  # nothing ended
+    assert _audit(login("a_owner"), "password") == []

@@ -35,3 +35,11 @@ class SessionOut(Out):
 
 class SessionsEnded(BaseModel):
     ended: int
+
+
+class PasswordChangedOut(BaseModel):
+    """The other sessions ended, and the CSRF token of the new session that replaced the asking one (its
+    cookie is set with the answer)."""
+
+    ended: int
+    csrf_token: str

@@ -9,11 +9,13 @@ clinic's bookings with client names in a calendar app the user keeps).
 
 The password's slow argon2 work is not done here: :func:`password_change_start` hands the web layer the
 stored hash to verify and :func:`password_change_finish` stores the new hash only if the stored one is
-still the one verified (compare and set), so two changes at once cannot both win.
+still the one verified (compare and set), so two changes at once cannot both win. The change replaces
+the asking session by a new one (new cookie and CSRF token) and ends all the others.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,8 +26,9 @@ from smpstudio.records import schemas as s
 from smpstudio.records.errors import Conflict, Forbidden, WeakPassword
 from smpstudio.records.models import Clinic, LoginSession, User, utcnow
 from smpstudio.records.models_clinic import CalendarFeed
-from smpstudio.records.security import password_problem, token_digest
+from smpstudio.records.security import new_token, password_problem, token_digest
 from smpstudio.records.services import OWNER, Actor, audit, owned
+from smpstudio.records.settings import Settings
 
 
 def _lock_clinic(db: Session, actor: Actor) -> None:
@@ -139,11 +142,22 @@ def password_change_start(db: Session, actor: Actor, new_password: str) -> Passw
     return PasswordChangeAttempt(user.id, user.email, user.password_hash)
 
 
+@dataclass(frozen=True)
+class PasswordChanged:
+    """The new session that replaces the one the change was made in, and how many others ended."""
+
+    ended: int
+    token: str
+    csrf_token: str
+    expires_at: dt.datetime
+
+
 def password_change_finish(
-    db: Session, actor: Actor, attempt: PasswordChangeAttempt, new_hash: str, keep_token: str
-) -> int:
-    """Store ``new_hash`` if the password was not changed meanwhile, end the user's other sessions,
-    audit; the number of sessions ended."""
+    db: Session, settings: Settings, actor: Actor, attempt: PasswordChangeAttempt, new_hash: str
+) -> PasswordChanged:
+    """Store ``new_hash`` if the password was not changed meanwhile, end every session of the user and
+    open a new one for the tablet that made the change (OWASP: renew the session after a password change;
+    a copy of the old cookie, often why the password is changed, stops working too); audit."""
     changed = db.execute(
         update(User).where(User.id == attempt.user_id, User.password_hash == attempt.password_hash)
         .values(password_hash=new_hash, failed_logins=0, locked_until=None)
@@ -152,7 +166,10 @@ def password_change_finish(
     if changed != 1:
         db.rollback()
         raise Conflict("the password was changed meanwhile; sign in again")
-    ended = _end_sessions(db, attempt.user_id, keep_token=keep_token)
+    ended = max(0, _end_sessions(db, attempt.user_id) - 1)  # the asking one is replaced, not ended
+    token, csrf = new_token(), new_token()
+    expires = utcnow() + dt.timedelta(hours=settings.session_hours)
+    db.add(LoginSession(user_id=attempt.user_id, token_sha256=token_digest(token), csrf_token=csrf, expires_at=expires))
     audit(db, actor, "password", "user", attempt.user_id, detail=f"password changed; {ended} other sessions ended")
     db.commit()
-    return ended
+    return PasswordChanged(ended, token, csrf, expires)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import anyio
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +43,17 @@ from smpstudio.web.hashing import PasswordPool
 
 SESSION_COOKIE = "smp_session"
 CSRF_COOKIE = "smp_csrf"
+
+
+def set_session_cookies(response: Response, settings: Settings, token: str, csrf_token: str) -> None:
+    """The session cookie (HttpOnly, SameSite=Lax) and the CSRF cookie (readable by the page, Strict), both
+    Secure outside dev; set at sign-in and when a password change replaces the session."""
+    max_age = int(settings.session_hours * 3600)
+    secure = settings.secure_cookies
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/")
+    response.set_cookie(
+        CSRF_COOKIE, csrf_token, max_age=max_age, httponly=False, samesite="strict", secure=secure, path="/"
+    )
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

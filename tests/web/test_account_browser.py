@@ -110,8 +110,13 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         assert _login(server, DEMO_ARTIST).status_code == 401
         assert _login(server, DEMO_ARTIST, NEW_PASSWORD).status_code == 200
         _shot(page, tmp_path, "3-password-changed")
+        # this tablet's session was renewed: a write with the page's new CSRF token goes through
         page.goto(f"{server}/#/clients")
         page.wait_for_selector("#client-list li")  # still signed in
+        page.goto(f"{server}/#/account")
+        page.wait_for_function("document.querySelectorAll('#sessions-list li').length === 2")  # + the login above
+        page.click("#end-others")
+        page.wait_for_selector("#sessions-result:has-text('1 other session ended')")
 
         # the owner, on another tablet: the user list, deactivate the artist
         owner_ctx = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)
@@ -138,7 +143,7 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         assert artist_row.get_by_role("button", name="Reactivate Arturo Artist").count() == 1
         _shot(owner, tmp_path, "6-deactivated")
         # the artist's open tablet: the next request answers 401 and the app shows the sign-in page
-        page.goto(f"{server}/#/account")
+        page.goto(f"{server}/#/clients")
         page.wait_for_selector("form.signin")
         assert _login(server, DEMO_ARTIST, NEW_PASSWORD).status_code == 401
         # reactivated: the artist signs in again

@@ -76,10 +76,17 @@ def test_changing_one_s_password_needs_the_current_one_and_ends_the_other_sessio
     r = here.post("/api/auth/password", json={"current_password": "not my password", "new_password": NEW_PASSWORD})
     assert r.status_code == 403 and r.json()["detail"] == "the current password is wrong"
     assert other.get("/api/auth/me").status_code == 200  # a refused change ends nothing
+    old_cookie = here.cookies.get("smp_session")
     r = here.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
-    assert r.status_code == 200 and r.json() == {"ended": 1}
-    assert here.get("/api/auth/me").status_code == 200
+    assert r.status_code == 200 and r.json()["ended"] == 1
+    assert here.get("/api/auth/me").status_code == 200  # this tablet goes on, with a new session
     assert other.get("/api/auth/me").status_code == 401
+    # the session was renewed: a copy of the old cookie (often why a password is changed) is dead
+    assert here.cookies.get("smp_session") not in (None, old_cookie)
+    assert TestClient(app, cookies={"smp_session": old_cookie}).get("/api/auth/me").status_code == 401
+    assert here.post("/api/auth/sessions/end-others").status_code == 403  # the old CSRF token went with it
+    here.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    assert here.post("/api/auth/sessions/end-others").json() == {"ended": 0}
     anon = TestClient(app)
     assert anon.post("/api/auth/login", json={"email": email, "password": PASSWORD}).status_code == 401
     assert anon.post("/api/auth/login", json={"email": email, "password": NEW_PASSWORD}).status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy.orm import Session
 
 from smpstudio.records import schemas as s
@@ -13,7 +13,7 @@ from smpstudio.records import schemas_accounts as sa
 from smpstudio.records import services, services_accounts
 from smpstudio.records.errors import Forbidden
 from smpstudio.records.services import Actor
-from smpstudio.web.deps import SignedIn
+from smpstudio.web.deps import SignedIn, set_session_cookies
 
 router = APIRouter(tags=["accounts"], responses={401: {}, 403: {}})
 
@@ -40,11 +40,13 @@ async def end_my_other_sessions(call: SignedIn) -> sa.SessionsEnded:
 
 
 @router.post("/auth/password", responses={409: {}, 422: {}, 429: {}, 503: {}})
-async def change_password(body: sa.PasswordChange, request: Request, call: SignedIn) -> sa.SessionsEnded:
+async def change_password(
+    body: sa.PasswordChange, request: Request, response: Response, call: SignedIn
+) -> sa.PasswordChangedOut:
     """The signed-in user's new password: the current one is verified (with the sign-in's lockout per
-    address and e-mail), the policy applies, the user's other sessions end; this one stays."""
+    address and e-mail), the policy applies, every session of the user ends and this tablet gets a new
+    one (new cookie and CSRF token in the answer)."""
     state = call.state
-    token = call.token or ""
     address = request.client.host if request.client else "unknown"
     attempt = await call(lambda db, actor: services_accounts.password_change_start(db, actor, body.new_password))
     pair = services.check_sign_in_throttles(state.settings, state.throttle, address, attempt.email)
@@ -53,10 +55,11 @@ async def change_password(body: sa.PasswordChange, request: Request, call: Signe
         state.throttle.pair_failed(pair)
         raise Forbidden(WRONG_CURRENT)  # a 403, not a 401: the session itself is fine
     new_hash = await state.hasher.hash(body.new_password)
-    ended = await call(
-        lambda db, actor: services_accounts.password_change_finish(db, actor, attempt, new_hash, token)
+    done = await call(
+        lambda db, actor: services_accounts.password_change_finish(db, state.settings, actor, attempt, new_hash)
     )
-    return sa.SessionsEnded(ended=ended)
+    set_session_cookies(response, state.settings, done.token, done.csrf_token)
+    return sa.PasswordChangedOut(ended=done.ended, csrf_token=done.csrf_token)
 
 
 @router.post("/users/{user_id}/deactivate", responses={404: {}, 409: {}})

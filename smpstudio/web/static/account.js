@@ -36,6 +36,8 @@ function passwordForm(onChanged) {
     button.disabled = true;
     try {
       const r = await api("POST", "/api/auth/password", { current_password: current.value, new_password: next.value });
+      App.csrf = r.csrf_token; // the change replaced this tablet's session (new cookie, new CSRF token)
+      sessionStorage.setItem("smp-csrf", App.csrf);
       form.reset();
       out.textContent = `Password changed. ${r.ended === 1 ? "1 other session was" : `${r.ended} other sessions were`} ended; this tablet stays signed in.`;
       onChanged();

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints, model_validator
 
-from smpstudio.records.schemas import Out, Strict
+from smpstudio.records.schemas import Out, Strict, UserOut
 
 
 class PasswordChange(Strict):
@@ -43,3 +43,9 @@ class PasswordChangedOut(BaseModel):
 
     ended: int
     csrf_token: str
+
+
+class DeactivatedOut(UserOut):
+    """The deactivated user, and how many appointments still to come are booked with them (to move)."""
+
+    appointments_ahead: int

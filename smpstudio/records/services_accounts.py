@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from smpstudio.records import schemas as s
 from smpstudio.records.errors import Conflict, Forbidden, WeakPassword
 from smpstudio.records.models import Clinic, LoginSession, User, utcnow
-from smpstudio.records.models_clinic import CalendarFeed
+from smpstudio.records.models_clinic import Appointment, CalendarFeed
 from smpstudio.records.security import new_token, password_problem, token_digest
 from smpstudio.records.services import OWNER, Actor, audit, owned
+from smpstudio.records.services_bookings import BOOKED
 from smpstudio.records.settings import Settings
 
 
@@ -53,6 +54,17 @@ def _revoke_feeds(db: Session, user_id: int) -> int:
         .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
     )
     return int(db.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def bookings_ahead(db: Session, actor: Actor, user_id: int) -> int:
+    """The live appointments of the clinic still to come with ``user_id`` as the artist: a deactivated
+    artist keeps them until the front desk moves them, so the owner is told how many."""
+    return int(db.scalar(
+        select(func.count()).select_from(Appointment).where(
+            Appointment.clinic_id == actor.clinic_id, Appointment.artist_id == user_id,
+            Appointment.status == BOOKED, Appointment.ends_at > utcnow(),
+        )
+    ) or 0)
 
 
 def set_user_active(db: Session, actor: Actor, user_id: int, active: bool) -> User:
@@ -86,7 +98,9 @@ def set_user_active(db: Session, actor: Actor, user_id: int, active: bool) -> Us
     user.locked_until = None
     detail = None
     if not active:
+        ahead = bookings_ahead(db, actor, user.id)
         detail = f"{ended} sessions ended" + (f"; {feeds} calendar feeds revoked" if feeds else "")
+        detail += f"; {ahead} appointments ahead still booked with them" if ahead else ""
     audit(db, actor, "deactivate" if not active else "activate", "user", user.id, detail=detail)
     db.commit()
     return user

@@ -7,6 +7,7 @@ on each page; screenshots under the test's tmp dir (SMP_SHOTS=dir keeps a copy).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -118,7 +119,14 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         page.click("#end-others")
         page.wait_for_selector("#sessions-result:has-text('1 other session ended')")
 
-        # the owner, on another tablet: the user list, deactivate the artist
+        # the owner, on another tablet: the user list, deactivate the artist (who has a booking ahead)
+        booker = _signed_in(server, DEMO_FRONT_DESK)
+        artist_id = next(u["id"] for u in booker.get("/api/artists").json() if u["name"] == "Arturo Artist")
+        cid = booker.post("/api/clients", json={"first_name": "Bea", "last_name": "Booked"}).json()["id"]
+        ahead = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+        r = booker.post(f"/api/clients/{cid}/appointments", json={"starts_at": f"{ahead}T11:00", "artist_id": artist_id,
+                                                                  "room": "Chair 1", "duration_min": 60})
+        assert r.status_code == 201, r.text
         owner_ctx = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)
         owner = owner_ctx.new_page()
         _sign_in(owner, server, DEMO_OWNER)
@@ -138,8 +146,10 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         _shot(owner, tmp_path, "5-deactivate-asked")
         artist_row.get_by_role("button", name="Yes, deactivate Arturo Artist").click()
         owner.wait_for_selector("#users-result:has-text('Arturo Artist was deactivated')")
+        assert "1 appointment still to come is booked with them" in owner.inner_text("#users-result")
         artist_row = owner.locator(f"#users-list li[data-email='{DEMO_ARTIST}']")
         assert "deactivated" in artist_row.inner_text()
+        assert artist_row.get_by_role("button", name="End Arturo Artist's sessions").count() == 0
         assert artist_row.get_by_role("button", name="Reactivate Arturo Artist").count() == 1
         _shot(owner, tmp_path, "6-deactivated")
         # the artist's open tablet: the next request answers 401 and the app shows the sign-in page
@@ -153,8 +163,8 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         # the owner ends the front desk's sessions
         desk = _signed_in(server, DEMO_FRONT_DESK)
         owner.locator(f"#users-list li[data-email='{DEMO_FRONT_DESK}']").get_by_role("button", name="sessions").click()
-        owner.wait_for_function("/: 1 session ended\\.$/.test(document.querySelector('#users-result').textContent)")
-        assert desk.get("/api/auth/me").status_code == 401
+        owner.wait_for_function("/: 2 sessions ended\\.$/.test(document.querySelector('#users-result').textContent)")
+        assert desk.get("/api/auth/me").status_code == 401 and booker.get("/api/auth/me").status_code == 401
         axe["users after changes"] = axe_serious(owner, AXE)
         _shot(owner, tmp_path, "7-owner-after")
     # the changes are in the clinic's audit trail

@@ -157,3 +157,23 @@ def test_the_current_password_again_is_not_a_change(app, login, accounts):
     assert r.status_code == 422 and "the new password is the current one" in r.text
     assert other.get("/api/auth/me").status_code == 200  # nothing ended
     assert _audit(login("a_owner"), "password") == []
+
+
+def test_deactivating_an_artist_tells_how_many_bookings_ahead_are_theirs(login, accounts):
+    import datetime as dt
+
+    owner = login("a_owner")
+    uid = accounts["a_artist"].user_id
+    cid = owner.post("/api/clients", json={"first_name": "Ann", "last_name": "Lee"}).json()["id"]
+    ahead = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    for hour, room in (("10:00", "Chair 1"), ("14:00", "Chair 2")):
+        r = owner.post(f"/api/clients/{cid}/appointments",
+                       json={"starts_at": f"{ahead}T{hour}", "artist_id": uid, "room": room, "duration_min": 60})
+        assert r.status_code == 201, r.text
+    cancelled = r.json()[0]["id"]
+    assert owner.post(f"/api/appointments/{cancelled}/cancel", json={"reason": "the client asked"}).status_code == 200
+    r = owner.post(f"/api/users/{uid}/deactivate")
+    assert r.status_code == 200 and r.json()["active"] is False and r.json()["appointments_ahead"] == 1
+    [event] = _audit(owner, "deactivate")
+    # the cancelled booking is not counted
+    assert event["detail"] == "0 sessions ended; 1 appointments ahead still booked with them"

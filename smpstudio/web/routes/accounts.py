@@ -63,10 +63,17 @@ async def change_password(
 
 
 @router.post("/users/{user_id}/deactivate", responses={404: {}, 409: {}})
-async def deactivate_user(user_id: UserId, call: SignedIn) -> s.UserOut:
-    return await call(
-        lambda db, actor: s.UserOut.model_validate(services_accounts.set_user_active(db, actor, user_id, False))
-    )
+async def deactivate_user(user_id: UserId, call: SignedIn) -> sa.DeactivatedOut:
+    """Their sessions end at once and their calendar feeds are revoked; ``appointments_ahead`` counts the
+    bookings still to come with them (the front desk moves them)."""
+
+    def work(db: Session, actor: Actor) -> sa.DeactivatedOut:
+        user = s.UserOut.model_validate(services_accounts.set_user_active(db, actor, user_id, False))
+        ahead = services_accounts.bookings_ahead(db, actor, user_id)
+        db.commit()
+        return sa.DeactivatedOut(**user.model_dump(), appointments_ahead=ahead)
+
+    return await call(work)
 
 
 @router.post("/users/{user_id}/activate", responses={404: {}})

@@ -85,7 +85,10 @@ function userItem(u, me, reload, say) {
   const confirmBox = u.id === me.id ? null : h("div", { class: "row confirm", hidden: true },
     h("span", { text: `Deactivate ${u.name}? Their sessions end at once and they cannot sign in.` }),
     h("button", { type: "button", class: "danger secondary", text: `Yes, deactivate ${u.name}`, onclick: () =>
-      act(`/api/users/${u.id}/deactivate`, () => `${u.name} was deactivated and signed out.`) }),
+      act(`/api/users/${u.id}/deactivate`, (r) => `${u.name} was deactivated and signed out.`
+        + (r.appointments_ahead === 1 ? " 1 appointment still to come is booked with them: move it on the calendar."
+          : r.appointments_ahead ? ` ${r.appointments_ahead} appointments still to come are booked with them: move them`
+            + " on the calendar." : "")) }),
     h("button", { type: "button", class: "secondary", text: "Keep", onclick: () => { confirmBox.hidden = true; } }));
   if (u.id !== me.id) {
     if (u.active) {
@@ -95,8 +98,10 @@ function userItem(u, me, reload, say) {
       actions.append(h("button", { type: "button", class: "secondary", text: `Reactivate ${u.name}`, onclick: () =>
         act(`/api/users/${u.id}/activate`, () => `${u.name} can sign in again.`) }));
     }
-    actions.append(h("button", { type: "button", class: "secondary", text: `End ${u.name}'s sessions`, onclick: () =>
-      act(`/api/users/${u.id}/sessions/end`, (r) => `${u.name}: ${r.ended === 1 ? "1 session" : `${r.ended} sessions`} ended.`) }));
+    if (u.active) { // a deactivated user has no sessions left
+      actions.append(h("button", { type: "button", class: "secondary", text: `End ${u.name}'s sessions`, onclick: () =>
+        act(`/api/users/${u.id}/sessions/end`, (r) => `${u.name}: ${r.ended === 1 ? "1 session" : `${r.ended} sessions`} ended.`) }));
+    }
   }
   return h("li", { class: "user", "data-email": u.email },
     h("div", { class: "item" }, h("span", {}, h("strong", { text: u.name }), ` · ${u.email} · ${ROLE[u.role] || u.role}`

@@ -167,6 +167,11 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         assert desk.get("/api/auth/me").status_code == 401 and booker.get("/api/auth/me").status_code == 401
         axe["users after changes"] = axe_serious(owner, AXE)
         _shot(owner, tmp_path, "7-owner-after")
+        # the smaller tablet, portrait: nothing wider than the screen
+        owner.set_viewport_size({"width": 768, "height": 1024})
+        assert owner.evaluate("document.documentElement.scrollWidth") <= 768
+        axe["account (portrait)"] = axe_serious(owner, AXE)
+        _shot(owner, tmp_path, "8-owner-portrait")
     # the changes are in the clinic's audit trail
     owner_api = _signed_in(server, DEMO_OWNER)
     actions = [e["action"] for e in owner_api.get("/api/audit", params={"limit": 500}).json()]

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from smpstudio.records import schemas as s
-from smpstudio.records.errors import Conflict, Forbidden, WeakPassword
+from smpstudio.records.errors import Conflict, Forbidden, TooManyAttempts, WeakPassword
 from smpstudio.records.models import Clinic, LoginSession, User, utcnow
 from smpstudio.records.models_clinic import Appointment, CalendarFeed
 from smpstudio.records.security import new_token, password_problem, token_digest
@@ -144,16 +144,42 @@ class PasswordChangeAttempt:
     password_hash: str
 
 
-def password_change_start(db: Session, actor: Actor, new_password: str) -> PasswordChangeAttempt:
-    """The user's stored hash, once the new password passes the policy (:class:`WeakPassword`)."""
+def _locked(user: User) -> bool:
+    """The account-wide lock of :func:`smpstudio.records.services.sign_in` (never an owner's)."""
+    return user.role != s.Role.owner.value and user.locked_until is not None and user.locked_until > utcnow()
+
+
+def password_change_start(db: Session, settings: Settings, actor: Actor, new_password: str) -> PasswordChangeAttempt:
+    """The user's stored hash, once the new password passes the policy (:class:`WeakPassword`) and the
+    account is not locked by wrong passwords (:class:`TooManyAttempts`: the lock of sign-in holds here)."""
     user = db.get(User, actor.user_id)
     if user is None or not user.active:
         raise Forbidden("this account is not active")
+    if _locked(user):
+        db.rollback()
+        raise TooManyAttempts("this account is locked after repeated wrong passwords; "
+                              f"try again in {settings.lockout_minutes:g} minutes")
     problem = password_problem(new_password, [user.email, user.name])
     db.commit()
     if problem:
         raise WeakPassword(problem)
     return PasswordChangeAttempt(user.id, user.email, user.password_hash)
+
+
+def password_change_refused(db: Session, settings: Settings, actor: Actor) -> None:
+    """A wrong current password counts as a failed sign-in of the account (not for owners, as there):
+    ``settings.login_max_failures`` of them from any addresses lock it for ``settings.lockout_minutes``.
+    The per-address throttles are in memory, per worker; this count is in the database."""
+    user = db.get(User, actor.user_id)
+    if user is None or user.role == s.Role.owner.value:
+        db.rollback()
+        return
+    user.failed_logins += 1
+    if user.failed_logins >= settings.login_max_failures:
+        user.locked_until = utcnow() + dt.timedelta(minutes=settings.lockout_minutes)
+        user.failed_logins = 0
+        audit(db, actor, "lockout", "user", user.id, detail="wrong current passwords in a password change")
+    db.commit()
 
 
 @dataclass(frozen=True)

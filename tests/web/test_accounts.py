@@ -177,3 +177,29 @@ def test_deactivating_an_artist_tells_how_many_bookings_ahead_are_theirs(login, 
     [event] = _audit(owner, "deactivate")
     # the cancelled booking is not counted
     assert event["detail"] == "0 sessions ended; 1 appointments ahead still booked with them"
+
+
+def test_wrong_current_passwords_from_many_addresses_lock_the_account_as_sign_ins_do(app, login, accounts, settings):
+    """The per-address throttles are in memory (per worker, per address); a stolen session tried from
+    many addresses must still meet the account-wide lock that sign-in has (not for owners)."""
+    from smpstudio.records.security import AddressThrottle
+
+    c = login("a_artist")
+    for _ in range(settings.login_max_failures):
+        app.state.smp.throttle = AddressThrottle()  # another address, or another worker process
+        r = c.post("/api/auth/password", json={"current_password": "guess guess guess", "new_password": NEW_PASSWORD})
+        assert r.status_code == 403
+    app.state.smp.throttle = AddressThrottle()
+    r = c.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    assert r.status_code == 429 and "locked" in r.json()["detail"]
+    r = TestClient(app).post("/api/auth/login", json={"email": accounts["a_artist"].email, "password": PASSWORD})
+    assert r.status_code == 401  # the same lock as sign-in's, which answers as a wrong password
+    # an owner is never locked out this way (anyone with a copy of a session could otherwise lock them)
+    o = login("a_owner")
+    for _ in range(settings.login_max_failures):
+        app.state.smp.throttle = AddressThrottle()
+        assert o.post("/api/auth/password", json={"current_password": "guess guess guess",
+                                                   "new_password": NEW_PASSWORD}).status_code == 403
+    app.state.smp.throttle = AddressThrottle()
+    r = o.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    assert r.status_code == 200, r.text

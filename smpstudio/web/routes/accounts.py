@@ -48,11 +48,14 @@ async def change_password(
     one (new cookie and CSRF token in the answer)."""
     state = call.state
     address = request.client.host if request.client else "unknown"
-    attempt = await call(lambda db, actor: services_accounts.password_change_start(db, actor, body.new_password))
+    attempt = await call(
+        lambda db, actor: services_accounts.password_change_start(db, state.settings, actor, body.new_password)
+    )
     pair = services.check_sign_in_throttles(state.settings, state.throttle, address, attempt.email)
     if not await state.hasher.verify(attempt.password_hash, body.current_password):
         state.throttle.failed(address)
         state.throttle.pair_failed(pair)
+        await call(lambda db, actor: services_accounts.password_change_refused(db, state.settings, actor))
         raise Forbidden(WRONG_CURRENT)  # a 403, not a 401: the session itself is fine
     new_hash = await state.hasher.hash(body.new_password)
     done = await call(

@@ -7,8 +7,16 @@ from smpstudio.errors import SMPError
 
 
 class NotFound(SMPError):
-    """No such record in the caller's clinic (records of other clinics are never revealed)."""
+    """No such record in the caller's clinic (records of other clinics are never revealed).
 
+    ``lookup`` is the ``(entity, id)`` asked for when the miss was a look-up by id (an id of another
+    clinic misses the same way): the web layer audits it for the caller's clinic once the request's
+    transaction is rolled back (:func:`smpstudio.records.services.audit_miss`).
+    """
+
+    def __init__(self, message: object, lookup: tuple[str, int] | None = None) -> None:
+        super().__init__(str(message))
+        self.lookup = lookup
 
 
 class Forbidden(SMPError):

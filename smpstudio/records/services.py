@@ -104,8 +104,45 @@ def owned(db: Session, actor: Actor, model: type[T], obj_id: int, what: str | No
         select(model).where(model.id == obj_id, model.clinic_id == actor.clinic_id)  # type: ignore[attr-defined]
     )
     if row is None:
-        raise NotFound(f"{what or model.__name__.lower()} {obj_id} not found")
+        name = what or model.__name__.lower()
+        raise NotFound(f"{name} {obj_id} not found", lookup=(name, obj_id))
     return row
+
+
+MISS_AUDIT_WINDOW_MIN = 10.0
+MISS_AUDIT_MAX = 20  # audit rows of failed look-ups per user and window: a probe cannot flood the log
+
+
+def audit_miss(db: Session, actor: Actor, entity: str, entity_id: int) -> bool:
+    """Audit a failed look-up by id (``action="not_found"``) for the caller's clinic; True if written.
+
+    Called after the request's own transaction was rolled back, in a transaction of its own. Every miss
+    is recorded the same way, whether the id is unused or belongs to another clinic, so the log tells
+    the clinic's owner nothing about other clinics; probing another clinic's ids shows up as a run of
+    these rows. At most :data:`MISS_AUDIT_MAX` rows per user in :data:`MISS_AUDIT_WINDOW_MIN` minutes
+    (counted in the database, so it holds across worker processes); the last one says that further
+    misses go unrecorded for the rest of the window.
+    """
+    since = utcnow() - dt.timedelta(minutes=MISS_AUDIT_WINDOW_MIN)
+    recent = db.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.clinic_id == actor.clinic_id,
+            AuditEvent.at > since,
+            AuditEvent.user_id == actor.user_id,
+            AuditEvent.action == "not_found",
+        )
+    ) or 0
+    if recent >= MISS_AUDIT_MAX:
+        db.rollback()
+        return False
+    detail = f"{entity} {entity_id}: no such record in this clinic"
+    if recent + 1 == MISS_AUDIT_MAX:
+        detail += f"; further misses by this user in the next {MISS_AUDIT_WINDOW_MIN:g} minutes are not recorded"
+    audit(db, actor, "not_found", entity[:40], entity_id if abs(entity_id) < 2**31 else None, detail=detail)
+    db.commit()
+    return True
 
 
 def changeable_client(db: Session, actor: Actor, client_id: int) -> Client:
@@ -134,7 +171,7 @@ def lock_client(db: Session, actor: Actor, client_id: int) -> Client:
     )
     if locked.rowcount != 1:  # type: ignore[attr-defined]
         db.rollback()
-        raise NotFound(f"client {client_id} not found")
+        raise NotFound(f"client {client_id} not found", lookup=("client", client_id))
     client = db.scalar(
         select(Client).where(Client.id == client_id).execution_options(populate_existing=True)
     )

@@ -111,6 +111,8 @@ def feed_ics(db: Session, token: str) -> bytes:
     clinic = db.get(Clinic, feed.clinic_id)
     artist = db.get(User, feed.user_id)
     assert clinic is not None and artist is not None
+    if not artist.active:  # feeds of a deactivated user are revoked with it; this holds for older rows too
+        raise NotFound("no such calendar feed (revoked or never issued)")
     since = utcnow() - dt.timedelta(days=FEED_DAYS_BACK)
     rows = db.scalars(
         select(Appointment)

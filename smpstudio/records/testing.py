@@ -263,6 +263,11 @@ def make_records(c) -> dict[str, int]:
         r = c.post(f"/api/clients/{ids['client_id']}/portal-links", json={"days": 30})
         assert r.status_code == 201, r.text
         ids["link_id"] = r.json()["id"]
+    # a user of the clinic for the user routes: another one than ``c`` where the owner can list them (so a
+    # walk that deactivates it or ends its sessions does not sign ``c`` out), else ``c`` itself
+    users = c.get("/api/users")
+    others = [u["id"] for u in users.json() if u["id"] != me] if users.status_code == 200 else []
+    ids["user_id"] = others[0] if others else me
     return ids
 
 

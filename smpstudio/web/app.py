@@ -28,6 +28,7 @@ from smpstudio.web.deps import AppState, status_of
 from smpstudio.web.hashing import PasswordPool
 from smpstudio.web.json_policy import JSONPolicyMiddleware, SafeJSONResponse
 from smpstudio.web.routes import (
+    accounts,
     admin,
     auth,
     bookings,
@@ -127,8 +128,8 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (auth, admin, clients, photos, workflows, clinic_settings, bookings, reminders, portal,
-                   session_day):
+    for module in (auth, accounts, admin, clients, photos, workflows, clinic_settings, bookings, reminders,
+                   portal, session_day):
         app.include_router(module.router, prefix="/api")
     app.include_router(tablet.router)  # the tablet app: pages at / and the consultation API
     return app

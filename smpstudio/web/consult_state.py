@@ -106,7 +106,8 @@ class ConsultStore:
         with self._lock:
             c = self._items.get(consult_id)
             if c is None or c.clinic_id != clinic_id or c.user_id != user_id:
-                raise NotFound(f"consultation {consult_id} not found (it may have expired: start it again)")
+                raise NotFound(f"consultation {consult_id} not found (it may have expired: start it again)",
+                               lookup=("consultation", consult_id))  # audited like a record's miss
             self._items.move_to_end(consult_id)
             return c
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import anyio
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smpstudio.records.db import DatabaseBusy
@@ -35,13 +36,24 @@ from smpstudio.records.errors import (
     WeakPassword,
 )
 from smpstudio.records.security import AddressThrottle
-from smpstudio.records.services import Actor, session_actor
+from smpstudio.records.services import Actor, audit_miss, session_actor
 from smpstudio.records.services_photos import Vault
 from smpstudio.records.settings import Settings
 from smpstudio.web.hashing import PasswordPool
 
 SESSION_COOKIE = "smp_session"
 CSRF_COOKIE = "smp_csrf"
+
+
+def set_session_cookies(response: Response, settings: Settings, token: str, csrf_token: str) -> None:
+    """The session cookie (HttpOnly, SameSite=Lax) and the CSRF cookie (readable by the page, Strict), both
+    Secure outside dev; set at sign-in and when a password change replaces the session."""
+    max_age = int(settings.session_hours * 3600)
+    secure = settings.secure_cookies
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/")
+    response.set_cookie(
+        CSRF_COOKIE, csrf_token, max_age=max_age, httponly=False, samesite="strict", secure=secure, path="/"
+    )
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -120,6 +132,15 @@ def authenticate(db: Session, token: str, csrf: str | None, method: str) -> Acto
     return actor
 
 
+def _audit_miss(db: Session, actor: Actor, lookup: tuple[str, int]) -> None:
+    """The miss's audit row in a transaction of its own; a failure to write it never hides the 404."""
+    try:
+        db.rollback()
+        audit_miss(db, actor, *lookup)
+    except (SQLAlchemyError, DatabaseBusy):
+        db.rollback()
+
+
 @dataclass
 class Call:
     """Runs a request's database work in one worker thread (see the module docstring)."""
@@ -137,7 +158,13 @@ class Call:
 
         def run() -> T:
             with self.state.sessions() as db:
-                return work(db, authenticate(db, token, self.csrf, self.method))
+                actor = authenticate(db, token, self.csrf, self.method)
+                try:
+                    return work(db, actor)
+                except NotFound as exc:
+                    if exc.lookup is not None:  # a look-up by id missed: audited for the caller's clinic
+                        _audit_miss(db, actor, exc.lookup)
+                    raise
 
         try:
             return await anyio.to_thread.run_sync(run)

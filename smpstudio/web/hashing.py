@@ -16,9 +16,10 @@ import asyncio
 import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
 
 from smpstudio.records.errors import Busy
-from smpstudio.records.security import verify_password
+from smpstudio.records.security import hash_password, verify_password
 
 
 def _lower_priority() -> None:
@@ -30,6 +31,10 @@ def _lower_priority() -> None:
 
 def _verify(password_hash: str | None, password: str) -> bool:
     return verify_password(password_hash, password)
+
+
+def _hash(password: str) -> str:
+    return hash_password(password)
 
 
 class PasswordPool:
@@ -53,12 +58,21 @@ class PasswordPool:
         return self._executor
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
+        fn = _verify if self.processes else verify_password  # a thread pool calls the module's name
+        result: bool = await self._run(fn, password_hash, password)
+        return result
+
+    async def hash(self, password: str) -> str:
+        """The argon2id hash of a new password, in the same bounded pool as the verifications."""
+        result: str = await self._run(_hash if self.processes else hash_password, password)
+        return result
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
         if self.waiting >= self.max_waiting:
             raise Busy("too many sign-ins at once; retry in a few seconds")
         self.waiting += 1
         try:
-            fn = _verify if self.processes else verify_password  # a thread pool calls the module's name
-            return await asyncio.get_running_loop().run_in_executor(self._pool(), fn, password_hash, password)
+            return await asyncio.get_running_loop().run_in_executor(self._pool(), fn, *args)
         finally:
             self.waiting -= 1
 

@@ -28,6 +28,9 @@ BODIES = {
     ("post", "/api/clients/{client_id}/portal-links"): {"json": {"days": 30}},
     ("get", "/api/clients/{client_id}/session-check"): {"params": {"day": "2026-02-01"}},
     ("post", "/api/portal-links/{link_id}/revoke"): {},
+    ("post", "/api/users/{user_id}/deactivate"): {},
+    ("post", "/api/users/{user_id}/activate"): {},
+    ("post", "/api/users/{user_id}/sessions/end"): {},
     ("post", "/api/consults/{consult_id}/save"): {"json": {
         "signer": "Ann Lee", "consent_version": "smp-consent-2026-12", "signature_png_base64": "A" * 120,
         "preview_sha256": ["0" * 64], "revision": 0}},
@@ -67,6 +70,7 @@ def test_every_route_with_an_id_answers_404_for_another_clinics_ids(login):
     assert client["erased_at"] is None and client["phone"] is None
     assert len(a.get(f"/api/clients/{ids['client_id']}/sessions").json()) == 1
     assert len(a.get(f"/api/clients/{ids['client_id']}/photos").json()) == 1
+    assert {u["id"]: u["active"] for u in a.get("/api/users").json()}[ids["user_id"]] is True
 
 
 def test_ids_in_bodies_and_lists_are_scoped_to_the_clinic(login):

@@ -9,7 +9,7 @@ from smpstudio.records import schemas as s
 from smpstudio.records import services
 from smpstudio.records.models import User
 from smpstudio.records.services import Actor
-from smpstudio.web.deps import CSRF_COOKIE, SESSION_COOKIE, Anonymous, SignedIn
+from smpstudio.web.deps import CSRF_COOKIE, SESSION_COOKIE, Anonymous, SignedIn, set_session_cookies
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -32,14 +32,7 @@ async def login(body: s.LoginIn, request: Request, response: Response, call: Ano
         return result, s.UserOut.model_validate(result.user)
 
     result, user = await call.anonymous(finish)
-    max_age = int(state.settings.session_hours * 3600)
-    secure = state.settings.secure_cookies
-    response.set_cookie(
-        SESSION_COOKIE, result.token, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/"
-    )
-    response.set_cookie(
-        CSRF_COOKIE, result.csrf_token, max_age=max_age, httponly=False, samesite="strict", secure=secure, path="/"
-    )
+    set_session_cookies(response, state.settings, result.token, result.csrf_token)
     return s.LoginOut(user=user, csrf_token=result.csrf_token)
 
 

@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 ASSETS = {"app.js": "text/javascript", "app.css": "text/css", "consult.js": "text/javascript",
           "dots.js": "text/javascript", "clinic.js": "text/javascript", "sessionday.js": "text/javascript",
-          "portal.js": "text/javascript", "portal.css": "text/css"}
+          "portal.js": "text/javascript", "portal.css": "text/css", "account.js": "text/javascript"}
 SECURITY = {
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",

@@ -306,5 +306,6 @@ for _cls in (Plan, Consent, AuditEvent):
     event.listen(_cls, "before_update", _forbid_update)
 
 
-# the clinic's running (bookings, reminders): smpstudio.records.models_clinic, on the same metadata
+# on the same metadata: the clinic's running (bookings, reminders) and the tablet app's consultations in progress
 from smpstudio.records import models_clinic as _models_clinic  # noqa: E402,F401
+from smpstudio.records import models_consult as _models_consult  # noqa: E402,F401

@@ -277,6 +277,9 @@ def _clear_client(db: Session, client: Client, photos: Sequence[Photo], now: dt.
     client.photo_key_wrapped = None
     for p in photos:
         p.shredded_at = now
+    from smpstudio.records.services_drafts import drop_client_drafts
+
+    drop_client_drafts(db, client.id)  # consultations in progress: their photo is shredded
     client.email = client.phone = client.notes = None
     client.medical_intake = {}
     client.patch_test_result = None

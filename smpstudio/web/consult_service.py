@@ -60,7 +60,7 @@ def start(db: Session, actor: Actor, vault: Vault, store: ConsultStore, client_i
     """Analyse the photo (display size), store it as the client's 'front / before' photo, keep the consult."""
     services.changeable_client(db, actor, client_id)  # 404 for another clinic's client, before any work
     actor.require(services.WRITERS)
-    photo = load_photo(data)
+    photo = load_photo(services_photos.stored_form(vault.budget, data))  # as stored: rebuilt from it after a restart
     pipe = store.pipeline()
     pipe.prices = clinic_prices(db, actor)
     db.commit()
@@ -99,10 +99,18 @@ def head_view(photo: Photo, pipe: Pipeline) -> tuple[Photo, tuple[int, int, int,
     box_end = (min(photo.width, round(cx + side / 2)), min(photo.height, round(cy + side / 2)))
     if (box_end[0] - box[0]) * (box_end[1] - box[1]) > 0.8 * photo.width * photo.height:
         return small, whole
-    rgb = photo.rgb[box[1]:box_end[1], box[0]:box_end[0]].copy()
-    cropped = dataclasses.replace(photo, rgb=rgb, notes=photo.notes + (
-        f"cropped to the head: {box_end[0] - box[0]}x{box_end[1] - box[1]} px at ({box[0]}, {box[1]})",))
-    return _fit(cropped), (box[0], box[1], box_end[0] - box[0], box_end[1] - box[1])
+    crop = (box[0], box[1], box_end[0] - box[0], box_end[1] - box[1])
+    return crop_view(photo, crop), crop
+
+
+def crop_view(photo: Photo, crop: tuple[int, int, int, int]) -> Photo:
+    """The view of ``photo`` in box ``crop`` ``(x, y, w, h)`` px at display size (:func:`head_view`'s view)."""
+    x, y, w, h = crop
+    if (x, y, w, h) == (0, 0, photo.width, photo.height):
+        return _fit(photo)
+    cropped = dataclasses.replace(photo, rgb=photo.rgb[y:y + h, x:x + w].copy(), notes=photo.notes + (
+        f"cropped to the head: {w}x{h} px at ({x}, {y})",))
+    return _fit(cropped)
 
 
 def open_view(photo: Photo, pipe: Pipeline, today: dt.date) -> tuple[Photo, tuple[int, int, int, int], Inputs]:

@@ -85,13 +85,15 @@ class ConsultStore:
             backend = self._backend
         return Pipeline(backend=backend)
 
-    def add(self, consult: Consult) -> Consult:
+    def add(self, consult: Consult, keep_id: bool = False) -> Consult:
+        """Keep ``consult`` under a new random id (or its own with ``keep_id``: one rebuilt after a restart)."""
         with self._lock:
-            while True:
+            while not keep_id:
                 cid = secrets.randbelow(2_000_000_000) + 1
                 if cid not in self._items:
+                    consult = dataclasses.replace(consult, id=cid)
                     break
-            consult = dataclasses.replace(consult, id=cid)
+            cid = consult.id
             owner = (consult.clinic_id, consult.user_id)
             mine = [k for k, c in self._items.items() if (c.clinic_id, c.user_id) == owner]
             for k in mine[: max(0, len(mine) - self.max_per_user + 1)]:

@@ -43,7 +43,7 @@ def test_upgrade_seed_backup_restore(tmp_path, monkeypatch):
     runner = CliRunner()
     app = _app()
     r = runner.invoke(app, ["db", "upgrade"])
-    assert r.exit_code == 0 and "empty -> 0003" in r.output
+    assert r.exit_code == 0 and "empty -> 0004" in r.output
     r = runner.invoke(
         app,
         ["create-clinic", "--name", "Northside SMP", "--owner-email", "Boss@North.test"],

@@ -8,6 +8,23 @@ const C = { consult: null, shown: {}, revision: -1, stage: null, split: 50, infl
 App.C = C;
 
 const $ = (id) => document.getElementById(id);
+
+// The consultation survives a reload (of the consent page too): its id and the previews shown are kept in
+// the tab's sessionStorage; the server rebuilds the consultation itself if it restarted meanwhile.
+const KEEP = "smp-consult";
+function remember() {
+  if (C.consult) sessionStorage.setItem(KEEP, JSON.stringify({ id: C.consult.id, clientId: C.clientId,
+    clientName: C.clientName, shown: C.shown, revision: C.revision, stage: C.stage }));
+}
+async function recall(clientId) {
+  const kept = JSON.parse(sessionStorage.getItem(KEEP) || "null");
+  if (!kept || (clientId !== undefined && String(kept.clientId) !== String(clientId))) return false;
+  try { C.consult = await App.api("GET", `/api/consults/${kept.id}`); }
+  catch (ex) { sessionStorage.removeItem(KEEP); return false; }
+  Object.assign(C, { clientId: kept.clientId, clientName: kept.clientName, stage: kept.stage,
+    shown: kept.revision === C.consult.revision ? kept.shown : {}, revision: C.consult.revision });
+  return true;
+}
 const h = (...a) => App.h(...a);
 
 function defaultStage(c) {
@@ -28,6 +45,7 @@ async function loadPreview(stage, img) {
   img.dataset.stage = stage;
   img.dataset.revision = String(rev);
   if (img.id === "after") $("stagebox").dataset.drawn = "0";  // the server's own render replaces the drawing
+  remember();
 }
 
 // During a drag the browser draws the stage's dots (dots.js) over the scene, fetched once per scene.
@@ -293,6 +311,7 @@ function editor(c) {
 
 App.views.consult = async (clientId) => {
   const client = await App.api("GET", `/api/clients/${clientId}`);
+  if (!C.consult) await recall(clientId);
   const resume = C.consult && String(C.consult.client_id) === String(clientId);
   C.clientId = clientId; C.clientName = `${client.first_name} ${client.last_name}`;
   const file = h("input", { type: "file", id: "photo", accept: "image/*", capture: "environment" });
@@ -327,7 +346,7 @@ window.addEventListener("resize", () => { if (C.consult && $("stagebox")) layout
 
 // ---- consent --------------------------------------------------------------------------------------
 App.views.consent = async () => {
-  if (!C.consult) { location.hash = "#/clients"; return; }
+  if (!C.consult && !(await recall())) { location.hash = "#/clients"; return; }
   const t = await App.api("GET", "/api/consent-text");
   const pad = h("canvas", { class: "sigpad", id: "sigpad", "aria-label": "signature pad: sign with a finger" });
   const signer = h("input", { id: "signer", value: C.clientName, autocomplete: "off" });
@@ -338,6 +357,7 @@ App.views.consent = async () => {
       const r = await App.api("POST", `/api/consults/${C.consult.id}/save`, { signer: signer.value,
         consent_version: t.version, signature_png_base64: png, preview_sha256: shown.map(([, v]) => v), revision: C.revision });
       App.toast(`Saved as plan version ${r.plan_version}`);
+      sessionStorage.removeItem(KEEP); C.consult = null;
       location.hash = `#/client/${C.clientId}`;
     } catch (ex) { App.toast(ex.message); }
   };

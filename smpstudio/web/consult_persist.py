@@ -1,0 +1,77 @@
+"""A consultation in progress survives a server restart: its state in the database, rebuilt on demand.
+
+After every settled change (not each step of a drag) the consultation's inputs (JSON of
+:class:`smpstudio.pipeline.Inputs`), the view's crop of the stored photo, its revision and the previews
+sent are written (:mod:`smpstudio.records.services_drafts`). When a request names a consultation the
+server does not hold (restarted, or dropped from memory), it is rebuilt from the stored photo with the
+same inputs: the pipeline is deterministic, so the hairline, the dots and the previews (their sha256,
+which a consent binds) come out as they were.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy.orm import Session
+
+from smpstudio.imaging.intake import load_photo
+from smpstudio.pipeline import Inputs
+from smpstudio.records import services_drafts, services_photos
+from smpstudio.records.errors import NotFound
+from smpstudio.records.services import Actor
+from smpstudio.records.services_photos import Vault
+from smpstudio.web.consult_service import clinic_prices, crop_view, planned
+from smpstudio.web.consult_state import Consult, ConsultStore
+
+_INPUTS = TypeAdapter(Inputs)
+
+
+def inputs_json(inputs: Inputs) -> Any:
+    """``inputs`` as plain JSON values."""
+    return _INPUTS.dump_python(inputs, mode="json")
+
+
+def inputs_from(data: Any) -> Inputs:
+    """:func:`inputs_json` read back (validated)."""
+    return _INPUTS.validate_python(data)
+
+
+def persist(db: Session, actor: Actor, c: Consult) -> None:
+    """Write the consultation's state (call with ``c.lock`` held)."""
+    services_drafts.put_draft(db, actor, consult_id=c.id, client_id=c.client_id, photo_id=c.photo_id,
+                              inputs=inputs_json(c.inputs), crop_px=list(c.crop_px), revision=c.revision,
+                              served=dict(c.served))
+
+
+def restore(db: Session, actor: Actor, vault: Vault, store: ConsultStore, consult_id: int) -> Consult:
+    """Rebuild the user's consultation ``consult_id`` from the database and the stored photo."""
+    row = services_drafts.get_draft(db, actor, consult_id)
+    photo = load_photo(services_photos.photo_bytes(db, actor, vault, row.photo_id, thumbnail=False))
+    pipe = store.pipeline()
+    pipe.prices = clinic_prices(db, actor)
+    db.commit()
+    crop = tuple(int(v) for v in row.crop_px)
+    stored = services_photos.get_photo(db, actor, row.photo_id)
+    c = Consult(id=row.id, clinic_id=row.clinic_id, user_id=row.user_id, client_id=row.client_id,
+                photo_id=row.photo_id, photo_sha256=stored.sha256, source_size=(photo.width, photo.height),
+                photo=crop_view(photo, crop), pipe=pipe, inputs=inputs_from(row.inputs),  # type: ignore[arg-type]
+                crop_px=crop, revision=row.revision, served=dict(row.served))  # type: ignore[arg-type]
+    planned(c)
+    return store.add(c, keep_id=True)
+
+
+_RESTORING = threading.Lock()  # two requests naming a lost consultation rebuild it once
+
+
+def consult_of(db: Session, actor: Actor, vault: Vault, store: ConsultStore, consult_id: int) -> Consult:
+    """The user's consultation: held in memory, else rebuilt (:func:`restore`)."""
+    try:
+        return store.get(actor.clinic_id, actor.user_id, consult_id)
+    except NotFound:
+        with _RESTORING:
+            try:
+                return store.get(actor.clinic_id, actor.user_id, consult_id)
+            except NotFound:
+                return restore(db, actor, vault, store, consult_id)

@@ -27,7 +27,7 @@ from smpstudio.plan.models import (
     TouchUpBlock,
 )
 
-SCHEMA_VERSION = "1.1"  # 1.1: optional whole_head block (issue 11)
+SCHEMA_VERSION = "1.2"  # 1.1: optional whole_head block (issue 11); 1.2: whole_head.scars, .views, stage.recession
 MAX_SEED = 2**63 - 1  # plan.json, the CLI (--seed) and the records API agree: a signed 64-bit integer
 
 Point = tuple[float, float]
@@ -97,6 +97,10 @@ class StageBlock(_Strict):
     chosen: str = Field(description="the class the plan uses: the artist's when given, else the proposal")
     chosen_by: str = Field(description="'photo' or 'artist'")
     regions: dict[str, str] = Field(description="the chosen class, region by region: bald, thinning or kept")
+    recession_mm: float | None = Field(
+        default=None, description="hair front on the midline minus the proposed MFP, surface mm (+ = behind) (1.2)")
+    hair_front_mm: float | None = Field(
+        default=None, description="where the hair begins on the midline, surface mm above the glabella (1.2)")
 
 
 class WholeHeadZoneBlock(_Strict):
@@ -111,6 +115,33 @@ class WholeHeadSessionBlock(_Strict):
     impressions: int
     hours: float = Field(description="hours at the whole-head rate")
     visits_hours: list[float] = Field(description="hours per visit (a session over the limit is split over days)")
+
+
+class ScarBlock(_Strict):
+    """One scar on the 3-D scalp and how the plan treats it (:mod:`smpstudio.head3d.scars`)."""
+
+    kind: str = Field(description="'line' (polyline with a width), 'area' (polygon) or 'fue' (round scars)")
+    label: str
+    view: str = Field(description="where it was marked: 'surface' (a preset) or a photo's view name")
+    width_mm: float = Field(description="line width or FUE scar diameter, mm (0 for an area)")
+    length_mm: float = Field(description="a line's length along the surface, mm (0 otherwise)")
+    count: int = Field(description="FUE scars: how many; 1 otherwise")
+    area_cm2: float = Field(description="scar tissue surface, cm^2")
+    marked_px: list[Point] = Field(default_factory=list, description="the points marked on the photo, px")
+    points_mm: list[tuple[float, float, float]] = Field(
+        description="vertices / FUE centres on the model (head coordinates, mm)")
+
+
+class ViewBlock(_Strict):
+    """One extra photo of the client registered to the 3-D model (:mod:`smpstudio.head3d.views`)."""
+
+    name: str
+    orientation: str = Field(description="nominal view: front, top, left, right or back")
+    marks_px: dict[str, Point] = Field(description="reference points the artist marked, px")
+    residual_mm: float = Field(description="RMS distance between the marks and the fitted model, mm")
+    px_per_mm: float
+    dots_visible: int = Field(description="dots of the surface pattern the view shows")
+    file: str | None = Field(default=None, description="the view with the dots drawn on it")
 
 
 class WholeHeadBlock(_Strict):
@@ -137,6 +168,9 @@ class WholeHeadBlock(_Strict):
     stages_cm2: dict[str, dict[str, float]] = Field(description="every stage on this head: bald, thinning cm^2")
     diagrams: list[str] = Field(default_factory=list, description="diagram PNGs written beside plan.json")
     warnings: list[str] = Field(default_factory=list)
+    scars: list[ScarBlock] = Field(default_factory=list, description="scar tissue, its own zone 'scar' (1.2)")
+    scar_passes: int = Field(default=0, description="times each scar dot is gone over (1.2)")
+    views: list[ViewBlock] = Field(default_factory=list, description="extra photos registered to the model (1.2)")
 
 
 class SoftwareBlock(_Strict):

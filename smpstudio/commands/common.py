@@ -13,7 +13,15 @@ import typer
 from smpstudio.errors import OptionError, SMPError
 from smpstudio.imaging.intake import Photo, load_photo, to_uint8
 from smpstudio.imaging.samples import sample_photo
-from smpstudio.pipeline.inputs import SCALP_MODES, DesignInputs, PatternInputs, PlanInputs, ScalpInputs
+from smpstudio.pipeline.inputs import (
+    SCALP_MODES,
+    DesignInputs,
+    PatternInputs,
+    PlanInputs,
+    ScalpInputs,
+    ScarSpec,
+    WholeHeadInputs,
+)
 from smpstudio.plan.cost import Prices
 from smpstudio.plan.pigment import Catalogue
 from smpstudio.schema import MAX_SEED  # plan.json, the records API and --seed share it
@@ -73,6 +81,122 @@ StageOpt = Annotated[str | None, typer.Option(
     "--stage", help="Hair-loss stage: norwood-1 ... norwood-7 (2a, 3a, 3-vertex, 4a, 5a), ludwig-1 ... ludwig-3; "
          "default: proposed from the photo")]
 
+ScarOpt = Annotated[list[str] | None, typer.Option(
+    "--scar", help="A scar to cover (repeatable): fut[:LENGTH_MM,WIDTH_MM] (strip scar across the occiput), "
+         "fue:COUNT[,DIAMETER_MM] (round FUE scars over the donor area), line:X,Y;X,Y;...[@WIDTH_MM] or "
+         "area:X,Y;X,Y;X,Y;... (marked on the photo, px)")]
+
+
+def _numbers(text: str, what: str) -> list[float]:
+    try:
+        vals = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise OptionError(f"--scar {what}: {text!r} is not comma-separated numbers") from None
+    if not all(math.isfinite(v) for v in vals):
+        raise OptionError(f"--scar {what}: numbers must be finite")
+    return vals
+
+
+def parse_scar(text: str) -> ScarSpec:
+    """``--scar`` -> a :class:`ScarSpec` (one-line errors); sizes are checked again on the head model.
+
+    Examples
+    --------
+    >>> parse_scar("fut:220,2").length_mm, parse_scar("fue:300").count, parse_scar("line:1,2;3,4@2").width_mm
+    (220.0, 300, 2.0)
+    """
+    kind, _, rest = text.strip().partition(":")
+    kind = kind.lower()
+    if kind == "fut":
+        if not rest:
+            return ScarSpec("fut")
+        vals = _numbers(rest, "fut")
+        if len(vals) != 2:
+            raise OptionError(f"--scar {text!r}: fut takes LENGTH_MM,WIDTH_MM (e.g. fut:250,1.5)")
+        return ScarSpec("fut", length_mm=vals[0], width_mm=vals[1])
+    if kind == "fue":
+        vals = _numbers(rest, "fue") if rest else []
+        if len(vals) not in (1, 2) or vals[0] != int(vals[0]):
+            raise OptionError(f"--scar {text!r}: fue takes COUNT[,DIAMETER_MM] (e.g. fue:800,0.9)")
+        return ScarSpec("fue", count=int(vals[0]), diameter_mm=vals[1] if len(vals) == 2 else 0.9)
+    if kind in ("line", "area"):
+        pts_text, _, width = rest.partition("@")
+        pts = []
+        for xy in filter(None, pts_text.split(";")):
+            v = _numbers(xy, kind)
+            if len(v) != 2:
+                raise OptionError(f"--scar {text!r}: points are X,Y pairs separated by ';'")
+            pts.append((v[0], v[1]))
+        need = 2 if kind == "line" else 3
+        if len(pts) < need:
+            raise OptionError(f"--scar {text!r}: a {kind} needs at least {need} points X,Y;X,Y...")
+        w = _numbers(width, kind)[0] if width else (1.5 if kind == "line" else 0.0)
+        return ScarSpec(kind, px=tuple(pts), width_mm=w)
+    raise OptionError(f"--scar {text!r}: begin with fut, fue, line or area")
+
+
+def whole_head_inputs(scar: list[str] | None) -> WholeHeadInputs:
+    """``--scar`` options as the whole-head plan's inputs."""
+    return WholeHeadInputs(scars=tuple(parse_scar(s) for s in (scar or [])))
+
+
+ViewOpt = Annotated[Path | None, typer.Option(
+    "--views", help="YAML/JSON list of extra photos (top, back, sides) with the reference points marked on each: "
+         "- {name: top, orientation: top, photo: top.jpg, marks: {mfp: [x, y], whorl: [x, y], ft_left: [x, y]}, "
+         "sticker: {a: [x, y], b: [x, y], mm: 20}}")]
+
+
+def _xy(v: Any, where: str) -> tuple[float, float]:
+    if not (isinstance(v, list | tuple) and len(v) == 2 and all(isinstance(c, int | float) for c in v)
+            and all(math.isfinite(float(c)) for c in v)):
+        raise SMPError(f"{where}: expected [x, y] in pixels (got {v!r})")
+    return float(v[0]), float(v[1])
+
+
+def load_views(path: Path) -> list[Any]:
+    """``--views``: the extra photos and their marks (:class:`smpstudio.pipeline.ViewPhoto`); photos are read
+    relative to the file; one-line errors."""
+    import yaml
+
+    from smpstudio.head3d.views import NOMINAL_VIEWS, REFERENCE_POINTS, Sticker
+    from smpstudio.pipeline import ViewPhoto
+
+    if not path.is_file():
+        raise SMPError(f"views file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        raise SMPError(f"{path}: not valid YAML/JSON") from None
+    if not isinstance(data, list) or not data:
+        raise SMPError(f"{path}: expected a list of views")
+    out, names = [], set()
+    for i, v in enumerate(data):
+        where = f"{path} view {i + 1}"
+        if not isinstance(v, dict) or set(v) - {"name", "orientation", "photo", "marks", "sticker"}:
+            raise SMPError(f"{where}: expected name, orientation, photo, marks (and sticker)")
+        orientation = str(v.get("orientation", ""))
+        if orientation not in NOMINAL_VIEWS:
+            raise SMPError(f"{where}: orientation must be one of {', '.join(NOMINAL_VIEWS)}")
+        name = str(v.get("name") or orientation)
+        if name in names or not name.replace("-", "").replace("_", "").isalnum():
+            raise SMPError(f"{where}: name {name!r} must be unique letters, digits, - or _")
+        names.add(name)
+        marks = v.get("marks")
+        if not isinstance(marks, dict):
+            raise SMPError(f"{where}: marks must map reference points ({', '.join(REFERENCE_POINTS)}) to [x, y]")
+        sticker = None
+        if v.get("sticker") is not None:
+            st = v["sticker"]
+            if not isinstance(st, dict) or set(st) != {"a", "b", "mm"} or not isinstance(st["mm"], int | float) \
+                    or not 1 <= float(st["mm"]) <= 200:
+                raise SMPError(f"{where}: sticker is {{a: [x, y], b: [x, y], mm: 1-200}}")
+            sticker = Sticker(_xy(st["a"], where), _xy(st["b"], where), float(st["mm"]))
+        photo_file = path.parent / str(v.get("photo", ""))
+        if not photo_file.is_file():
+            raise SMPError(f"{where}: photo not found: {photo_file}")
+        out.append(ViewPhoto(name, orientation, read_photo(photo_file),
+                             {str(k): _xy(p, f"{where} mark {k}") for k, p in marks.items()}, sticker))
+    return out
 
 
 def parse_move(text: str) -> tuple[int, tuple[float, float]]:

@@ -34,15 +34,19 @@ from smpstudio.commands.common import (
     OutOpt,
     PhotoArg,
     ScalpOpt,
+    ScarOpt,
     SeedOpt,
     ShaveOpt,
     StageOpt,
     StyleOpt,
+    ViewOpt,
     design_inputs,
+    load_views,
     pattern_inputs,
     plan_inputs,
     read_photo,
     scalp_inputs,
+    whole_head_inputs,
     write_json,
     write_png,
 )
@@ -104,6 +108,8 @@ def plan_command(
     move: MoveOpt = None,
     mirror: MirrorOpt = True,
     hair_loss_stage: StageOpt = None,
+    scar: ScarOpt = None,
+    views: ViewOpt = None,
     scalp: ScalpOpt = "auto",
     shave: ShaveOpt = True,
     years: Annotated[str, typer.Option(
@@ -127,8 +133,9 @@ def plan_command(
         design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage),
         pattern=pattern_inputs(sessions, interval_days, density,
                                neutral_box_px=_parse_box(neutral_patch) if neutral_patch is not None else None),
-        plan=plan_in)
+        plan=plan_in, whole_head=whole_head_inputs(scar))
     render_at = parse_years(years)
+    extra_views = load_views(views) if views is not None else []
 
     from smpstudio.optics.fading import HEALING_YEARS
     from smpstudio.outputs import check_output_dir, staged_output
@@ -145,13 +152,26 @@ def plan_command(
     doc = consultation_document(planned, closeup_center_mm=default_closeup_center_mm(planned),
                                 closeup_px_per_mm=24.0, renders=renders)
     diagrams: dict[str, np.ndarray] = {}
-    if hair_loss_stage is not None:  # the artist chose the stage: plan the whole head on the 3-D model
+    if hair_loss_stage is not None or scar or extra_views:  # plan the whole head on the 3-D model
         from smpstudio.head3d.block import whole_head_block
-        from smpstudio.head3d.diagram import diagram_views
+        from smpstudio.head3d.diagram import diagram_views, scar_closeup
+        from smpstudio.head3d.overlay import draw_view
+        from smpstudio.schema import ViewBlock
 
         whole = pipe.whole_head(img, inputs)
         diagrams = diagram_views(whole)
-        doc.whole_head = whole_head_block(whole, sorted(diagrams))
+        close = scar_closeup(whole)
+        if close is not None:
+            diagrams["diagram-scars.png"] = close
+        blocks = []
+        for pv in pipe.project_views(img, inputs, extra_views):  # the one surface pattern in every photo
+            file = f"view-{pv.dots.name}.png"
+            diagrams[file] = draw_view(pv.photo.to_uint8(), pv.dots, marks_px=pv.marks_px)
+            blocks.append(ViewBlock(name=pv.dots.name, orientation=pv.orientation,
+                                    marks_px={k: (round(x, 1), round(y, 1)) for k, (x, y) in pv.marks_px.items()},
+                                    residual_mm=round(pv.residual_mm, 2), px_per_mm=round(pv.dots.camera.px_per_mm, 3),
+                                    dots_visible=int(pv.dots.visible.sum()), file=file))
+        doc.whole_head = whole_head_block(whole, sorted(k for k in diagrams if k.startswith("diagram-")), blocks)
     images.update(diagrams)
     text = document_json(doc)
     fade, cost = planned.result.fading, planned.result.cost
@@ -178,6 +198,11 @@ def print_summary(text: dict[str, Any], out: Path) -> None:
     from rich.table import Table
 
     con = Console(highlight=False)
+    st = text.get("stage")
+    if st:
+        chosen = (f"; using {st['chosen']} (the artist's choice)" if st["chosen_by"] == "artist"
+                  else " (--stage overrides)")
+        con.print(f"[bold]Stage[/bold] proposed {st['proposed']}{chosen}: {st['reason']}")
     s = text["skin"]
     con.print(f"[bold]Skin[/bold] L*a*b* {tuple(round(v, 1) for v in s['lab'])}  ITA {s['ita_deg']:.1f}° "
               f"({s['ita_class']}, {s['ita_class_fine']})  Monk {s['monk']}  Fitzpatrick ~{s['fitzpatrick_estimate']} "
@@ -237,7 +262,8 @@ def print_summary(text: dict[str, Any], out: Path) -> None:
     wh = text.get("whole_head")
     if wh:
         print_whole_head(con, wh)
-    files = ["plan.json", "fading.png", "cost.png"] + [x["file"] for x in renders] + (wh["diagrams"] if wh else [])
+    files = ["plan.json", "fading.png", "cost.png"] + [x["file"] for x in renders] + (
+        wh["diagrams"] + [v["file"] for v in wh.get("views", [])] if wh else [])
     con.print(f"wrote {', '.join(files)} to {out}")
 
 
@@ -262,6 +288,9 @@ def print_whole_head(con: Any, wh: dict[str, Any]) -> None:
     spacing = f"dots >= {ratio:.2f} x the target spacing on the surface" if ratio is not None else "no dots to lay"
     con.print(f"hours at {wh['impressions_per_hour']:,.0f} impressions/h (whole head); price {wh['price']:,.0f} "
               f"{wh['currency']} ({wh['price_basis']}); {spacing}")
+    for v in wh.get("views", []):
+        con.print(f"view {v['name']} ({v['orientation']}): {v['dots_visible']:,} dots seen, marks fit the model to "
+                  f"{v['residual_mm']:.1f} mm RMS -> {v['file']}")
     for w in wh["warnings"]:
         con.print(f"[yellow]warning:[/yellow] {w}")
 

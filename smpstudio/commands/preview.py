@@ -30,6 +30,7 @@ from smpstudio.commands.common import (
     OutOpt,
     PhotoArg,
     ScalpOpt,
+    ScarOpt,
     SeedOpt,
     ShaveOpt,
     StageOpt,
@@ -39,6 +40,7 @@ from smpstudio.commands.common import (
     pattern_inputs,
     read_photo,
     scalp_inputs,
+    whole_head_inputs,
     write_json,
     write_png,
 )
@@ -100,6 +102,7 @@ def preview_command(
     move: MoveOpt = None,
     mirror: MirrorOpt = True,
     hair_loss_stage: StageOpt = None,
+    scar: ScarOpt = None,
     closeup_at: Annotated[str | None, typer.Option("--closeup-at", help="Close-up centre X,Y in face-frame mm (default: 12 mm behind the MFP)")] = None,
     out: OutOpt = Path("out"),
     json_out: Annotated[bool, typer.Option("--json", help="Print plan.json to stdout instead of the summary")] = False,
@@ -114,7 +117,8 @@ def preview_command(
     # every option is checked before any work
     inputs = Inputs(seed=seed, scalp=scalp_inputs(scalp, shave),
                     design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage),
-                    pattern=pattern_inputs(sessions, interval_days, density, blowout_share))
+                    pattern=pattern_inputs(sessions, interval_days, density, blowout_share),
+                    whole_head=whole_head_inputs(scar))
     check_range("--closeup-px-per-mm", closeup_px_per_mm, 15, 100, "px/mm")
     centre = _parse_xy(closeup_at) if closeup_at else None
 
@@ -188,7 +192,8 @@ def _run(photo_path: Path | None, inputs: Any, closeup_px_per_mm: float, centre:
 
     img = read_photo(photo_path)
     images.put("before.png", img.to_uint8(), keep=True)  # the client as photographed
-    planned = Pipeline().plan(img, inputs)
+    pipe = Pipeline()
+    planned = pipe.plan(img, inputs)
     step("rendering")
     # dots are drawn on the head as it will be worn (buzzed or shaved, simulated) unless --scalp as-is
     scene = scene_for(planned)
@@ -208,9 +213,21 @@ def _run(photo_path: Path | None, inputs: Any, closeup_px_per_mm: float, centre:
     images.put("closeup.png", np.hstack([panels[0], gap, panels[1], gap, panels[2], gap, panels[3]]))
     step("close-up")
     doc = consultation_document(planned, closeup_center_mm=c, closeup_px_per_mm=closeup_px_per_mm)
+    extra = []
+    if inputs.whole_head.scars:  # the scars covered: on the 3-D model (most lie outside a front photo)
+        from smpstudio.head3d.block import whole_head_block
+        from smpstudio.head3d.diagram import diagram_views, scar_closeup
+
+        whole = pipe.whole_head(img, inputs)
+        drawn = dict(diagram_views(whole), **{"diagram-scars.png": scar_closeup(whole)})
+        for name, rgb8 in drawn.items():
+            images.put(name, rgb8)
+        doc.whole_head = whole_head_block(whole, sorted(drawn))
+        extra = [f"scars: {sum(whole.scar_areas_cm2):.1f} cm² of scar tissue covered by "
+                 f"{int(sum(whole.impressions['scar'][:1])):,} dots ({whole.scar_passes} passes), diagram-scars.png"]
     summary = [f"session {s.index} (day {s.day}): {s.dots:,} new dots, {s.total_dots:,} in all, "
                f"{s.density_per_cm2:g} dots/cm² behind the transition zone, {p.pigment.name} {p.dilution}"
-               for s, p in zip(planned.pattern.sessions, planned.rendered_sessions, strict=True)]
+               for s, p in zip(planned.pattern.sessions, planned.rendered_sessions, strict=True)] + extra
     return document_json(doc), summary
 
 

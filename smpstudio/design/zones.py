@@ -127,10 +127,18 @@ def build_design(
     eye_y = float(canthi[:, 1].max())
     sides = on_skull & side_hair & (np.abs(x_mm) > lateral_end) & (y_mm > eye_y)
     treatment |= sides
+    # below the line's sideways extension the sides are not "in front of the hairline": they carry hair of
+    # their own, and their dots rise from that hair's edge (with the face, the ear, the background) over the
+    # same transition as behind the line, not from the top line
+    below = sides & ~above
+    if below.any():
+        from_edge_mm = cv2.distanceTransform(treatment.astype(np.uint8), cv2.DIST_L2, 3) / np.float32(frame_w.px_per_mm)
+        behind_mm = np.where(below, np.maximum(behind_mm, from_edge_mm), behind_mm)
+        behind_surface = np.where(below, np.float32(hairline_band_mm + frontal_depth_mm), behind_surface)
 
     names = ["hairline", "frontal", "mid_scalp", "temples"]
     labels = np.zeros((wh, ww), np.uint8)  # 0 = not treated, i + 1 = names[i]
-    temples = treatment & (np.abs(x_mm) > half_width)
+    temples = treatment & ((np.abs(x_mm) > half_width) | below)
     central = treatment & ~temples
     labels[central] = 3
     labels[central & (behind_surface < hairline_band_mm + frontal_depth_mm)] = 2

@@ -24,7 +24,8 @@ __all__ = ["HeadSurface", "WholeTreatment", "surface_of", "whole_treatment"]
 
 
 def surface_of(analysis: Analysis, mfp_height_mm: float) -> HeadSurface:
-    """The client's scalp surface: the analysis' head model, its silhouette at the temples, the designed MFP.
+    """The client's scalp surface: the analysis' head model, its silhouette (width at the temples, then the
+    outline above them: :func:`smpstudio.head3d.silhouette.fit_to_outline`), the designed MFP.
 
     Parameters
     ----------
@@ -35,6 +36,14 @@ def surface_of(analysis: Analysis, mfp_height_mm: float) -> HeadSurface:
     """
     if analysis.head is None:
         return HeadSurface.average()
+    import dataclasses
+
+    from smpstudio.head3d.silhouette import fit_to_outline
+    from smpstudio.head3d.views import Camera
+
+    head = analysis.head
     temple_y = float(np.mean(analysis.landmarks_px[[IDX_LEFT_TEMPLE, IDX_RIGHT_TEMPLE], 1]))
-    return HeadSurface.fit(analysis.head, mfp_height_mm=mfp_height_mm, head_mask=analysis.masks.head,
-                           temple_y_px=temple_y)
+    s = HeadSurface.fit(head, mfp_height_mm=mfp_height_mm, head_mask=analysis.masks.head, temple_y_px=temple_y)
+    s, _ = fit_to_outline(s, Camera.from_head_model(head), analysis.masks.head, temple_y, head.profile_mm[2])
+    theta = float(s.angles(np.asarray(head.midline_point(mfp_height_mm), dtype=np.float64))[0])
+    return dataclasses.replace(s, front_theta_deg=float(np.clip(theta, 25.0, 75.0)))

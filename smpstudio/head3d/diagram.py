@@ -28,10 +28,16 @@ VIEWS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] 
     "back": ((0.0, 0.0, -1.0), (0.0, -1.0, 0.0)),  # from behind
 }
 DOT_RGB = (25, 25, 25)
+DOT_RADIUS_MM = 0.12  # a healed dot is ~0.1-0.25 mm across (domain.md §1); drawn as a disc at >= 8 px/mm
 OFF_SCALP_RGB = (214, 200, 186)  # the rest of the head: plain skin
 BG_RGB = (255, 255, 255)
 LINE_RGB = (60, 60, 60)
 STATE_MIX = {"bald": 0.0, "thinning": 0.45, "kept": 0.8}  # share of white mixed into the zone colour
+#: the head below the hair-bearing scalp is drawn as skin only this far (deg of polar angle), then faded out,
+#: so the diagram shows the scalp and the top of the face and ears, not a ball of skin
+SKIN_MARGIN_DEG = 14.0
+OUTLINE_RGB = (200, 200, 200)  # the rest of the head's outline, faint
+SCAR_RGB = (205, 0, 0)  # scar tissue (smpstudio.head3d.scars), under its dots
 
 
 def _basis(view: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -78,6 +84,9 @@ def render_view(t: WholeTreatment, view: str, px_per_mm: float = 4.0, margin_mm:
     ti = np.floor(theta / step).astype(np.int64)
     ai = np.floor((alpha + 180.0) / step).astype(np.int64) % len(g.alpha_deg)
     on_grid = hit & (ti < len(g.theta_deg))
+    # how far below the scalp's lower boundary (deg): skin fades out over SKIN_MARGIN_DEG
+    below = theta - s.boundary_theta_deg(alpha)
+    fade = np.clip(below / SKIN_MARGIN_DEG, 0.0, 1.0) ** 2
     lab = np.full((h, w), -1, np.int64)
     lab[on_grid] = t.zones.labels[ti[on_grid], ai[on_grid]]
     states = t.areas.zones
@@ -87,11 +96,25 @@ def render_view(t: WholeTreatment, view: str, px_per_mm: float = 4.0, margin_mm:
     n = s.normal(np.where(hit[..., None], p, s.center_mm + r * np.array([0.0, -1.0, 0.0])))
     shade = 0.62 + 0.38 * np.clip(-(n @ f), 0.0, 1.0)
     img = np.where(hit[..., None], base * shade[..., None], np.array(BG_RGB, dtype=np.float64))
+    if t.scars:  # exact scar geometry at each pixel's surface point
+        from smpstudio.head3d.scars import in_scar
+
+        scar = np.zeros((h, w), bool)
+        for sc in t.scars:
+            scar[hit] |= in_scar(s, sc, p[hit])
+        img[scar] = np.array(SCAR_RGB, dtype=np.float64) * shade[scar][:, None]
+    skin = hit & (lab < 0)
+    img[skin] = img[skin] * (1 - fade[skin])[:, None] + np.array(BG_RGB, dtype=np.float64) * fade[skin][:, None]
+    shown = hit & ((lab >= 0) | (below < SKIN_MARGIN_DEG))
     # zone borders and the scalp's edge
     edge = np.zeros((h, w), bool)
-    edge[:, 1:] |= (lab[:, 1:] != lab[:, :-1]) & hit[:, 1:] & hit[:, :-1]
-    edge[1:, :] |= (lab[1:, :] != lab[:-1, :]) & hit[1:, :] & hit[:-1, :]
+    edge[:, 1:] |= (lab[:, 1:] != lab[:, :-1]) & shown[:, 1:] & shown[:, :-1]
+    edge[1:, :] |= (lab[1:, :] != lab[:-1, :]) & shown[:, 1:].any() & shown[1:, :] & shown[:-1, :]
     edge = cv2.dilate(edge.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+    # the whole head's silhouette, faint, where the skin has faded out
+    rim = hit.astype(np.uint8)
+    rim = (rim - cv2.erode(rim, np.ones((3, 3), np.uint8))) > 0
+    img[rim & ~shown] = OUTLINE_RGB
     img[edge] = LINE_RGB
     out = np.clip(img, 0, 255).astype(np.uint8)
     # the one 3-D pattern's dots that face the viewer
@@ -102,6 +125,10 @@ def render_view(t: WholeTreatment, view: str, px_per_mm: float = 4.0, margin_mm:
     row = np.floor((rel @ down + half_h) * px_per_mm).astype(np.int64)
     ok = (col >= 0) & (col < w) & (row >= 0) & (row < h)
     out[row[ok], col[ok]] = DOT_RGB
+    r_px = int(round(DOT_RADIUS_MM * px_per_mm))
+    if r_px >= 1:  # close-ups: each dot as a disc of its healed size
+        for x, y in zip(col[ok].tolist(), row[ok].tolist(), strict=True):
+            cv2.circle(out, (x, y), r_px, DOT_RGB, -1, cv2.LINE_AA)
     _landmarks(out, t, view, right, down, half_w, half_h, px_per_mm)
     _label_zones(out, lab, hit)
     return out, int(ok.sum())
@@ -160,12 +187,17 @@ def _label_zones(img: np.ndarray, lab: np.ndarray, hit: np.ndarray) -> None:
 
 def legend(t: WholeTreatment, width: int) -> np.ndarray:
     """The legend panel (RGB uint8): zone colour, state, area cm², impressions; the plan's totals."""
-    rows = 3 + len(ZONES)
+    rows = 3 + len(ZONES) + (1 if t.scars else 0)
     img = np.full((rows * 26 + 16, width, 3), 255, np.uint8)
     _text(img, f"{t.stage}: {t.areas.treatment_cm2:.0f} cm2 treated, {t.total_impressions:,} impressions, "
                f"{' / '.join(f'{h:.1f}' for h in t.session_hours)} h, {t.price:,.0f} {t.currency}", (10, 22), 0.55)
     _text(img, "colour = zone; full = bald (full density), light = thinning, pale = kept hair; dots = impressions",
           (10, 48), 0.45, (60, 60, 60))
+    if t.scars:
+        y = 62 + 26 * len(ZONES)
+        cv2.rectangle(img, (10, y), (40, y + 18), SCAR_RGB, -1)
+        _text(img, f"scar: {sum(t.scar_areas_cm2):.1f} cm2, {sum(t.impressions['scar']):,} impressions "
+                   f"({t.scar_passes} passes)", (50, y + 15), 0.5)
     for k, z in enumerate(ZONES):
         y = 62 + 26 * k
         st = t.areas.zones[z]
@@ -200,4 +232,43 @@ def diagram_views(t: WholeTreatment, px_per_mm: float = 4.0) -> dict[str, np.nda
         canvas[40:, x0:x0 + img.shape[1]] = img
         _text(canvas, f"{titles[view]}: {n:,} dots in view", (10, 28), 0.65)
         out[f"diagram-{view}.png"] = np.concatenate([canvas, legend(t, width)], axis=0)
+    return out
+
+
+def scar_closeup(t: WholeTreatment, px_per_mm: float = 10.0, margin_mm: float = 15.0) -> np.ndarray | None:
+    """The scars up close on the model (RGB uint8): the view that faces them best, cropped to them, each dot a
+    disc of its healed size over the red scar tissue; ``None`` without scars.
+
+    Examples
+    --------
+    >>> from smpstudio.head3d.scars import fut_strip
+    >>> from smpstudio.head3d.surface import HeadSurface
+    >>> from smpstudio.head3d.treatment import whole_treatment
+    >>> s = HeadSurface.average()
+    >>> img = scar_closeup(whole_treatment(s, "norwood-3", seed=0, scars=[fut_strip(s, 120.0)]), px_per_mm=4.0)
+    >>> img.shape[1] > img.shape[0]  # a strip across the back: wider than high
+    True
+    """
+    if not t.scars:
+        return None
+    s = t.surface
+    pts = np.concatenate([sc.points_mm for sc in t.scars])
+    n = s.normal(pts).mean(axis=0)
+    view = min(VIEWS, key=lambda v: float(np.array(VIEWS[v][0]) @ n))  # looking against the scars' normal
+    img, _ = render_view(t, view, px_per_mm)
+    f, right, down = _basis(view)
+    r = s.radii_mm
+    half_w = float(np.sqrt(np.sum((right * r) ** 2))) + 12.0
+    half_h = float(np.sqrt(np.sum((down * r) ** 2))) + 12.0
+    rel = pts - s.center_mm
+    cols = (rel @ right + half_w) * px_per_mm
+    rows = (rel @ down + half_h) * px_per_mm
+    m = margin_mm * px_per_mm
+    x0, x1 = int(max(0, cols.min() - m)), int(min(img.shape[1], cols.max() + m))
+    y0, y1 = int(max(0, rows.min() - m)), int(min(img.shape[0], rows.max() + m))
+    crop = img[y0:y1, x0:x1]
+    out = np.full((crop.shape[0] + 30, max(crop.shape[1], 520), 3), 255, np.uint8)
+    out[30:, :crop.shape[1]] = crop
+    _text(out, f"scars from the {view}: {sum(t.scar_areas_cm2):.1f} cm2 of scar tissue under "
+               f"{int(t.scar_of_dot.sum()) if t.scar_of_dot is not None else 0:,} dots", (8, 20), 0.5)
     return out

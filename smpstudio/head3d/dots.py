@@ -54,7 +54,8 @@ def spacing_mm(density_per_cm2: np.ndarray | float) -> np.ndarray:
     return np.asarray(10.0 * np.sqrt(PACKING / np.maximum(np.asarray(density_per_cm2, float), 1e-9)))
 
 
-def lay_dots(grid: SurfaceGrid, density_per_cm2: np.ndarray, *, seed: int = 0) -> SurfaceDots:
+def lay_dots(grid: SurfaceGrid, density_per_cm2: np.ndarray, *, seed: int = 0,
+             fixed_mm: np.ndarray | None = None) -> SurfaceDots:
     """Lay dots on the surface at the given density per grid cell (dots/cm², 0 = none).
 
     Parameters
@@ -64,6 +65,8 @@ def lay_dots(grid: SurfaceGrid, density_per_cm2: np.ndarray, *, seed: int = 0) -
         Target density of each cell.
     seed : int
         Seed of the candidates and priorities (recorded in plan.json).
+    fixed_mm : (F, 3) array, optional
+        Dots that must be laid (e.g. one in every FUE scar): they rank first and the spacing is kept round them.
 
     Examples
     --------
@@ -95,10 +98,17 @@ def lay_dots(grid: SurfaceGrid, density_per_cm2: np.ndarray, *, seed: int = 0) -
     a_next = ti * na + (ai + 1) % na
     pts = (p0[cells] + (p0[t_next] - p0[cells]) * ((th - grid.theta_deg[ti]) / step)[:, None]
            + (p0[a_next] - p0[cells]) * ((al - grid.alpha_deg[ai]) / step)[:, None])
-    r = spacing_mm(np.maximum(dens[cells], MIN_DENSITY_PER_CM2))
     prio = rng.permutation(n_cand)  # lower = higher priority
+    if fixed_mm is not None and len(fixed_mm):
+        fixed = np.asarray(fixed_mm, dtype=np.float64).reshape(-1, 3)
+        _, fcell = cKDTree(p0).query(fixed)
+        pts = np.concatenate([fixed, pts])
+        cells = np.concatenate([fcell, cells])
+        prio = np.concatenate([np.arange(len(fixed)), prio + len(fixed)])
+        n_cand += len(fixed)
+    r = spacing_mm(np.maximum(dens[cells], MIN_DENSITY_PER_CM2))
     # conflicts: j within r_i of i (each point's own radius, so a pair conflicts within max(r_i, r_j))
-    res = cKDTree(pts).query_ball_point(pts, r=r, return_sorted=False)
+    res = cKDTree(pts).query_ball_point(pts, r=r, return_sorted=False)  # fixed dots: see the docstring
     lens = np.fromiter((len(x) for x in res), dtype=np.int64, count=n_cand)
     other = np.fromiter((j for x in res for j in x), dtype=np.int64, count=int(lens.sum()))
     pairs = np.stack([np.repeat(np.arange(n_cand), lens), other], axis=1)

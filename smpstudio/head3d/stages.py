@@ -31,7 +31,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from smpstudio.design.stage import STAGES
-from smpstudio.head3d.zones import ZONES, ZoneMap
+from smpstudio.head3d.zones import ZONES, ZoneMap, zone_map
+
+#: Norwood VII differs from VI by the horseshoe's height, not by a zone (Norwood 1975: in VII "only a narrow
+#: horseshoe-shaped band of hair" remains, beginning in front of the ear and low on the occiput; in VI the
+#: fringe is higher). [calibration] read from the two drawings: VII's band ~60 % of VI's width, the rest
+#: of VI's fringe is bald in VII (domain.md §4).
+FRINGE_SCALE = {"norwood-7": 0.6}
 
 THINNING_SHARE = 0.5  # [calibration choice] dots among thinning hair: half the full density (domain.md §1)
 PRECISE_CM2_PER_POINT = 30.0  # domain.md §4: PRECISE counts 1 point per 30 cm² bald
@@ -61,6 +67,26 @@ class StageAreas:
         return int(round(self.bald_cm2 / PRECISE_CM2_PER_POINT))
 
 
+def fringe_scale(stage: str) -> float:
+    """The share of the fringe's width a class keeps (1 = Norwood VI's band).
+
+    Examples
+    --------
+    >>> fringe_scale("norwood-6"), fringe_scale("norwood-7")
+    (1.0, 0.6)
+    """
+    return FRINGE_SCALE.get(stage, 1.0)
+
+
+def zones_for(zm: ZoneMap, stage: str) -> ZoneMap:
+    """The zone map with the class's fringe (relabelled when its fringe differs from ``zm``'s)."""
+    scale = fringe_scale(stage)
+    if zm.fringe_scale == scale or zm.surface is None:
+        return zm
+    step = float(zm.grid.theta_deg[1] - zm.grid.theta_deg[0])
+    return zone_map(zm.surface, step, fringe_scale=scale)
+
+
 def zone_state(stage: str) -> dict[str, str]:
     """Bald / thinning / kept for each surface zone of a class (``smpstudio.design.stage.STAGES``).
 
@@ -86,11 +112,12 @@ def stage_areas(zone_map: ZoneMap, stage: str) -> StageAreas:
     True
     """
     st = zone_state(stage)
+    zone_map = zones_for(zone_map, stage)
     tot = {s: sum(zone_map.areas_cm2[z] for z in ZONES if st[z] == s) for s in ("bald", "thinning", "kept")}
     return StageAreas(stage, tot["bald"], tot["thinning"], tot["kept"], st)
 
 
-def density_share(zone_map: ZoneMap, stage: str) -> np.ndarray:
+def density_share(zone_map: ZoneMap, stage: str, full_cells: np.ndarray | None = None) -> np.ndarray:
     """Share (0-1) of the full density at every grid cell of the zone map for a class.
 
     Examples
@@ -103,8 +130,11 @@ def density_share(zone_map: ZoneMap, stage: str) -> np.ndarray:
     (1.0, 0.0, True)
     """
     st = zone_state(stage)
+    zone_map = zones_for(zone_map, stage)
     lut = np.array([STATE_SHARE[st[z]] for z in ZONES] + [0.0])
     share = lut[zone_map.labels]  # label -1 -> the last entry (off the scalp)
+    if full_cells is not None:  # e.g. scar tissue: full density whatever the stage (smpstudio.head3d.scars)
+        share[full_cells] = 1.0
     kept = (share == 0) & (zone_map.labels >= 0)
     treated = share > 0
     if treated.any() and kept.any() and BLEND_MM > 0:

@@ -16,12 +16,14 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from smpstudio.head3d.dots import MIN_DENSITY_PER_CM2, SurfaceDots, lay_dots, min_spacing_ratio
-from smpstudio.head3d.stages import StageAreas, density_share, stage_areas
+from smpstudio.head3d.scars import Scar, scar_area_cm2, scar_cells, scar_passes, scar_warnings
+from smpstudio.head3d.stages import StageAreas, density_share, fringe_scale, stage_areas, zones_for
 from smpstudio.head3d.surface import HeadSurface
 from smpstudio.head3d.zones import ZONES, ZoneMap, zone_map
 from smpstudio.pattern.sampling import min_distance_mm
@@ -59,10 +61,16 @@ class WholeTreatment:
     seed: int
     impressions_per_hour: float = WHOLE_HEAD_IMPRESSIONS_PER_HOUR
     warnings: tuple[str, ...] = ()
+    scars: tuple[Scar, ...] = ()
+    scar_mask: np.ndarray | None = None  # (T, A) bool: grid cells of scar tissue
+    scar_of_dot: np.ndarray | None = None  # (N,) bool: the dot lies in scar tissue
+    scar_passes: int = 0  # times each scar dot is gone over (smpstudio.head3d.scars.scar_passes)
+    scar_areas_cm2: tuple[float, ...] = ()  # per scar
 
     @property
     def total_impressions(self) -> int:
-        return int(len(self.dots))
+        """Every impression of the plan: one per dot, plus the scar dots' extra passes."""
+        return int(sum(self.per_session))
 
     @property
     def per_session(self) -> list[int]:
@@ -91,7 +99,7 @@ def price_of(prices: Prices, *, stage: str, area_cm2: float, n_sessions: int) ->
 def whole_treatment(surface: HeadSurface, stage: str, *, full_density_per_cm2: float = 80.0, n_sessions: int = 3,
                     impressions_per_hour: float = WHOLE_HEAD_IMPRESSIONS_PER_HOUR,
                     max_session_h: float = MAX_SESSION_H, prices: Prices | None = None, seed: int = 0,
-                    zones: ZoneMap | None = None) -> WholeTreatment:
+                    zones: ZoneMap | None = None, scars: Sequence[Scar] = ()) -> WholeTreatment:
     """Lay the class's pattern on the surface and plan it: impressions per zone and session, hours, price.
 
     Parameters
@@ -109,6 +117,9 @@ def whole_treatment(surface: HeadSurface, stage: str, *, full_density_per_cm2: f
     seed : int
     zones : ZoneMap, optional
         Precomputed zone map of ``surface``.
+    scars : sequence of Scar
+        Scar tissue (:mod:`smpstudio.head3d.scars`): full density, a dot in every FUE scar, laid in session 1
+        and gone over again in the next sessions (``scar_passes``), an impressions row of its own ("scar").
 
     Examples
     --------
@@ -116,18 +127,34 @@ def whole_treatment(surface: HeadSurface, stage: str, *, full_density_per_cm2: f
     >>> 20_000 <= t.total_impressions <= 55_000 and all(2.0 <= h <= 5.0 for v in t.visit_hours for h in v)
     True
     """
-    zm = zones if zones is not None else zone_map(surface)
-    share = density_share(zm, stage)
+    zm = zones_for(zones, stage) if zones is not None else zone_map(surface, fringe_scale=fringe_scale(stage))
+    scar_mask = np.zeros(zm.grid.inside.shape, bool)
+    scar_areas = []
+    for sc in scars:
+        cells = scar_cells(zm.grid, surface, sc)
+        scar_mask |= cells
+        scar_areas.append(scar_area_cm2(zm.grid, cells, sc))
+    share = density_share(zm, stage, full_cells=scar_mask if scars else None)
     dens = full_density_per_cm2 * share
-    dots = lay_dots(zm.grid, dens, seed=seed)
+    fue = [sc.points_mm for sc in scars if sc.kind == "fue"]
+    dots = lay_dots(zm.grid, dens, seed=seed, fixed_mm=np.concatenate(fue) if fue else None)
     n = len(dots)
     fr = np.asarray(DEFAULT_DENSITY_FRACTIONS[n_sessions], dtype=np.float64)
     bounds = np.round(np.cumsum(fr) / fr.sum() * n).astype(np.int64)
     session = np.searchsorted(bounds, np.arange(n), side="right") + 1
     zone = zm.labels.reshape(-1)[dots.cell]
-    imp = {z: [int(np.count_nonzero((zone == i) & (session == k))) for k in range(1, n_sessions + 1)]
-           for i, z in enumerate(ZONES)}
-    counts = [int(np.count_nonzero(session == k)) for k in range(1, n_sessions + 1)]
+    on_scar = scar_mask.reshape(-1)[dots.cell]
+    passes = scar_passes() if scars else 0
+    session[on_scar] = 1  # scar dots first: they are gone over again in the next sessions
+    names = list(ZONES) + (["scar"] if scars else [])
+    zone_idx = np.where(on_scar, len(ZONES), zone)
+    imp = {z: [int(np.count_nonzero((zone_idx == i) & (session == k))) for k in range(1, n_sessions + 1)]
+           for i, z in enumerate(names)}
+    if scars:
+        n_scar = int(on_scar.sum())
+        for k in range(2, min(passes, n_sessions) + 1):
+            imp["scar"][k - 1] += n_scar
+    counts = [int(sum(v[k] for v in imp.values())) for k in range(n_sessions)]
     areas = stage_areas(zm, stage)
     sp = plan_sessions(area_cm2=max(areas.treatment_cm2, 1e-6), impressions_per_session=counts,
                        n_sessions=n_sessions, density_fractions=list(fr), impressions_per_hour=impressions_per_hour,
@@ -135,9 +162,11 @@ def whole_treatment(surface: HeadSurface, stage: str, *, full_density_per_cm2: f
     warnings = list(sp.warnings) + [
         f"session {x.index} of the whole head is {x.duration_h:.1f} h, under the {MIN_SESSION_H:g} h of a usual "
         "session (domain.md §1): fewer sessions or a smaller area per visit"
-        for x in sp.sessions if x.duration_h < MIN_SESSION_H]
+        for x in sp.sessions if x.duration_h < MIN_SESSION_H] + scar_warnings(scars, passes, n_sessions)
     p = prices or Prices()
-    price, basis = price_of(p, stage=stage, area_cm2=areas.treatment_cm2, n_sessions=n_sessions)
+    kept_scar = scar_mask & (density_share(zm, stage) == 0)
+    price, basis = price_of(p, stage=stage, area_cm2=areas.treatment_cm2 + zm.grid.total_cm2(kept_scar),
+                            n_sessions=n_sessions)
     # the spacing kept, against the project's sampler's minimum distance at the local density
     target = np.asarray(min_distance_mm(np.maximum(dens.reshape(-1)[dots.cell], MIN_DENSITY_PER_CM2)))
     ratio = min_spacing_ratio(SurfaceDots(dots.points_mm, dots.cell, target, seed)) if n > 1 else float("inf")
@@ -146,4 +175,5 @@ def whole_treatment(surface: HeadSurface, stage: str, *, full_density_per_cm2: f
         impressions=imp, session_hours=[s.duration_h for s in sp.sessions],
         visit_hours=[[v.duration_h for v in s.visits] for s in sp.sessions], price=float(price), price_basis=basis,
         currency=p.currency, full_density_per_cm2=full_density_per_cm2, min_spacing_ratio=ratio, seed=seed,
-        impressions_per_hour=impressions_per_hour, warnings=tuple(warnings))
+        impressions_per_hour=impressions_per_hour, warnings=tuple(warnings), scars=tuple(scars),
+        scar_mask=scar_mask, scar_of_dot=on_scar, scar_passes=passes, scar_areas_cm2=tuple(scar_areas))

@@ -72,6 +72,33 @@ class PlanInputs:
     fading: FadingParams = field(default_factory=FadingParams)
 
 
+SCAR_SPECS = ("fut", "fue", "line", "area")
+
+
+@dataclass(frozen=True)
+class ScarSpec:
+    """One scar for the whole-head plan (:mod:`smpstudio.head3d.scars`).
+
+    ``kind``: ``fut`` (preset strip scar across the occiput: ``length_mm`` x ``width_mm``), ``fue`` (preset:
+    ``count`` round scars of ``diameter_mm`` over the donor area), ``line`` (a polyline marked on the front
+    photo, ``px`` points, ``width_mm`` wide) or ``area`` (a polygon marked on the front photo).
+    """
+
+    kind: str
+    px: tuple[tuple[float, float], ...] = ()
+    width_mm: float = 1.5
+    length_mm: float = 250.0
+    count: int = 500
+    diameter_mm: float = 0.9
+
+
+@dataclass(frozen=True)
+class WholeHeadInputs:
+    """The whole-head plan's own inputs: the scars."""
+
+    scars: tuple[ScarSpec, ...] = ()
+
+
 @dataclass(frozen=True)
 class Inputs:
     """Everything one consultation is made from (besides the photo and the clinic's data files)."""
@@ -81,3 +108,4 @@ class Inputs:
     design: DesignInputs = field(default_factory=DesignInputs)
     pattern: PatternInputs = field(default_factory=PatternInputs)
     plan: PlanInputs = field(default_factory=PlanInputs)
+    whole_head: WholeHeadInputs = field(default_factory=WholeHeadInputs)

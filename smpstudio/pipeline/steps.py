@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,7 +32,7 @@ from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern
 from smpstudio.pipeline.document import pixels_sha256, plan_document
-from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs
+from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs, ScarSpec, WholeHeadInputs
 from smpstudio.plan.cost import Prices
 from smpstudio.plan.pigment import Catalogue, load_catalogue
 from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
@@ -198,7 +198,11 @@ class Pipeline:
             proposed = self._cache.get(("proposal", id(scalp), proposal_key, inputs.seed), propose)
             design = edit_design_moves(a, proposed, d.moves, mirror=d.mirror)
             doc = plan_document(photo, a, design, seed=inputs.seed, backend_name=self.backend.name)
-            doc.stage = stage_block(design, scalp.masks_as_taken, d.stage)
+            from smpstudio.design.hairline import mfp_height_for
+
+            proposed_mfp = d.mfp_height_mm if d.mfp_height_mm is not None else mfp_height_for(d.age, d.conservative)
+            doc.stage = stage_block(design, scalp.masks_as_taken, d.stage,
+                                    dataclasses.replace(scalp.analysis, masks=scalp.masks_as_taken), proposed_mfp)
             doc.scalp = scalp.mode
             doc.scalp_reason = scalp.reason
             if scalp.changed:
@@ -273,30 +277,119 @@ class Pipeline:
 
         def make() -> WholeTreatment:
             self.calls["whole_head"] += 1
-            return whole_head_of(ds, p, self.prices, inputs.seed)
-        return self._cache.get(("whole_head", id(ds), p.density_per_cm2, p.n_sessions, inputs.seed), make)
+            return whole_head_of(ds, p, self.prices, inputs.seed, inputs.whole_head)
+        return self._cache.get(("whole_head", id(ds), p.density_per_cm2, p.n_sessions, inputs.seed,
+                                inputs.whole_head), make)
+
+    def front_camera(self, photo: Photo, inputs: Inputs) -> Any:
+        """The front photo's camera on the 3-D model (:class:`smpstudio.head3d.views.Camera`), from its head
+        model; ``None`` when the analysis has none."""
+        from smpstudio.head3d.views import Camera
+
+        head = self.design(photo, inputs).scalp.analysis.head
+        return None if head is None else Camera.from_head_model(head)
+
+    def project_views(self, photo: Photo, inputs: Inputs, views: Sequence[ViewPhoto]) -> list[ProjectedView]:
+        """The whole-head pattern projected into the front photo and every extra view (registered from the
+        artist's marks, :func:`smpstudio.head3d.views.register_view`): the same dot where it belongs in each."""
+        from smpstudio.head3d.views import project_dots, register_view
+
+        t = self.whole_head(photo, inputs)
+        out = []
+        cam = self.front_camera(photo, inputs)
+        if cam is not None:
+            out.append(ProjectedView(project_dots("front", cam, t.surface, t.dots.points_mm, t.session_of_dot),
+                                     "front", {}, 0.0, photo))
+        for v in views:
+            reg = register_view(t.surface, v.orientation, v.marks_px, v.sticker)
+            out.append(ProjectedView(project_dots(v.name, reg.camera, t.surface, t.dots.points_mm, t.session_of_dot),
+                                     v.orientation, dict(reg.marks_px), reg.residual_mm, v.photo))
+        return out
 
 
-def whole_head_of(ds: DesignStep, p: PatternInputs, prices: Prices | None, seed: int) -> WholeTreatment:
+def whole_head_of(ds: DesignStep, p: PatternInputs, prices: Prices | None, seed: int,
+                  whole: WholeHeadInputs | None = None) -> WholeTreatment:
     """The whole-head treatment of a design step (:meth:`Pipeline.whole_head` without its cache): a pure
-    function of its arguments, so a caller may run it outside any lock."""
+    function of its arguments, so a caller may run it outside any lock; ``whole`` carries the scars."""
     from smpstudio.head3d import surface_of, whole_treatment
+    from smpstudio.head3d.stages import fringe_scale
+    from smpstudio.head3d.zones import zone_map
 
     a = dataclasses.replace(ds.scalp.analysis, masks=ds.scalp.masks_as_taken)
     stage = ds.document.stage.chosen if ds.document.stage is not None else "norwood-6"
-    return whole_treatment(surface_of(a, ds.design.hairline.mfp_height_mm), stage,
-                           full_density_per_cm2=p.density_per_cm2, n_sessions=p.n_sessions, prices=prices, seed=seed)
+    surface = surface_of(a, ds.design.hairline.mfp_height_mm)
+    zm = zone_map(surface, fringe_scale=fringe_scale(stage))
+    scars = scars_of(whole.scars, surface, zm, a, seed) if whole is not None else []
+    return whole_treatment(surface, stage, full_density_per_cm2=p.density_per_cm2, n_sessions=p.n_sessions,
+                           prices=prices, seed=seed, zones=zm, scars=scars)
 
 
-def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None) -> StageBlock:
-    """The hair-loss stage proposed from the visible zones' hair (on the photo as taken), and the one used."""
+@dataclass(frozen=True)
+class ViewPhoto:
+    """An extra photo of the client (top, back, side ...) and the reference points the artist marked on it
+    (:data:`smpstudio.head3d.views.REFERENCE_POINTS`, px), optionally a scale sticker."""
+
+    name: str
+    orientation: str
+    photo: Photo
+    marks_px: dict[str, tuple[float, float]]
+    sticker: Any = None  # smpstudio.head3d.views.Sticker
+
+
+@dataclass(frozen=True)
+class ProjectedView:
+    """One view with the surface pattern projected into it (``dots.up_to(k)``: after session k, nested)."""
+
+    dots: Any  # smpstudio.head3d.views.ProjectedDots
+    orientation: str
+    marks_px: dict[str, tuple[float, float]]
+    residual_mm: float
+    photo: Photo
+
+
+def scars_of(specs: Sequence[ScarSpec], surface: Any, zm: Any, analysis: Analysis, seed: int) -> list[Any]:
+    """The scars of the inputs on the client's surface: presets placed on the model, marks on the front photo
+    taken onto it through the head model's camera."""
+    from smpstudio.head3d.scars import fue_scatter, fut_strip, scar_from_view
+    from smpstudio.head3d.views import Camera
+
+    out = []
+    for k, sp in enumerate(specs):
+        if sp.kind == "fut":
+            out.append(fut_strip(surface, sp.length_mm, sp.width_mm))
+        elif sp.kind == "fue":
+            donor = zm.mask("occipital") | zm.mask("parietal")
+            out.append(fue_scatter(surface, zm.grid, donor, sp.count, sp.diameter_mm, seed=seed + k))
+        else:
+            if analysis.head is None:
+                raise SMPError("a scar marked on the photo needs the head model (no face found in the photo)")
+            out.append(scar_from_view(surface, Camera.from_head_model(analysis.head), sp.kind, sp.px, sp.width_mm))
+    return out
+
+
+def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None,
+                analysis: Analysis | None = None, proposed_mfp_mm: float | None = None) -> StageBlock:
+    """The hair-loss stage proposed from the photo as taken (the visible zones' hair, the frontal recession on
+    the head model: :mod:`smpstudio.design.recession`, against the proposed MFP ``proposed_mfp_mm``, before
+    any lowering onto the photo's outline), and the one used (the artist's ``chosen`` overrides).
+
+    A frontal photo shows no crown: the crown is left out of the proposal (never a vertex class) and the
+    reason says so.
+    """
+    from smpstudio.design.recession import coverage_with_recession, frontal_recession
     from smpstudio.design.stage import STAGES, classify, zone_coverage
 
     zones = {z.name: z.mask for z in design.zones if z.visible and z.mask is not None}
-    proposal = classify(zone_coverage(zones, masks_as_taken.hair))
+    coverage = zone_coverage(zones, masks_as_taken.hair)
+    mfp = proposed_mfp_mm if proposed_mfp_mm is not None else design.hairline.mfp_height_mm
+    rec = frontal_recession(analysis, masks_as_taken.hair, mfp) if analysis is not None else None
+    proposal = classify(coverage_with_recession(coverage, rec))
+    reason = proposal.reason + (f" Frontal recession: {rec.words()}." if rec is not None else "")
     use = chosen or proposal.stage
-    return StageBlock(proposed=proposal.stage, reason=proposal.reason, coverage=dict(proposal.coverage),
-                      chosen=use, chosen_by="artist" if chosen else "photo", regions=dict(STAGES[use].regions))
+    return StageBlock(proposed=proposal.stage, reason=reason, coverage=dict(proposal.coverage),
+                      chosen=use, chosen_by="artist" if chosen else "photo", regions=dict(STAGES[use].regions),
+                      recession_mm=None if rec is None or rec.recession_mm is None else round(rec.recession_mm, 1),
+                      hair_front_mm=None if rec is None or rec.hair_front_mm is None else round(rec.hair_front_mm, 1))
 
 
 def measured_rgb(photo: Photo, p: PatternInputs) -> np.ndarray:

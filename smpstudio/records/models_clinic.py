@@ -102,3 +102,20 @@ class ReminderAttempt(Base):
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
+
+
+class PortalLink(Base):
+    """A client's portal link: the URL holds a random token, the table its sha256, when it ends, and who
+    made and revoked it (issue 12 item 5)."""
+
+    __tablename__ = "portal_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    last_opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -121,3 +121,40 @@ class RunOut(BaseModel):
     failed: int
     given_up: int
     skipped: int
+
+
+class PortalLinkCreate(Strict):
+    days: Annotated[int, Field(ge=1, le=365, description="how long the link opens the portal")] = 30
+
+
+class PortalLinkOut(Out):
+    id: int
+    client_id: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_opened_at: dt.datetime | None
+
+
+class PortalLinkMade(PortalLinkOut):
+    url: str = Field(description="give it to the client (shown once: only its sha256 is stored)")
+
+
+class RuleRefusal(BaseModel):
+    rule: str
+    title: str = Field(description="the rule's name for people, e.g. 'Patch test'")
+    message: str = Field(description="what is wrong, in words")
+    overridable: bool = Field(description="an owner may go ahead with a written reason")
+
+
+class SessionCheck(BaseModel):
+    ok: bool
+    refusals: list[RuleRefusal]
+    can_override: bool = Field(description="the signed-in user may override every refusal (an owner, none hard)")
+    min_reason_chars: int
+
+
+class ArtistOut(Out):
+    id: int
+    name: str
+    role: str

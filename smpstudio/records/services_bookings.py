@@ -244,3 +244,14 @@ def calendar(
 
 def get(db: Session, actor: Actor, appointment_id: int) -> Appointment:
     return owned(db, actor, Appointment, appointment_id, "appointment")
+
+
+def list_artists(db: Session, actor: Actor) -> Sequence[User]:
+    """Who takes appointments (active owners and artists of the clinic): anyone who books may see them."""
+    actor.require(EVERYONE)
+    return db.scalars(
+        select(User)
+        .where(User.clinic_id == actor.clinic_id, User.active.is_(True),
+               User.role.in_((s.Role.owner.value, s.Role.artist.value)))
+        .order_by(User.name, User.id)
+    ).all()

@@ -128,6 +128,7 @@ def _safety(
         date=values["date"],
         start=start,
         consent_id=values.get("consent_id"),
+        pigment_lot_id=values.get("pigment_lot_id"),
     )
     overridden = enforce(actor, refusals, values.get("override_reason"))
     if consent is not None:
@@ -167,7 +168,7 @@ def update_session(db: Session, actor: Actor, session_id: int, data: s.SessionUp
     status = values.get("status", session.status)
     moved = any(k in values and values[k] != getattr(session, k) for k in ("date", "started_at"))
     check = status in _ACTIVE and (status != session.status or moved)
-    merged = {k: getattr(session, k) for k in ("date", "started_at", "appointment_id", "consent_id")}
+    merged = {k: getattr(session, k) for k in ("date", "started_at", "appointment_id", "consent_id", "pigment_lot_id")}
     merged |= {k: v for k, v in values.items() if k in merged or k == "override_reason"}
     if "started_at" not in values and (session.status not in _ACTIVE or "date" in values):
         merged["started_at"] = None  # the start follows the (new) date or the booking

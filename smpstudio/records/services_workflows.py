@@ -9,7 +9,6 @@ import zipfile
 from collections.abc import Sequence
 from typing import Any
 
-import icalendar
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -180,30 +179,6 @@ def clinic_reminders(db: Session, actor: Actor, *, today: dt.date, days: int, ov
     audit(db, actor, "list", "reminder", None, detail=f"{len(rows)} reminders")
     db.commit()
     return rows
-
-
-def client_calendar(db: Session, actor: Actor, client_id: int, *, today: dt.date) -> bytes:
-    """The client's reminders (from 30 days ago on) as an iCalendar file."""
-    client = owned(db, actor, Client, client_id, "client")
-    rows = reminders(db, actor, start=today - dt.timedelta(days=30), end=s.MAX_DATE, client_id=client.id)
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//SMP Studio//records//EN")
-    cal.add("version", "2.0")
-    stamp = utcnow()
-    for r in rows:
-        ev = icalendar.Event()
-        ref = r.session_id if r.session_id is not None else r.plan_id
-        ev.add("uid", f"{r.kind.value}-{r.client_id}-{ref}@smpstudio")
-        ev.add("dtstamp", stamp)
-        ev.add("dtstart", r.due_on)
-        ev.add("dtend", r.due_on + dt.timedelta(days=1))
-        ev.add("summary", f"{r.kind.value.replace('_', ' ')}: {r.client_name}")
-        ev.add("description", r.detail)
-        ev.add("categories", [r.kind.value])
-        cal.add_component(ev)
-    audit(db, actor, "export", "calendar", client.id, client_id=client.id, detail=f"{len(rows)} events")
-    db.commit()
-    return cal.to_ical()
 
 
 # ---- GDPR ------------------------------------------------------------------------------------------

@@ -259,6 +259,10 @@ def make_records(c) -> dict[str, int]:
     r = c.post(f"/api/clients/{r.json()['id']}/consults", files={"file": ("face.jpg", face, "image/jpeg")})
     assert r.status_code == 201, r.text
     ids["consult_id"] = r.json()["id"]
+    if c.get("/api/auth/me").json()["role"] in ("owner", "front_desk"):  # who makes portal links
+        r = c.post(f"/api/clients/{ids['client_id']}/portal-links", json={"days": 30})
+        assert r.status_code == 201, r.text
+        ids["link_id"] = r.json()["id"]
     return ids
 
 

@@ -73,6 +73,13 @@ def quote_pdf(doc: PlanDocument, *, client_name: str, issued: dt.date, valid_day
                      footer_text=f"{clinic} · quote {number} · {client_name} · valid until {valid_until.isoformat()}")
 
 
+AFTERCARE_ALSO = (
+    "Keep the scalp clean and dry; pat, do not rub. No scrubs or exfoliating products on the scalp.",
+    "Some redness for 2-5 days and flaking around days 3-10 are normal; the shade settles in about four weeks.",
+    "Call the clinic if you see spreading redness, swelling, pus or a fever.",
+)  # the aftercare sheet's general lines (also on the client portal)
+
+
 def aftercare_pdf(doc: PlanDocument, *, client_name: str, clinic: str) -> bytes:
     """One page: each aftercare rule and its last day after every session."""
     sessions = plan_sessions(doc)
@@ -97,9 +104,6 @@ def aftercare_pdf(doc: PlanDocument, *, client_name: str, clinic: str) -> bytes:
              table(rows, [TEXT_WIDTH - col * len(sessions)] + [col] * len(sessions)),
              Spacer(1, 5 * mm),
              para("Also", "h2"),
-             para("• Keep the scalp clean and dry; pat, do not rub. No scrubs or exfoliating products on the scalp."),
-             para("• Some redness for 2-5 days and flaking around days 3-10 are normal; the shade settles in about "
-                  "four weeks."),
-             para("• Call the clinic if you see spreading redness, swelling, pus or a fever.")]
+             *[para(f"• {line}") for line in AFTERCARE_ALSO]]
     return build_pdf(story, title=f"Aftercare: {client_name}", author=clinic,
                      footer_text=f"{clinic} · aftercare for {client_name}")

@@ -89,3 +89,21 @@ def stray_hair(rgb: np.ndarray, fill: np.ndarray, hair_srgb: np.ndarray, search:
     share = ((lab - ref) * dh).sum(axis=2) / np.maximum(dh2, 1e-6)
     apart = np.linalg.norm(lab - ref, axis=2) > STRAY_MIN_DELTA_E
     return search & apart & (share >= STRAY_MIN_SHARE) & (dh2 > STRAY_MIN_DELTA_E**2)
+
+
+def enclosed_specks(around: np.ndarray, max_area_px: float) -> np.ndarray:
+    """Pieces of the image outside ``around`` smaller than ``max_area_px`` that ``around`` encloses (they
+    touch neither the image's border nor any larger piece).
+
+    Examples
+    --------
+    >>> ring = np.ones((7, 7), bool); ring[3, 3] = False
+    >>> int(enclosed_specks(ring, 4).sum())
+    1
+    """
+    n, comp, stats, _ = cv2.connectedComponentsWithStats((~around).astype(np.uint8), connectivity=4)
+    h, w = around.shape
+    x, y, bw, bh, area = (stats[:, i] for i in range(5))
+    keep = (area < max_area_px) & (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
+    keep[0] = False
+    return np.asarray(keep[comp] & ~around)

@@ -29,6 +29,7 @@ from smpstudio.analysis.segmentation import FOREHEAD_POLY, LEFT_CHEEK_POLY, RIGH
 from smpstudio.analysis.types import Analysis
 
 VOLUME_MARGIN_MM = 3.0  # background margin taken around the removed hair volume before the fill
+FACE_RIM_MM = 4.0  # the face mesh's outer rim holds hair at the temples (as the background fill's RIM_MM)
 BUZZ_REACH_MM = 12.0  # short hair stands out at most this far beyond the skull model (buzzed in place)
 NORMAL_GRID_MM = 1.5  # normals vary slowly: evaluated every 1.5 mm and interpolated
 
@@ -139,7 +140,11 @@ def find_regions(analysis: Analysis, shape: tuple[int, int], *, reach_mm: float 
     mesh_top = np.interp(np.arange(w), *_top_edge(oval))[None, :]
     # hair on the skull above the brows, or beside the face (the sides are clippered too); a fringe over the
     # face mesh's top counts as scalp hair. Skin is never replaced.
-    scalp = skull & m.hair & (above_brows | ~m.face | (rows < mesh_top)) & above_chin & ~ears
+    # hair on the face mesh's outer rim (the temples' hair the mesh takes in) is clippered with the sides
+    rim = max(1, int(round(FACE_RIM_MM * ppm)))
+    inner = cv2.erode(m.face.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2))
+    on_rim = m.face & ~inner.astype(bool)
+    scalp = skull & m.hair & (above_brows | ~m.face | on_rim | (rows < mesh_top)) & above_chin & ~ears
     volume = m.hair & ~skull & above_chin & ~ears
     grow = max(2, int(round(VOLUME_MARGIN_MM * ppm)))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))

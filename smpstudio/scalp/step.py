@@ -23,7 +23,7 @@ import numpy as np
 from smpstudio.analysis.types import Analysis, Masks
 from smpstudio.optics.colour import linear_to_lab, linear_to_srgb
 from smpstudio.optics.colour import srgb_to_linear_image as srgb_to_linear
-from smpstudio.scalp.background import RIM_MM, inpaint_background, stray_hair
+from smpstudio.scalp.background import RIM_MM, enclosed_specks, inpaint_background, stray_hair
 from smpstudio.scalp.blend import feather, fine_correction, heal_seams, membrane, skin_band_values
 from smpstudio.scalp.grain import skin_grain
 from smpstudio.scalp.lighting import MAX_FIT_PIXELS, Lighting, face_normals_at, fit_lighting
@@ -46,6 +46,7 @@ DENSITY_BLUR_MM = 2.0  # the remaining hair's density is read over ~2 mm
 HAIRLINE_RAMP_MM = 3.0  # stubble density rises from 0 at bare skin over this distance
 BAND_MAX_LOG_RATIO = 0.3  # band pixels farther than x/÷ 1.35 from the lighting model are not skin
 WISP_MM = 8.0  # fly-away hair beyond the mask is looked for this far outside the skull and the volume
+SPECK_MM2 = 6.0  # a piece of the photo smaller than this, enclosed by removed volume, is removed with it
 SEAM_FEATHER_MM = 0.5  # the buzzed region fades in over this distance from its edge (inside it only)
 
 
@@ -201,8 +202,11 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     none = np.zeros((h, w), bool)
     if mode == "as-is" or hair_lin is None:
         return _Work(rgb, none, none, "as-is", reason, hair_lin, sit, None)
-    if mode == "buzz":  # short hair: what stands out beyond the skull is removed only as far as such hair reaches
-        reg = within_reach(reg, BUZZ_REACH_MM, ppm)
+    far = np.zeros((h, w), bool)
+    if mode == "buzz":  # short hair: what stands out beyond the skull is removed only as far as such hair reaches;
+        near = within_reach(reg, BUZZ_REACH_MM, ppm)  # farther, only what looks like hair and joins it (below)
+        far = reg.volume & ~near.volume
+        reg = near
     scalp, volume = reg.scalp, reg.volume
     light = _fit_light(lin, analysis, reg)
     out = rgb
@@ -221,7 +225,7 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     wisp = max(2, int(round(WISP_MM * ppm)))
     disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * wisp + 1,) * 2)
     ring = cv2.dilate((reg.skull | volume).astype(np.uint8), disk).astype(bool)
-    search = ring & m.background & ~reg.skull & ~m.face & above_chin & ~volume
+    search = (ring & m.background | far) & ~reg.skull & ~m.face & above_chin & ~volume
     if search.any():
         fill0, box0 = inpaint_background(rgb, volume | search | no_source, volume | search, ppm)
         stray = np.zeros((h, w), bool)
@@ -231,6 +235,8 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
         touching = np.unique(comp[volume | scalp])
         stray &= np.isin(comp, touching[touching > 0])
         volume = volume | (cv2.dilate(stray.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & search)
+    if volume.any():  # specks left inside the removed volume (wisps too faint to join it) go with it
+        volume = volume | enclosed_specks(volume | reg.skull | m.face | ~above_chin, SPECK_MM2 * ppm * ppm)
     if volume.any():
         filled, box = inpaint_background(rgb, volume | no_source, volume, ppm)
         out = out.copy() if out is rgb else out
@@ -326,5 +332,9 @@ def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto",
     hair, head = m.hair.copy(), m.head.copy()
     hair[y0:y1, x0:x1] &= ~(buzzed | removed)
     head[y0:y1, x0:x1] &= ~removed
-    masks = replace(m, hair=hair, skin=head & ~hair, background=~head, head=head)
+    # the buzzed hair is visible scalp now: the design treats it as the hair-bearing scalp it is (its sides)
+    shown_scalp = np.zeros((h, w), bool) if m.scalp is None else m.scalp.copy()
+    shown_scalp[y0:y1, x0:x1] |= buzzed & ~removed
+    skin = head & ~hair
+    masks = replace(m, hair=hair, skin=skin, background=~head, head=head, scalp=shown_scalp & skin)
     return ScalpResult(rgb, masks, work.mode, work.reason, changed, work.hair_lin, work.situation, work.lighting)

@@ -27,7 +27,19 @@ from smpstudio.records.storage import KeyStore, PhotoStore
 from smpstudio.web.deps import AppState, status_of
 from smpstudio.web.hashing import PasswordPool
 from smpstudio.web.json_policy import JSONPolicyMiddleware, SafeJSONResponse
-from smpstudio.web.routes import admin, auth, bookings, clients, clinic_settings, photos, reminders, tablet, workflows
+from smpstudio.web.routes import (
+    admin,
+    auth,
+    bookings,
+    clients,
+    clinic_settings,
+    photos,
+    portal,
+    reminders,
+    session_day,
+    tablet,
+    workflows,
+)
 
 log = logging.getLogger("smpstudio.web")
 
@@ -115,7 +127,8 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (auth, admin, clients, photos, workflows, clinic_settings, bookings, reminders):
+    for module in (auth, admin, clients, photos, workflows, clinic_settings, bookings, reminders, portal,
+                   session_day):
         app.include_router(module.router, prefix="/api")
     app.include_router(tablet.router)  # the tablet app: pages at / and the consultation API
     return app

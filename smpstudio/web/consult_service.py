@@ -25,6 +25,7 @@ from smpstudio.pipeline.renders import HEALING_PREVIEW_DAY, default_closeup_cent
 from smpstudio.plan.cost import Prices, load_prices
 from smpstudio.records import schemas as rs
 from smpstudio.records import services, services_photos
+from smpstudio.records.models import Clinic
 from smpstudio.records.services import Actor
 from smpstudio.records.services_photos import Vault
 from smpstudio.schema import PlanDocument
@@ -45,7 +46,11 @@ class BadChange(SMPError):
 
 def clinic_prices(db: Session, actor: Actor) -> Prices:
     """The plan's prices with the clinic's own session and touch-up prices (as the records hold them)."""
-    clinic = services.get_clinic(db, actor)
+    return prices_of(services.get_clinic(db, actor))
+
+
+def prices_of(clinic: Clinic) -> Prices:
+    """:func:`clinic_prices` of a clinic's row (the client portal has no signed-in user)."""
     base = load_prices()
     update: dict[str, object] = {"currency": clinic.currency}
     if clinic.session_price_cents > 0:

@@ -43,8 +43,9 @@ def job(c: Consult) -> WholeJob:
     p, seed, prices = c.inputs.pattern, c.inputs.seed, c.pipe.prices
     stage = ds.document.stage.chosen if ds.document.stage is not None else None
     key = (stage, float(ds.design.hairline.mfp_height_mm), p.density_per_cm2, p.n_sessions, seed,
-           repr(prices), id(ds.scalp))
-    return WholeJob(key, lambda: whole_head_of(ds, p, prices, seed), c.revision)
+           repr(prices), id(ds.scalp), c.inputs.whole_head)
+    whole = c.inputs.whole_head
+    return WholeJob(key, lambda: whole_head_of(ds, p, prices, seed, whole), c.revision)
 
 
 def result(c: Consult, j: WholeJob) -> WholeTreatment:

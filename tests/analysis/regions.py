@@ -15,7 +15,7 @@ SCORED = REGION_NAMES + ("skin_above_brows",)  # scalp | forehead: robust to whe
 
 
 def load_labels(photo: str, shape: tuple[int, int]) -> dict[str, np.ndarray]:
-    """Boolean masks (H, W) of the labelled regions of ``photo`` (astronaut, biden, obama)."""
+    """Boolean masks (H, W) of the labelled regions of ``photo`` (astronaut, biden, obama, obama2)."""
     doc = json.loads((REGIONS_DIR / f"{photo}.json").read_text())
     out = {}
     for name in REGION_NAMES:

@@ -4,7 +4,8 @@ IoU per region per photo is printed (``pytest -s``). Before this test existed (2
 8234a96) the code scored: astronaut head 0.935 hair 0.851 forehead 0.467; biden head 0.922 hair
 0.330 forehead 0.343 skin above the brows 0.247 and no scalp; obama head 0.804 hair 0.341 forehead
 0.736. The floors below fail that code where it was wrong (biden's forehead and scalp labelled hair,
-obama's head leaking into the wall behind him).
+obama's head leaking into the wall behind him). obama2 (head turned 14°) was labelled later (2026-12-02,
+on the code of that day): head 0.943 hair 0.796 forehead 0.856.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from smpstudio import analyze
 from tests.analysis.regions import load_labels, predicted_regions, region_scores
 
-PHOTOS = ("astronaut", "biden", "obama")
+PHOTOS = ("astronaut", "biden", "obama", "obama2")
 # floors per region (IoU; for a region a photo does not show: 1 - false area / head area)
 FLOORS = {"head": 0.88, "hair": 0.55, "forehead": 0.40, "skin_above_brows": 0.40}
 EMPTY_FLOOR = 0.95
@@ -27,7 +28,7 @@ def analyses(astronaut_photo):
     from smpstudio.imaging.real_photos import photo_path
 
     photos = {"astronaut": astronaut_photo}
-    for n in ("biden", "obama"):
+    for n in ("biden", "obama", "obama2"):
         photos[n] = load_photo(photo_path(f"{n}.jpg"))
     return {n: analyze(p) for n, p in photos.items()}
 

@@ -151,6 +151,21 @@ def test_not_dated_in_the_future_not_even_by_an_owner(db, accounts):
         services.update_session(db, owner, planned.id, s.SessionUpdate(status="done"))
 
 
+def test_todays_session_recorded_in_the_morning_is_not_in_the_future(db, accounts, monkeypatch):
+    """A session dated today without a start time began no later than now: at 07:00 it is not refused as
+    starting "after now" (its start was taken as noon, so every morning's session was refused)."""
+    import smpstudio.records.services_safety as safety
+
+    a = actor(accounts, "a_artist")
+    today = dt.datetime.now(dt.UTC).date()
+    morning = dt.datetime.combine(today, dt.time(7), dt.UTC)
+    monkeypatch.setattr(safety, "utcnow", lambda: morning)
+    c = ready_client(db, a, patch=("negative", morning - dt.timedelta(hours=30)),
+                     consent=("v1", morning - dt.timedelta(hours=1)))
+    t = done(db, a, c.id, today)
+    assert t.status == "done" and t.started_at.replace(tzinfo=dt.UTC) == morning
+
+
 def test_no_duplicate_session_numbers_and_no_gaps(db, accounts):
     a = actor(accounts, "a_artist")
     c = ready_client(db, a)
@@ -192,3 +207,45 @@ def test_owner_override_needs_a_written_reason_and_is_audited(db, accounts):
     # a session that needed no override keeps none (a reason given for nothing is not stored)
     ok = ready_client(db, owner)
     assert done(db, owner, ok.id, override_reason=reason).override_reason is None
+
+
+def _pigment(db, who, product, lot_number, manufacturer="Pigmentco"):
+    return services.create_lot(
+        db, who, s.LotCreate(kind="pigment", manufacturer=manufacturer, product=product, lot_number=lot_number)
+    ).id
+
+
+def test_patch_test_before_the_first_session_and_a_new_pigment_only(db, accounts):
+    """§7's patch test (read 24-72 h before) guards the first session and a pigment the client has not had;
+    session 2 with the same pigment, even from a new bottle's lot, needs none (the test of session 1 is
+    then weeks old)."""
+    a = actor(accounts, "a_artist")
+    c = ready_client(db, a)  # patch test read 48 h before session 1
+    black = _pigment(db, a, "Shadow black", "L-1")
+    done(db, a, c.id, pigment_lot_id=black)
+    day2 = DAY + dt.timedelta(days=14)
+    same_new_lot = _pigment(db, a, "Shadow black", "L-2")
+    assert done(db, a, c.id, day2, pigment_lot_id=same_new_lot).number == 2  # 14 days after the test
+    assert done(db, a, c.id, day2 + dt.timedelta(days=14)).number == 3  # no lot recorded: nothing new
+    brown = _pigment(db, a, "Shadow brown", "B-1")
+    msg = refused(db, a, c.id, "patch_test", day2 + dt.timedelta(days=28), pigment_lot_id=brown)
+    assert "pigment the client has not had before (Pigmentco Shadow brown, lot B-1)" in msg
+    # read again 30 h before, the new pigment goes ahead
+    day4 = day2 + dt.timedelta(days=28)
+    read = dt.datetime.combine(day4, dt.time(12), dt.UTC) - dt.timedelta(hours=30)
+    services.update_client(db, a, c.id, s.ClientUpdate(patch_test_at=read))
+    assert done(db, a, c.id, day4, pigment_lot_id=brown).number == 4
+
+
+def test_a_positive_patch_test_on_file_refuses_later_sessions_too(db, accounts):
+    a = actor(accounts, "a_artist")
+    c = ready_client(db, a)
+    done(db, a, c.id)
+    services.update_client(db, a, c.id, s.ClientUpdate(patch_test_result="positive"))
+    assert "was positive" in refused(db, a, c.id, "patch_test", DAY + dt.timedelta(days=14))
+
+
+def test_the_first_session_still_needs_the_window(db, accounts):
+    a = actor(accounts, "a_artist")
+    c = ready_client(db, a, patch=("negative", NOON - dt.timedelta(hours=100)))
+    assert "before the client's first session" in refused(db, a, c.id, "patch_test")

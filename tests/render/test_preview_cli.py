@@ -48,9 +48,12 @@ def test_dots_change_the_treated_area_and_only_it(preview_out) -> None:
     healed = _img(preview_out / "session-2-healed.png").astype(int)
     # nothing changes in the lower half of the photo (face, body): the head is shaved and dotted only above
     assert not (np.abs(healed - before).sum(axis=2)[300:] > 0).any()
-    # session 2 adds dots to session 1's: the scalp only gets darker, and somewhere it does
+    # session 2 adds dots to session 1's: the scalp gets darker, and somewhere it does. Session 1's dots are
+    # 10 days older in session 2's healed image (they fade): where session 2 adds no dot a pixel may come out
+    # one 8-bit level lighter, never more, and only at a few pixels
     diff = (healed - first).sum(axis=2)
-    assert (diff <= 0).all()
+    assert (diff <= 1).all()
+    assert (diff > 0).sum() <= 0.01 * (diff < 0).sum()
     assert (diff < 0).sum() > 50
 
 

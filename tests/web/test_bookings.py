@@ -182,3 +182,20 @@ def test_only_artists_take_appointments(clinic):
         f"/api/clients/{cid}/appointments", json={"starts_at": START, "artist_id": clinic["artist_id"], "room": "1"}
     )
     assert r.status_code == 422 and "duration_min" in r.text
+
+
+def test_the_old_reminders_ics_is_the_timed_bookings_calendar(clinic):
+    """/api/clients/{id}/reminders.ics made all-day events without time, place or artist; it is retired in
+    favour of appointments.ics (308), so an old link gets timed events in the clinic's zone."""
+    desk = clinic["desk"]
+    cid, pid = clinic["new"]("Ann")
+    body = {"starts_at": START, "artist_id": clinic["artist_id"], "room": "Chair 1", "plan_id": pid}
+    booked = desk.post(f"/api/clients/{cid}/appointments", json=body).json()
+    moved = desk.get(f"/api/clients/{cid}/reminders.ics", follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["location"].endswith(f"/api/clients/{cid}/appointments.ics")
+    r = desk.get(f"/api/clients/{cid}/reminders.ics")
+    (ev,) = icalendar.Calendar.from_ical(r.content).walk("VEVENT")
+    start = ev.decoded("dtstart")
+    assert isinstance(start, dt.datetime) and ev["dtstart"].params["TZID"] == "Europe/London"
+    assert start == local(booked[0]["starts_at"]) and start.hour == 10
+    assert "Chair 1" in str(ev["location"]) and ev["organizer"].params["CN"] == "artist"

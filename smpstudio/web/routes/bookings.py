@@ -45,6 +45,12 @@ async def client_ics(client_id: ObjId, call: SignedIn) -> Response:
     )
 
 
+@router.get("/artists")
+async def artists(call: SignedIn) -> list[sc.ArtistOut]:
+    """Who takes appointments (names only): what the booking and calendar pages offer."""
+    return await call(lambda db, actor: [sc.ArtistOut.model_validate(u) for u in bookings.list_artists(db, actor)])
+
+
 @router.get("/appointments")
 async def day_or_week(
     call: SignedIn,

@@ -1,7 +1,8 @@
 """The tablet app's pages: plain HTML, JS and CSS from the package (no build step, no CDN).
 
 ``/`` is the app (sign in, clients, a client's page, new consultation, consent, session day; one page
-whose views are chosen by the URL's ``#`` part); its three files are served from
+whose views are chosen by the URL's ``#`` part; calendar, bookings, reminders in ``clinic.js``, session day
+in ``sessionday.js``); ``/portal`` is the client's page opened by a portal link. The files are served from
 ``smpstudio/web/static``.
 """
 
@@ -14,7 +15,8 @@ from fastapi import APIRouter, Response
 router = APIRouter(include_in_schema=False)
 
 ASSETS = {"app.js": "text/javascript", "app.css": "text/css", "consult.js": "text/javascript",
-          "dots.js": "text/javascript"}
+          "dots.js": "text/javascript", "clinic.js": "text/javascript", "sessionday.js": "text/javascript",
+          "portal.js": "text/javascript", "portal.css": "text/css"}
 SECURITY = {
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",
@@ -30,6 +32,13 @@ def _read(name: str) -> bytes:
 @router.get("/")
 async def index() -> Response:
     return Response(_read("index.html"), media_type="text/html; charset=utf-8", headers=SECURITY)
+
+
+@router.get("/portal")
+async def portal() -> Response:
+    """The client's portal page (phone): the token is in the URL's ``#`` part, never sent with the page."""
+    return Response(_read("portal.html"), media_type="text/html; charset=utf-8",
+                    headers={**SECURITY, "Referrer-Policy": "no-referrer"})
 
 
 @router.get("/app/{name}")

@@ -1,11 +1,12 @@
-"""Inventory lots and recall, reminders (+ iCalendar), GDPR export and erase."""
+"""Inventory lots and recall, reminders (the old .ics redirects to the bookings calendar), GDPR export and erase."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
 from smpstudio.records import schemas as s
 from smpstudio.records import services, services_workflows
@@ -69,17 +70,15 @@ async def reminders(
 @router.get(
     "/clients/{client_id}/reminders.ics",
     tags=["reminders"],
-    response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}, "description": "iCalendar file"}},
+    deprecated=True,
+    status_code=308,
+    response_class=RedirectResponse,
+    responses={308: {"description": "moved to /api/clients/{client_id}/appointments.ics"}},
 )
-async def client_calendar(client_id: ObjId, call: SignedIn) -> Response:
-    today = _today()
-    data = await call(lambda db, actor: services_workflows.client_calendar(db, actor, client_id, today=today))
-    return Response(
-        data,
-        media_type="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="client-{client_id}-reminders.ics"'},
-    )
+async def client_calendar(client_id: ObjId, request: Request) -> RedirectResponse:
+    """Retired: the client's calendar is ``/api/clients/{client_id}/appointments.ics`` (timed events in the
+    clinic's time zone with place and artist); this old address of all-day events redirects there."""
+    return RedirectResponse(str(request.url_for("client_ics", client_id=client_id)), status_code=308)
 
 
 @router.get(

@@ -1,5 +1,6 @@
-// SMP Studio tablet app: sign in, clients, a client's page, session day. The consultation and consent
-// views are in consult.js. Plain JS, no build step; every request goes to this server only.
+// SMP Studio tablet app: sign in, clients, a client's page. The consultation and consent views are in
+// consult.js, calendar/bookings/reminders in clinic.js, session day in sessionday.js. Plain JS, no build
+// step; every request goes to this server only.
 "use strict";
 
 const App = {
@@ -122,7 +123,8 @@ App.views.client = async (id) => {
   show(`${c.first_name} ${c.last_name}`,
     h("div", { class: "row" },
       h("a", { class: "button", href: `#/consult/${id}`, id: "new-consult", text: "New consultation" }),
-      h("a", { class: "button secondary", href: `#/session/${id}`, text: "Session day" })),
+      h("a", { class: "button secondary", href: `#/session/${id}`, text: "Session day" }),
+      h("a", { class: "button secondary", href: `#/bookings/${id}`, id: "bookings-link", text: "Bookings and portal" })),
     h("div", { class: "card" }, h("h2", { text: "Intake" }),
       h("p", { text: intake.length ? intake.join("; ") : "No intake answers recorded." }),
       c.contraindications.length ? h("p", { class: "warn", text: `Contraindications: ${c.contraindications.join(", ")}` }) : null),
@@ -141,56 +143,7 @@ App.views.client = async (id) => {
         `Session ${s.number} - ${s.date} - ${s.status}${s.dilution ? ` - ${s.dilution}` : ""}` }))))));
 };
 
-// ---- session day ---------------------------------------------------------------------------------
-App.views.session = async (id) => {
-  const [c, plans, consents, lots] = await Promise.all([api("GET", `/api/clients/${id}`),
-    api("GET", `/api/clients/${id}/plans`), api("GET", `/api/clients/${id}/consents`), api("GET", "/api/lots")]);
-  const opt = (rows, label) => [h("option", { value: "", text: "-" }), ...rows.map((r) => h("option", { value: r.id, text: label(r) }))];
-  const sel = (name, rows, label) => h("select", { name }, ...opt(rows, label));
-  const f = {
-    date: h("input", { type: "date", name: "date", value: new Date().toISOString().slice(0, 10), required: true }),
-    status: h("select", { name: "status" }, ...["planned", "done", "cancelled"].map((s) => h("option", { value: s, text: s }))),
-    plan_id: sel("plan_id", plans, (p) => `version ${p.version}`),
-    consent_id: sel("consent_id", consents, (k) => `${k.version} ${k.signed_at.slice(0, 10)}`),
-    pigment_lot_id: sel("pigment_lot_id", lots.filter((l) => l.kind === "pigment"), (l) => `${l.product} ${l.lot_number}`),
-    needle_lot_id: sel("needle_lot_id", lots.filter((l) => l.kind === "needle"), (l) => `${l.product} ${l.lot_number}`),
-    dilution: h("input", { name: "dilution", placeholder: "e.g. 3:1" }),
-    duration_min: h("input", { type: "number", name: "duration_min", min: 0, max: 1440 }),
-    adverse_events: h("textarea", { name: "adverse_events", rows: 2 }),
-    notes: h("textarea", { name: "notes", rows: 2 }),
-  };
-  const zones = ["hairline", "frontal", "mid_scalp", "crown", "temples"].map((z) =>
-    h("label", { class: "inline" }, h("input", { type: "checkbox", name: "zone", value: z }), z.replace("_", " ")));
-  const before = h("input", { type: "file", accept: "image/*", capture: "environment", name: "before" });
-  const after = h("input", { type: "file", accept: "image/*", capture: "environment", name: "after" });
-  const form = h("form", { class: "card", onsubmit: async (e) => {
-    e.preventDefault();
-    const body = { date: f.date.value, status: f.status.value,
-      zones: zones.map((l) => l.firstChild).filter((x) => x.checked).map((x) => ({ zone: x.value })) };
-    for (const k of ["plan_id", "consent_id", "pigment_lot_id", "needle_lot_id", "duration_min"]) if (f[k].value) body[k] = Number(f[k].value);
-    for (const k of ["dilution", "adverse_events", "notes"]) if (f[k].value.trim()) body[k] = f[k].value.trim();
-    try {
-      const s = await api("POST", `/api/clients/${id}/sessions`, body);
-      for (const [input, phase] of [[before, "before"], [after, "after"]]) {
-        if (!input.files.length) continue;
-        const fd = new FormData();
-        fd.append("file", input.files[0]); fd.append("view", "front"); fd.append("phase", phase);
-        fd.append("session_id", String(s.id));
-        await api("POST", `/api/clients/${id}/photos`, fd);
-      }
-      toast(`Session ${s.number} recorded`);
-      location.hash = `#/client/${id}`;
-    } catch (ex) { toast(ex.message); }
-  } },
-  h("div", { class: "controls" }, field("Date", f.date), field("Status", f.status), field("Plan", f.plan_id),
-    field("Consent", f.consent_id), field("Pigment lot", f.pigment_lot_id), field("Needle lot", f.needle_lot_id),
-    field("Dilution", f.dilution), field("Minutes", f.duration_min)),
-  h("fieldset", {}, h("legend", { text: "Zones treated" }), h("div", { class: "row" }, zones)),
-  h("div", { class: "row" }, field("Photo before", before), field("Photo after", after)),
-  field("Adverse events", f.adverse_events), field("Notes", f.notes),
-  h("button", { type: "submit", text: "Record session" }));
-  show(`Session day: ${c.first_name} ${c.last_name}`, form);
-};
+// session day: sessionday.js; calendar, bookings, reminders: clinic.js
 
 // ---- routing -------------------------------------------------------------------------------------
 async function route() {

@@ -1,7 +1,7 @@
 """consultations in progress survive a restart: the consults table (inputs, crop, revision, previews sent)
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02 21:10:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from smpstudio.records.models import JSONText, UTCDateTime
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,13 @@ from smpstudio.records.errors import NotFound
 from smpstudio.records.models_consult import ConsultDraft
 from smpstudio.records.services import WRITERS, Actor, changeable_client
 
+MAX_DRAFTS_PER_USER = 20  # the newest kept; older ones are deleted when a new one is started
+
+
+def draft_id_taken(db: Session, consult_id: int) -> bool:
+    """Whether ``consult_id`` names a draft of anyone (a new consultation takes another random id)."""
+    return db.get(ConsultDraft, consult_id) is not None
+
 
 def put_draft(db: Session, actor: Actor, *, consult_id: int, client_id: int, photo_id: int, inputs: Any,
               crop_px: list[int], revision: int, served: dict[str, str]) -> None:
@@ -26,11 +33,22 @@ def put_draft(db: Session, actor: Actor, *, consult_id: int, client_id: int, pho
         raise NotFound(f"consultation {consult_id} not found")
     if row is None:
         changeable_client(db, actor, client_id)
+        _prune(db, actor)
         row = ConsultDraft(id=consult_id, clinic_id=actor.clinic_id, user_id=actor.user_id, client_id=client_id,
                            photo_id=photo_id)
         db.add(row)
     row.inputs, row.crop_px, row.revision, row.served = inputs, list(crop_px), revision, dict(served)
     db.commit()
+
+
+def _prune(db: Session, actor: Actor) -> None:
+    """Delete the user's drafts beyond the newest :data:`MAX_DRAFTS_PER_USER` - 1 (a new one is being added)."""
+    old = db.scalars(select(ConsultDraft.id).where(ConsultDraft.clinic_id == actor.clinic_id,
+                                                   ConsultDraft.user_id == actor.user_id)
+                     .order_by(ConsultDraft.updated_at.desc(), ConsultDraft.id.desc())
+                     .offset(MAX_DRAFTS_PER_USER - 1)).all()
+    if old:
+        db.execute(delete(ConsultDraft).where(ConsultDraft.id.in_(old)))
 
 
 def get_draft(db: Session, actor: Actor, consult_id: int) -> ConsultDraft:

@@ -24,7 +24,7 @@ from smpstudio.pipeline.document import HEALED_AFTER_DAYS, consultation_document
 from smpstudio.pipeline.renders import HEALING_PREVIEW_DAY, default_closeup_center_mm, faded_water_parts, scene_for
 from smpstudio.plan.cost import Prices, load_prices
 from smpstudio.records import schemas as rs
-from smpstudio.records import services, services_photos
+from smpstudio.records import services, services_drafts, services_photos
 from smpstudio.records.models import Clinic
 from smpstudio.records.services import Actor
 from smpstudio.records.services_photos import Vault
@@ -75,7 +75,7 @@ def start(db: Session, actor: Actor, vault: Vault, store: ConsultStore, client_i
     consult = Consult(id=0, clinic_id=actor.clinic_id, user_id=actor.user_id, client_id=client_id, photo_id=row.id,
                       photo_sha256=row.sha256, source_size=(photo.width, photo.height), photo=display, pipe=pipe,
                       inputs=inputs, crop_px=crop)
-    return store.add(consult)
+    return store.add(consult, taken=lambda cid: services_drafts.draft_id_taken(db, cid))
 
 
 def _fit(photo: Photo) -> Photo:

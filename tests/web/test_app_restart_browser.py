@@ -29,6 +29,18 @@ def _sign(page) -> None:  # type: ignore[no-untyped-def]
     page.mouse.up()
 
 
+_PIXELS = """(sel) => { const i = document.querySelector(sel), c = document.createElement('canvas');
+    c.width = i.naturalWidth; c.height = i.naturalHeight; const g = c.getContext('2d'); g.drawImage(i, 0, 0);
+    return Array.from(g.getImageData(0, 0, c.width, c.height).data.filter((_v, k) => k % 97 === 0)); }"""
+
+
+def _settled(page, revision: int) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the server's preview of a revision after ``revision`` is on screen."""
+    page.wait_for_function("""(r) => { const i = document.getElementById('after');
+        return Number(i.dataset.revision) > r && document.getElementById('stagebox').dataset.idle === '1'
+            && !App.C.inflight && !App.C.pending; }""", arg=revision, timeout=60_000)
+
+
 def test_consent_page_survives_a_reload_and_a_server_restart(tmp_path):
     photo = tmp_path / "sample.jpg"
     photo.write_bytes(sample_photo().to_jpeg_bytes())
@@ -48,29 +60,59 @@ def test_consent_page_survives_a_reload_and_a_server_restart(tmp_path):
             page.click("#new-consult")
             page.set_input_files("#photo", str(photo))
             page.wait_for_selector("#stagebox[data-ready='1']", timeout=120_000)
-            # a settled change of the design: the MFP 5 mm lower
-            page.evaluate("""async () => { const c = App.C.consult, i = (c.control_points.length - 1) / 2;
-                const [x, y] = c.control_points[i];
-                const r = await App.api('PATCH', `/api/consults/${c.id}`, { move: { index: i, x, y: y + 5 * c.overlay.px_per_mm } });
-                App.C.consult = r; }""")
+            # a settled change of the design (the MFP dragged 5 mm lower) and of the plan (4 sessions, 21 days)
+            rev0 = int(page.get_attribute("#after", "data-revision"))
+            first = page.evaluate("App.C.consult")
+            x, y, mm = page.evaluate("""() => { const c = App.C.consult, n = c.control_points.length;
+                const r = document.getElementById('overlay').getBoundingClientRect(), s = r.width / c.width;
+                const [x, y] = c.control_points[(n - 1) / 2];
+                return [r.left + x * s, r.top + y * s, s * c.overlay.px_per_mm]; }""")
+            page.mouse.move(x, y)
+            page.mouse.down()
+            for k in range(1, 6):
+                page.mouse.move(x, y + mm * k)
+                page.wait_for_timeout(40)
+            page.mouse.up()
+            _settled(page, rev0)
+            for sel, value in (("#sessions", "4"), ("#interval", "21")):
+                rev = int(page.get_attribute("#after", "data-revision"))
+                page.fill(sel, value)
+                page.dispatch_event(sel, "change")
+                _settled(page, rev)
+            made = page.evaluate("App.C.consult")
+            assert (made["sessions"], made["interval_days"]) == (4, 21) and made["revision"] >= rev0 + 3
+            assert made["hairline"] != first["hairline"] and made["plan"] != first["plan"]
+            # away and back to the consultation: the tab recalls it
             page.evaluate("location.hash = '#/clients'")
-            page.evaluate("location.hash = `#/consult/${App.C.clientId}`")
+            page.wait_for_selector("#client-list li")
+            page.evaluate("App.C.consult = null")  # as after a reload: only the tab's storage knows it
+            page.evaluate(f"location.hash = '#/consult/{made['client_id']}'")
             page.wait_for_selector("#stagebox[data-ready='1']", timeout=120_000)
-            before = page.evaluate("[App.C.consult.id, App.C.consult.revision, App.C.consult.hairline, App.C.shown]")
-            assert len(before[3]) >= 2, before[3]  # 'before' and the stage shown
+            before = page.evaluate("[App.C.consult, App.C.shown]")
+            assert before[0] == made and len(before[1]) >= 2, before[1]  # 'before' and the stage shown
+            plan_text = page.inner_text("#plan")
+            preview = page.evaluate(_PIXELS, "#after")
             page.click("#to-consent")
             page.wait_for_selector("#sigpad")
             page.reload()  # the consent page reloaded: the consultation is recalled
             page.wait_for_selector("#sigpad")
-            assert page.locator(".card li").count() == len(before[3])
+            assert page.locator(".card li").count() == len(before[1])
         # the server stops; a new one starts on the same data and port
         with running_server(data, port) as base:
             page.reload()
             page.wait_for_selector("#sigpad", timeout=120_000)
-            after = page.evaluate("[App.C.consult.id, App.C.consult.revision, App.C.consult.hairline, App.C.shown]")
-            assert after[:2] == before[:2] and after[3] == before[3]
-            assert after[2] == before[2]  # rebuilt: the same hairline (px, as sent)
+            after = page.evaluate("[App.C.consult, App.C.shown]")
+            # rebuilt from the stored photo and the stored inputs: the same hairline, options, plan and revision
+            assert after[0] == before[0] and after[1] == before[1]
             page.screenshot(path=str(tmp_path / "consent-after-restart.png"))
+            # the consultation page after the restart: the same plan beside the same preview, pixel for pixel
+            page.evaluate(f"location.hash = '#/consult/{made['client_id']}'")
+            page.wait_for_selector("#stagebox[data-ready='1']", timeout=120_000)
+            assert page.inner_text("#plan") == plan_text and "4" in page.input_value("#sessions")
+            assert page.evaluate(_PIXELS, "#after") == preview
+            page.screenshot(path=str(tmp_path / "consult-after-restart.png"))
+            page.click("#to-consent")
+            page.wait_for_selector("#sigpad")
             _sign(page)
             page.click("#sign-save")
             page.wait_for_selector("#toast.show", timeout=60_000)

@@ -55,12 +55,13 @@ def running_server(data_dir: Path, port: int | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def launch() -> Iterator[tuple[object, list[str]]]:
-    """Debian's Chromium, headless; yields ``(browser, blocked)`` (requests off the machine go in ``blocked``)."""
+def launch(extra_args: tuple[str, ...] = ()) -> Iterator[tuple[object, list[str]]]:
+    """Debian's Chromium, headless, with ``extra_args``; yields ``(browser, blocked)`` (requests off the machine
+    go in ``blocked``)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*FLAGS, *extra_args])
         try:
             yield browser, []
         finally:

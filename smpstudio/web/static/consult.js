@@ -317,19 +317,29 @@ App.views.consult = async (clientId) => {
   const file = h("input", { type: "file", id: "photo", accept: "image/*", capture: "environment" });
   const status = h("p", { class: "muted", role: "status", id: "upload-status" });
   const holder = h("div", { id: "editor" });
-  file.addEventListener("change", async () => {
-    if (!file.files.length) return;
-    const fd = new FormData(); fd.append("file", file.files[0]);
-    status.textContent = "Analysing the photo...";
+  async function upload(blob, name) {
+    const fd = new FormData(); fd.append("file", blob, name);
+    status.textContent = "Analysing the photo..."; status.className = "muted";
     try {
       const c = await App.api("POST", `/api/clients/${clientId}/consults`, fd);
       status.textContent = "";
       C.stage = defaultStage(c); C.shown = {}; C.revision = -1;
       await open(c);
     } catch (ex) { status.textContent = ex.message; status.className = "error"; }
+  }
+  file.addEventListener("change", () => { if (file.files.length) upload(file.files[0], file.files[0].name); });
+  // the live camera (camera.js); without it, the file input's capture opens the tablet's camera app
+  const camera = SMPCamera.controls((blob) => upload(blob, "camera.jpg"), (why) => {
+    status.textContent = `${why}: take the photo with the tablet's camera app, or choose a file.`;
+    status.className = "warn";
+    file.focus();
+    try { file.click(); } catch (ex) { /* no user gesture left: the button below */ }
   });
+  const photoIn = h("div", { id: "photo-in" }, camera.node,
+    App.field(SMPCamera.available() ? "Or the tablet's camera app, or a file" : "Photo of the face (camera or file)", file));
   async function open(c) {
-      file.parentElement.hidden = true;  // the photo is taken: room for the preview
+      camera.close();
+      photoIn.hidden = true;  // the photo is taken: room for the preview
       holder.replaceChildren(editor(c));
       const ov = $("overlay");
       ov.addEventListener("pointerdown", onDown); ov.addEventListener("pointermove", onMove);
@@ -339,7 +349,7 @@ App.views.consult = async (clientId) => {
       await Promise.all([loadPreview("before", $("before")), loadPreview(C.stage, $("after"))]);
       $("stagebox").dataset.ready = "1";
   }
-  App.show(`New consultation: ${C.clientName}`, App.field("Photo of the face (camera or file)", file), status, holder);
+  App.show(`New consultation: ${C.clientName}`, photoIn, status, holder);
   if (resume) await open(C.consult);
 };
 window.addEventListener("resize", () => { if (C.consult && $("stagebox")) layout(); });

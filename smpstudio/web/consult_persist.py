@@ -13,13 +13,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from smpstudio.imaging.intake import load_photo
 from smpstudio.pipeline import Inputs
 from smpstudio.records import services_drafts, services_photos
-from smpstudio.records.errors import NotFound
+from smpstudio.records.errors import Conflict, NotFound
 from smpstudio.records.services import Actor
 from smpstudio.records.services_photos import Vault
 from smpstudio.web.consult_service import clinic_prices, crop_view, planned
@@ -45,19 +45,43 @@ def persist(db: Session, actor: Actor, c: Consult) -> None:
                               served=dict(c.served))
 
 
+class UnreadableDraft(Conflict):
+    """A stored draft this version cannot rebuild (inputs of another version, a crop outside the photo)."""
+
+
+def _crop(value: Any, width: int, height: int) -> tuple[int, int, int, int]:
+    """The stored crop ``[x, y, w, h]`` checked against the photo's size (px)."""
+    if not (isinstance(value, list) and len(value) == 4 and all(isinstance(v, int) for v in value)):
+        raise ValueError(f"the crop {value!r} is not four whole pixels")
+    x, y, w, h = value
+    if x < 0 or y < 0 or w < 1 or h < 1 or x + w > width or y + h > height:
+        raise ValueError(f"the crop {value!r} is outside the {width}x{height} px photo")
+    return x, y, w, h
+
+
 def restore(db: Session, actor: Actor, vault: Vault, store: ConsultStore, consult_id: int) -> Consult:
-    """Rebuild the user's consultation ``consult_id`` from the database and the stored photo."""
+    """Rebuild the user's consultation ``consult_id`` from the database and the stored photo.
+
+    A draft that cannot be read back is refused (:class:`UnreadableDraft`) and kept as it is."""
     row = services_drafts.get_draft(db, actor, consult_id)
     photo = load_photo(services_photos.photo_bytes(db, actor, vault, row.photo_id, thumbnail=False))
+    try:
+        inputs = inputs_from(row.inputs)
+        crop = _crop(row.crop_px, photo.width, photo.height)
+        served = {str(k): str(v) for k, v in dict(row.served).items()}
+        revision = int(row.revision)
+    except (ValidationError, ValueError, TypeError) as exc:
+        db.rollback()
+        raise UnreadableDraft(f"consultation {consult_id} cannot be rebuilt ({str(exc).splitlines()[0]}); start "
+                              "it again from the client's photo") from None
     pipe = store.pipeline()
     pipe.prices = clinic_prices(db, actor)
-    db.commit()
-    crop = tuple(int(v) for v in row.crop_px)
     stored = services_photos.get_photo(db, actor, row.photo_id)
+    db.commit()
     c = Consult(id=row.id, clinic_id=row.clinic_id, user_id=row.user_id, client_id=row.client_id,
                 photo_id=row.photo_id, photo_sha256=stored.sha256, source_size=(photo.width, photo.height),
-                photo=crop_view(photo, crop), pipe=pipe, inputs=inputs_from(row.inputs),  # type: ignore[arg-type]
-                crop_px=crop, revision=row.revision, served=dict(row.served))  # type: ignore[arg-type]
+                photo=crop_view(photo, crop), pipe=pipe, inputs=inputs, crop_px=crop, revision=revision,
+                served=served)
     planned(c)
     return store.add(c, keep_id=True)
 

@@ -153,3 +153,19 @@ def test_only_the_newest_drafts_of_a_user_are_kept(changed, db, accounts, monkey
                                   photo_id=row.photo_id, inputs={}, crop_px=[0, 0, 1, 1], revision=9, served={})
     db.rollback()
     assert db.get(ConsultDraft, 11).revision == 0
+
+
+@pytest.mark.parametrize("damage", [{"inputs": {"seed": "not a number"}}, {"crop_px": [0, 0, 99_999, 10]},
+                                    {"crop_px": "0,0,1,1"}])
+def test_a_draft_that_cannot_be_rebuilt_is_refused_in_words_and_kept(app, changed, db, damage):
+    c, _client, before, _shown = changed
+    row = db.get(ConsultDraft, before["id"])
+    for k, v in damage.items():
+        setattr(row, k, v)
+    db.commit()
+    _restart(app)
+    r = c.get(f"/api/consults/{before['id']}")
+    assert r.status_code == 409 and "cannot be rebuilt" in r.json()["detail"] and "start it again" in r.json()["detail"]
+    db.expire_all()
+    row = db.get(ConsultDraft, before["id"])
+    assert all(getattr(row, k) == v for k, v in damage.items())  # kept as it was, nothing half-written

@@ -62,7 +62,7 @@ def save(db: Session, actor: Actor, c: Consult, body: cs.SaveConsult, now: dt.da
     doc = document(step)
     data = doc.model_dump(mode="json")
     whole = c.whole.get(consult_whole.job(c).key)
-    if whole is not None:  # the whole head as the page showed it for this design and stage
+    if whole is not None:  # the whole head for this design and stage (as the page showed it)
         from smpstudio.head3d.block import whole_head_block
 
         data["whole_head"] = whole_head_block(whole[0]).model_dump(mode="json")  # type: ignore[arg-type]

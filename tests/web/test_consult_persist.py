@@ -39,7 +39,8 @@ def changed(login):
     x, y = body["control_points"][i]
     r = c.patch(f"/api/consults/{body['id']}", json={"move": {"index": i, "x": x, "y": y + 6 * mm}})
     assert r.status_code == 200, r.text
-    r = c.patch(f"/api/consults/{body['id']}", json={"style": "defined", "sessions": 4, "interval_days": 21})
+    r = c.patch(f"/api/consults/{body['id']}", json={"style": "defined", "sessions": 4, "interval_days": 21,
+                                                      "stage": "norwood-5"})
     assert r.status_code == 200, r.text
     shown = {s: c.get(f"/api/consults/{body['id']}/preview", params={"stage": s})
              for s in ("before", "session-4-healed")}
@@ -49,7 +50,9 @@ def changed(login):
 
 def test_a_forgotten_consult_is_rebuilt_with_its_design_options_plan_and_previews(app, changed):
     c, _client, before, shown = changed
-    assert (before["style"], before["sessions"], before["interval_days"]) == ("defined", 4, 21)
+    assert (before["style"], before["sessions"], before["interval_days"], before["hair_stage"]) == (
+        "defined", 4, 21, "norwood-5")
+    whole = c.get(f"/api/consults/{before['id']}/whole-head").json()["block"]
     _restart(app)
     r = c.get(f"/api/consults/{before['id']}")
     assert r.status_code == 200, r.text
@@ -66,6 +69,11 @@ def test_a_forgotten_consult_is_rebuilt_with_its_design_options_plan_and_preview
         "signature_png_base64": signature_b64(), "revision": before["revision"],
         "preview_sha256": [p.headers["X-Preview-Sha256"] for p in shown.values()]})
     assert r.status_code == 201, r.text
+    plan = c.get(f"/api/plans/{r.json()['plan_id']}").json()["plan_json"]
+    # the saved plan's whole head (planned again after the restart) is the one the page showed before it
+    assert {**plan["whole_head"], "diagrams": []} == {**whole, "diagrams": []}
+    assert plan["whole_head"]["stage"] == before["hair_stage"] and plan["whole_head"]["impressions"] > 0
+    assert plan["consultation"]["revision"] == before["revision"]
 
 
 def test_a_settled_change_is_kept_a_drag_step_is_not(app, changed):

@@ -196,6 +196,9 @@ async def save_consult(consult_id: ConsultId, body: cs.SaveConsult, call: Signed
     def work(db: Session, actor: Actor) -> cs.SavedConsult:
         c = consult_persist.consult_of(db, actor, call.state.vault, store, consult_id)
         with c.lock:
+            j = consult_whole.job(c)
+        consult_whole.result(c, j)  # the whole head is in the saved plan: as shown, else planned now (a restart)
+        with c.lock:
             return save(db, actor, c, body, now)
 
     return await call(work)

@@ -82,6 +82,7 @@ def test_consent_page_survives_a_reload_and_a_server_restart(tmp_path):
             made = page.evaluate("App.C.consult")
             assert (made["sessions"], made["interval_days"]) == (4, 21) and made["revision"] >= rev0 + 3
             assert made["hairline"] != first["hairline"] and made["plan"] != first["plan"]
+            assert page.evaluate("App.C.stage") == "session-4-healed"  # the last session healed follows the count
             # away and back to the consultation: the tab recalls it
             page.evaluate("location.hash = '#/clients'")
             page.wait_for_selector("#client-list li")

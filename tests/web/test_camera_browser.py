@@ -138,3 +138,12 @@ def test_without_getusermedia_the_file_input_is_the_camera(server, portrait, tmp
         page.set_input_files("#photo", str(photo))
         page.wait_for_selector("#stagebox[data-ready='1']", timeout=120_000)
         assert math.isfinite(page.evaluate("App.C.consult.overlay.px_per_mm"))
+        # "New photo": the photo input comes back and a second photo starts a new consultation
+        first = page.evaluate("App.C.consult.id")
+        assert not page.is_visible("#photo-in")
+        page.click("#new-photo")
+        assert page.is_visible("#photo-in") and page.evaluate("document.activeElement.id") == "photo"
+        page.set_input_files("#photo", str(photo))
+        page.wait_for_function("(id) => App.C.consult && App.C.consult.id !== id", arg=first, timeout=120_000)
+        page.wait_for_selector("#stagebox[data-ready='1']", timeout=120_000)
+        assert not page.is_visible("#photo-in")

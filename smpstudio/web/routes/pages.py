@@ -15,7 +15,8 @@ from fastapi import APIRouter, Response
 router = APIRouter(include_in_schema=False)
 
 ASSETS = {"app.js": "text/javascript", "app.css": "text/css", "consult.js": "text/javascript",
-          "dots.js": "text/javascript", "camera.js": "text/javascript", "clinic.js": "text/javascript",
+          "dots.js": "text/javascript", "camera.js": "text/javascript", "consent.js": "text/javascript",
+          "clinic.js": "text/javascript",
           "sessionday.js": "text/javascript",
           "portal.js": "text/javascript", "portal.css": "text/css"}
 SECURITY = {

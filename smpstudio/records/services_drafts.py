@@ -60,6 +60,13 @@ def get_draft(db: Session, actor: Actor, consult_id: int) -> ConsultDraft:
     return row
 
 
+def draft_revision(db: Session, actor: Actor, consult_id: int) -> int | None:
+    """The stored revision of the user's draft ``consult_id`` (None: no such draft of theirs)."""
+    return db.scalar(select(ConsultDraft.revision).where(  # type: ignore[no-any-return]
+        ConsultDraft.id == consult_id, ConsultDraft.clinic_id == actor.clinic_id,
+        ConsultDraft.user_id == actor.user_id))
+
+
 def drop_client_drafts(db: Session, client_id: int) -> None:
     """Delete every draft of a client (an erase: their photos can no longer be read); no commit."""
     db.execute(delete(ConsultDraft).where(ConsultDraft.client_id == client_id))

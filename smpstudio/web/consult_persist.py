@@ -89,13 +89,31 @@ def restore(db: Session, actor: Actor, vault: Vault, store: ConsultStore, consul
 _RESTORING = threading.Lock()  # two requests naming a lost consultation rebuild it once
 
 
-def consult_of(db: Session, actor: Actor, vault: Vault, store: ConsultStore, consult_id: int) -> Consult:
-    """The user's consultation: held in memory, else rebuilt (:func:`restore`)."""
+def _held(store: ConsultStore, actor: Actor, consult_id: int) -> Consult | None:
     try:
         return store.get(actor.clinic_id, actor.user_id, consult_id)
     except NotFound:
-        with _RESTORING:
-            try:
-                return store.get(actor.clinic_id, actor.user_id, consult_id)
-            except NotFound:
-                return restore(db, actor, vault, store, consult_id)
+        return None
+
+
+def consult_of(db: Session, actor: Actor, vault: Vault, store: ConsultStore, consult_id: int) -> Consult:
+    """The user's consultation: held in memory while it is the newest, else rebuilt (:func:`restore`).
+
+    The stored draft decides (one primary-key read): none (the client was erased, or it is not the
+    user's) is "not found", also for a copy still in memory; a newer revision than the copy in memory
+    (written by another worker process of ``smp serve --workers``) rebuilds it. A drag's steps are not
+    stored, so a copy ahead of the stored draft is the current one.
+    """
+    c = _held(store, actor, consult_id)
+    stored = services_drafts.draft_revision(db, actor, consult_id)
+    if stored is None:
+        if c is not None:
+            store.drop(consult_id)
+        raise NotFound(f"consultation {consult_id} not found (it may have expired: start it again)")
+    if c is not None and stored <= c.revision:
+        return c
+    with _RESTORING:
+        c = _held(store, actor, consult_id)
+        if c is not None and stored <= c.revision:
+            return c
+        return restore(db, actor, vault, store, consult_id)

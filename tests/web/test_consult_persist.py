@@ -19,6 +19,7 @@ from smpstudio.records.errors import NotFound
 from smpstudio.records.models_consult import ConsultDraft
 from smpstudio.records.services import Actor
 from smpstudio.web.consult_state import ConsultStore
+from tests.web.conftest import TestClient
 from tests.web.test_consult_api import signature_b64
 
 
@@ -177,3 +178,27 @@ def test_a_draft_that_cannot_be_rebuilt_is_refused_in_words_and_kept(app, change
     db.expire_all()
     row = db.get(ConsultDraft, before["id"])
     assert all(getattr(row, k) == v for k, v in damage.items())  # kept as it was, nothing half-written
+
+
+def test_two_workers_see_each_others_changes(app, changed, settings, accounts):
+    """``smp serve --workers 2``: each worker has its own memory; the stored draft's revision is the truth."""
+    from smpstudio.records.testing import PASSWORD
+    from smpstudio.web.app import create_app
+
+    c, _client, before, _shown = changed  # held in the memory of worker 1
+    other = create_app(settings, pool_size=2)
+    try:
+        with TestClient(other) as w2:
+            r = w2.post("/api/auth/login", json={"email": accounts["a_owner"].email, "password": PASSWORD})
+            w2.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+            assert w2.get(f"/api/consults/{before['id']}").json() == before  # worker 2 rebuilds it
+            r = w2.patch(f"/api/consults/{before['id']}", json={"sessions": 2})
+            assert r.status_code == 200 and r.json()["revision"] == before["revision"] + 1
+            now = c.get(f"/api/consults/{before['id']}").json()  # worker 1 holds revision before: it rebuilds
+            assert (now["sessions"], now["revision"], now["plan"]) == (2, r.json()["revision"], r.json()["plan"])
+            # an erase through worker 2: worker 1's copy in memory is gone too
+            assert w2.post(f"/api/clients/{before['client_id']}/erase").status_code == 200
+            assert c.get(f"/api/consults/{before['id']}").status_code == 404
+            assert before["id"] not in app.state.consults._items
+    finally:
+        other.state.engine.dispose()

@@ -111,6 +111,10 @@ def test_consent_page_survives_a_reload_and_a_server_restart(tmp_path):
             page.wait_for_selector("#stagebox[data-ready='1']", timeout=120_000)
             assert page.inner_text("#plan") == plan_text and "4" in page.input_value("#sessions")
             assert page.evaluate(_PIXELS, "#after") == preview
+            page.reload()  # the consultation page itself reloaded: recalled from the tab's storage
+            page.wait_for_selector("#stagebox[data-ready='1']", timeout=120_000)
+            assert page.evaluate("App.C.consult") == before[0] and page.inner_text("#plan") == plan_text
+            assert page.evaluate(_PIXELS, "#after") == preview
             page.screenshot(path=str(tmp_path / "consult-after-restart.png"))
             page.click("#to-consent")
             page.wait_for_selector("#sigpad")

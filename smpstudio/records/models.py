@@ -159,7 +159,9 @@ class Consent(Base):
     text: Mapped[str] = mapped_column(Text)
     text_sha256: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    signature: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)  # as typed (records API); the signer's name for a drawn one
+    signer: Mapped[str | None] = mapped_column(String(200), nullable=True)  # who drew ``signature_png``
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # drawn in the app (PNG)
     preview_sha256: Mapped[Any] = mapped_column(JSONText, default=list)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -306,5 +308,6 @@ for _cls in (Plan, Consent, AuditEvent):
     event.listen(_cls, "before_update", _forbid_update)
 
 
-# the clinic's running (bookings, reminders): smpstudio.records.models_clinic, on the same metadata
+# on the same metadata: the clinic's running (bookings, reminders) and the tablet app's consultations in progress
 from smpstudio.records import models_clinic as _models_clinic  # noqa: E402,F401
+from smpstudio.records import models_consult as _models_consult  # noqa: E402,F401

@@ -343,6 +343,8 @@ class ConsentOut(Out):
     text_sha256: str
     signed_at: dt.datetime
     signature: str
+    signer: str | None = Field(default=None, description="who drew the signature in the app (its PNG is in "
+                               "the consent's PDF)")
     preview_sha256: list[str]
     created_at: dt.datetime
 

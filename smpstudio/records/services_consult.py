@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -28,12 +27,8 @@ class SignedConsent:
     text: str
     signer: str
     signed_at: dt.datetime
-    signature_png_data_url: str
+    signature_png: bytes  # drawn on the tablet
     preview_sha256: tuple[str, ...]
-
-    def stored_signature(self) -> str:
-        """The consents table's ``signature``: who signed and the drawn image (a PNG data URL)."""
-        return json.dumps({"signer": self.signer, "image": self.signature_png_data_url}, ensure_ascii=True)
 
 
 def save_consultation(db: Session, actor: Actor, client_id: int, photo_id: int, plan: s.PlanCreate,
@@ -48,7 +43,8 @@ def save_consultation(db: Session, actor: Actor, client_id: int, photo_id: int, 
     for _attempt in range(3):
         row = Consent(clinic_id=actor.clinic_id, client_id=client.id, version=consent.version, text=consent.text,
                       text_sha256=hashlib.sha256(consent.text.encode()).hexdigest(), signed_at=consent.signed_at,
-                      signature=consent.stored_signature(), preview_sha256=list(consent.preview_sha256),
+                      signature=consent.signer, signer=consent.signer, signature_png=consent.signature_png,
+                      preview_sha256=list(consent.preview_sha256),
                       created_by=actor.user_id)
         version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
         p = Plan(clinic_id=actor.clinic_id, client_id=client.id, version=version, seed=plan.seed, plan_json=stored,
@@ -69,15 +65,8 @@ def save_consultation(db: Session, actor: Actor, client_id: int, photo_id: int, 
 
 def signature_of(consent: Consent) -> tuple[str, bytes | None]:
     """``(signer, PNG bytes)`` of a consent signed in the web app; ``(text, None)`` for a typed signature."""
-    import base64
-
-    try:
-        data = json.loads(consent.signature)
-        url = data["image"]
-        if isinstance(data, dict) and isinstance(url, str) and url.startswith("data:image/png;base64,"):
-            return str(data["signer"]), base64.b64decode(url.split(",", 1)[1])
-    except (ValueError, KeyError, TypeError):
-        pass
+    if consent.signature_png is not None:
+        return consent.signer or consent.signature, consent.signature_png
     return consent.signature, None
 
 

@@ -137,6 +137,11 @@ def upload_photo(
     return row
 
 
+def stored_form(budget: DecodeBudget, data: bytes) -> bytes:
+    """The JPEG :func:`upload_photo` stores for ``data`` (decoded, oriented, stripped, re-encoded)."""
+    return _decode_within_budget(budget, data)[0]
+
+
 def _decode_within_budget(budget: DecodeBudget, data: bytes) -> tuple[bytes, bytes, int, int]:
     """The photo re-encoded (JPEG, thumbnail JPEG) and its size, decoded in one of the budget's slots."""
     if not budget.semaphore.acquire(timeout=budget.wait_s):

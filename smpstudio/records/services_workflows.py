@@ -208,8 +208,12 @@ def _reminders_of(db: Session, client_id: int) -> list[dict[str, Any]]:
     return out
 
 
+def _signature_file(consent: Consent) -> str:
+    return f"consents/{consent.id}-signature.png"
+
+
 def export_client(db: Session, actor: Actor, vault: Vault, client_id: int) -> bytes:
-    """A zip of the client's complete record: ``record.json`` and the decrypted photos."""
+    """A zip of the client's complete record: ``record.json``, the decrypted photos and the drawn signatures."""
     actor.require(OWNER)
     client = owned(db, actor, Client, client_id, "client")
     cid = client.id
@@ -217,11 +221,12 @@ def export_client(db: Session, actor: Actor, vault: Vault, client_id: int) -> by
     lot_ids = {i for t in sessions for i in (t.pigment_lot_id, t.needle_lot_id) if i is not None}
     lots = db.scalars(select(InventoryLot).where(InventoryLot.id.in_(lot_ids))).all() if lot_ids else []
     photos = db.scalars(select(Photo).where(Photo.client_id == cid).order_by(Photo.id)).all()
+    consents = db.scalars(select(Consent).where(Consent.client_id == cid).order_by(Consent.id)).all()
     record = {
         "format": "smpstudio-client-export/1",
         "exported_at": utcnow().isoformat(),
         "client": _row(client) | {"contraindications": client.contraindications},
-        "consents": [_row(c) for c in db.scalars(select(Consent).where(Consent.client_id == cid))],
+        "consents": [_row(c) | ({"signature_file": _signature_file(c)} if c.signature_png else {}) for c in consents],
         "plans": [_row(p) for p in db.scalars(select(Plan).where(Plan.client_id == cid).order_by(Plan.version))],
         "sessions": [_row(t) | {"zones": [_row(z, ("id", "session_id")) for z in t.zones]} for t in sessions],
         "lots": [_row(lot) for lot in lots],
@@ -241,6 +246,9 @@ def export_client(db: Session, actor: Actor, vault: Vault, client_id: int) -> by
             for p in live:
                 data = vault.photos.read(p.clinic_id, cid, p.storage_key, key, "jpg")
                 zf.writestr(f"photos/{p.id}-{p.view}-{p.phase}.jpg", data)
+        for c in consents:
+            if c.signature_png:
+                zf.writestr(_signature_file(c), c.signature_png)
         zf.writestr("record.json", json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True))
     audit(db, actor, "export", "client", cid, client_id=cid, detail=f"GDPR export, {len(photos)} photos")
     db.commit()
@@ -269,6 +277,9 @@ def _clear_client(db: Session, client: Client, photos: Sequence[Photo], now: dt.
     client.photo_key_wrapped = None
     for p in photos:
         p.shredded_at = now
+    from smpstudio.records.services_drafts import drop_client_drafts
+
+    drop_client_drafts(db, client.id)  # consultations in progress: their photo is shredded
     client.email = client.phone = client.notes = None
     client.medical_intake = {}
     client.patch_test_result = None

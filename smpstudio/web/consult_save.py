@@ -62,7 +62,7 @@ def save(db: Session, actor: Actor, c: Consult, body: cs.SaveConsult, now: dt.da
     doc = document(step)
     data = doc.model_dump(mode="json")
     whole = c.whole.get(consult_whole.job(c).key)
-    if whole is not None:  # the whole head as the page showed it for this design and stage
+    if whole is not None:  # the whole head for this design and stage (as the page showed it)
         from smpstudio.head3d.block import whole_head_block
 
         data["whole_head"] = whole_head_block(whole[0]).model_dump(mode="json")  # type: ignore[arg-type]
@@ -74,8 +74,7 @@ def save(db: Session, actor: Actor, c: Consult, body: cs.SaveConsult, now: dt.da
     }
     plan = rs.PlanCreate(seed=doc.seed, plan=PlanDocument.model_validate(data))
     consent = SignedConsent(version=body.consent_version, text=TEXTS[body.consent_version], signer=body.signer,
-                            signed_at=now, signature_png_data_url="data:image/png;base64," + base64.b64encode(png)
-                            .decode(), preview_sha256=tuple(body.preview_sha256))
+                            signed_at=now, signature_png=png, preview_sha256=tuple(body.preview_sha256))
     p, row = save_consultation(db, actor, c.client_id, c.photo_id, plan, consent)
     return cs.SavedConsult(plan_id=p.id, plan_version=p.version, consent_id=row.id, photo_id=c.photo_id,
                            preview_sha256=list(body.preview_sha256))

@@ -82,7 +82,7 @@ class PlanView(BaseModel):
     touch_up_date: dt.date | None
     must_resolve: list[str]
     good_to_know: list[str]
-    details: dict[str, float | str | None]
+    details: dict[str, int | float | str | None]
 
 
 class ConsultOut(BaseModel):

@@ -24,7 +24,7 @@ from smpstudio.pipeline.document import HEALED_AFTER_DAYS, consultation_document
 from smpstudio.pipeline.renders import HEALING_PREVIEW_DAY, default_closeup_center_mm, faded_water_parts, scene_for
 from smpstudio.plan.cost import Prices, load_prices
 from smpstudio.records import schemas as rs
-from smpstudio.records import services, services_photos
+from smpstudio.records import services, services_drafts, services_photos
 from smpstudio.records.models import Clinic
 from smpstudio.records.services import Actor
 from smpstudio.records.services_photos import Vault
@@ -65,7 +65,7 @@ def start(db: Session, actor: Actor, vault: Vault, store: ConsultStore, client_i
     """Analyse the photo (display size), store it as the client's 'front / before' photo, keep the consult."""
     services.changeable_client(db, actor, client_id)  # 404 for another clinic's client, before any work
     actor.require(services.WRITERS)
-    photo = load_photo(data)
+    photo = load_photo(services_photos.stored_form(vault.budget, data))  # as stored: rebuilt from it after a restart
     pipe = store.pipeline()
     pipe.prices = clinic_prices(db, actor)
     db.commit()
@@ -75,7 +75,7 @@ def start(db: Session, actor: Actor, vault: Vault, store: ConsultStore, client_i
     consult = Consult(id=0, clinic_id=actor.clinic_id, user_id=actor.user_id, client_id=client_id, photo_id=row.id,
                       photo_sha256=row.sha256, source_size=(photo.width, photo.height), photo=display, pipe=pipe,
                       inputs=inputs, crop_px=crop)
-    return store.add(consult)
+    return store.add(consult, taken=lambda cid: services_drafts.draft_id_taken(db, cid))
 
 
 def _fit(photo: Photo) -> Photo:
@@ -104,10 +104,18 @@ def head_view(photo: Photo, pipe: Pipeline) -> tuple[Photo, tuple[int, int, int,
     box_end = (min(photo.width, round(cx + side / 2)), min(photo.height, round(cy + side / 2)))
     if (box_end[0] - box[0]) * (box_end[1] - box[1]) > 0.8 * photo.width * photo.height:
         return small, whole
-    rgb = photo.rgb[box[1]:box_end[1], box[0]:box_end[0]].copy()
-    cropped = dataclasses.replace(photo, rgb=rgb, notes=photo.notes + (
-        f"cropped to the head: {box_end[0] - box[0]}x{box_end[1] - box[1]} px at ({box[0]}, {box[1]})",))
-    return _fit(cropped), (box[0], box[1], box_end[0] - box[0], box_end[1] - box[1])
+    crop = (box[0], box[1], box_end[0] - box[0], box_end[1] - box[1])
+    return crop_view(photo, crop), crop
+
+
+def crop_view(photo: Photo, crop: tuple[int, int, int, int]) -> Photo:
+    """The view of ``photo`` in box ``crop`` ``(x, y, w, h)`` px at display size (:func:`head_view`'s view)."""
+    x, y, w, h = crop
+    if (x, y, w, h) == (0, 0, photo.width, photo.height):
+        return _fit(photo)
+    cropped = dataclasses.replace(photo, rgb=photo.rgb[y:y + h, x:x + w].copy(), notes=photo.notes + (
+        f"cropped to the head: {w}x{h} px at ({x}, {y})",))
+    return _fit(cropped)
 
 
 def open_view(photo: Photo, pipe: Pipeline, today: dt.date) -> tuple[Photo, tuple[int, int, int, int], Inputs]:

@@ -1,8 +1,10 @@
 """One consultation in progress in the web app: its photo at display size, its pipeline and its inputs.
 
 A consultation lives in the server's memory while the artist works on it (moves of the hairline, style,
-sessions ...) and is written to the records only when it is saved with the client's consent. It belongs
-to one clinic and one user: anyone else gets "not found", as for every other record.
+sessions ...); its inputs are kept as a draft in the database after every settled change, so a restarted
+server rebuilds it (:mod:`smpstudio.web.consult_persist`), and it becomes a record (plan and consent)
+only when it is saved with the client's consent. It belongs to one clinic and one user: anyone else gets
+"not found", as for every other record.
 
 The whole consultation runs on the photo scaled to display size (:data:`DISPLAY_LONG_SIDE_PX`): what
 the tablet shows, at a cost a drag can afford (a 12 MP photo's design alone takes ~2 s; at display size
@@ -16,6 +18,7 @@ import collections
 import dataclasses
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from smpstudio.imaging.intake import Photo
@@ -85,13 +88,17 @@ class ConsultStore:
             backend = self._backend
         return Pipeline(backend=backend)
 
-    def add(self, consult: Consult) -> Consult:
+    def add(self, consult: Consult, keep_id: bool = False,
+            taken: Callable[[int], bool] = lambda _cid: False) -> Consult:
+        """Keep ``consult`` under a new random id not held nor ``taken`` (a stored draft's), or under its own
+        with ``keep_id`` (one rebuilt after a restart)."""
         with self._lock:
-            while True:
+            while not keep_id:
                 cid = secrets.randbelow(2_000_000_000) + 1
-                if cid not in self._items:
+                if cid not in self._items and not taken(cid):
+                    consult = dataclasses.replace(consult, id=cid)
                     break
-            consult = dataclasses.replace(consult, id=cid)
+            cid = consult.id
             owner = (consult.clinic_id, consult.user_id)
             mine = [k for k, c in self._items.items() if (c.clinic_id, c.user_id) == owner]
             for k in mine[: max(0, len(mine) - self.max_per_user + 1)]:

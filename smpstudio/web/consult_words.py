@@ -24,7 +24,7 @@ def plan_view(doc: PlanDocument) -> PlanView:
     ]
     stops, know = client_notes(doc)
     skin, last = doc.skin, sessions[-1] if sessions else None
-    details: dict[str, float | str | None] = {
+    details: dict[str, int | float | str | None] = {
         "skin ITA (deg)": round(skin.ita_deg, 1) if skin else None,
         "skin class": skin.ita_class if skin else None,
         "target shade source": doc.pigment.target_source if doc.pigment else None,

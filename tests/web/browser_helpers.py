@@ -26,9 +26,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: Path) -> Iterator[str]:
-    """``smp serve --demo`` on a free port with its data in ``data_dir``; yields its base URL."""
-    port = free_port()
+def running_server(data_dir: Path, port: int | None = None) -> Iterator[str]:
+    """``smp serve --demo`` on ``port`` (a free one by default) with its data in ``data_dir``; yields its base URL."""
+    port = port or free_port()
     env = {**os.environ, "SMP_DATA_DIR": str(data_dir), "SMP_ENV": "dev"}
     env.pop("DATABASE_URL", None)
     exe = [sys.executable, "-c", "from smpstudio.cli import main; main()", "serve", "--demo", "--port", str(port)]
@@ -55,12 +55,13 @@ def running_server(data_dir: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def launch() -> Iterator[tuple[object, list[str]]]:
-    """Debian's Chromium, headless; yields ``(browser, blocked)`` (requests off the machine go in ``blocked``)."""
+def launch(extra_args: tuple[str, ...] = ()) -> Iterator[tuple[object, list[str]]]:
+    """Debian's Chromium, headless, with ``extra_args``; yields ``(browser, blocked)`` (requests off the machine
+    go in ``blocked``)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*FLAGS, *extra_args])
         try:
             yield browser, []
         finally:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -124,6 +126,11 @@ def test_save_binds_the_previews_shown_and_makes_a_consent_pdf(consult):
     assert plan["plan_json"]["pattern"]["dots"] == body["dots"]
     consent = c.get(f"/api/consents/{saved['consent_id']}").json()
     assert consent["preview_sha256"] == shown
+    assert consent["signer"] == consent["signature"] == "Dee Drag"  # the drawn image in its own column:
+    export = zipfile.ZipFile(io.BytesIO(c.get(f"/api/clients/{client}/export").content))  # the export carries it
+    record = json.loads(export.read("record.json"))
+    [row] = record["consents"]
+    assert export.read(row["signature_file"]) == base64.b64decode(signature_b64())
     pdf = c.get(f"/api/consents/{saved['consent_id']}/pdf")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Dee Drag" in text and shown[1][:16] in text.replace("\n", "")

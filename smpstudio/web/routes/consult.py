@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from smpstudio.records import services
 from smpstudio.records.services import Actor
 from smpstudio.records.services_consult import signature_of, typed_signature_png
-from smpstudio.web import consult_dots, consult_whole
+from smpstudio.web import consult_dots, consult_persist, consult_whole
 from smpstudio.web import consult_schemas as cs
 from smpstudio.web import consult_service as svc
 from smpstudio.web.consent_text import CURRENT_VERSION, TEXTS
@@ -66,15 +66,17 @@ async def start_consult(client_id: ClientId, file: Annotated[UploadFile, File(de
             raise PayloadTooLarge(f"the photo is larger than {settings.max_upload_mb:g} MB")
         c = svc.start(db, actor, vault, store, client_id, data, today)
         with c.lock:
-            return svc.view(c, svc.planned(c))
+            out = svc.view(c, svc.planned(c))
+            consult_persist.persist(db, actor, c)
+            return out
 
     return await call(work)
 
 
 @router.get("/consults/{consult_id}")
 async def get_consult(consult_id: ConsultId, call: SignedIn, store: Store) -> cs.ConsultOut:
-    def work(_db: Session, actor: Actor) -> cs.ConsultOut:
-        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+    def work(db: Session, actor: Actor) -> cs.ConsultOut:
+        c = consult_persist.consult_of(db, actor, call.state.vault, store, consult_id)
         with c.lock:
             return svc.view(c, svc.current(c))
 
@@ -85,10 +87,13 @@ async def get_consult(consult_id: ConsultId, call: SignedIn, store: Store) -> cs
 async def change_consult(consult_id: ConsultId, body: cs.ConsultChange, call: SignedIn, store: Store
                          ) -> cs.ConsultOut:
     """A drag (``move``: a control point to display px, mirrored unless ``mirror`` is false) or new options."""
-    def work(_db: Session, actor: Actor) -> cs.ConsultOut:
-        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+    def work(db: Session, actor: Actor) -> cs.ConsultOut:
+        c = consult_persist.consult_of(db, actor, call.state.vault, store, consult_id)
         with c.lock:
-            return svc.view(c, svc.apply(c, body))
+            out = svc.view(c, svc.apply(c, body))
+            if not c.draft:  # a settled change (a drag's steps are not written: its end is)
+                consult_persist.persist(db, actor, c)
+            return out
 
     return await call(work)
 
@@ -98,10 +103,13 @@ async def change_consult(consult_id: ConsultId, body: cs.ConsultChange, call: Si
 async def preview(consult_id: ConsultId, call: SignedIn, store: Store, stage: Stage = "before",
                   format: Annotated[Literal["jpeg", "png"], Query(description="png: lossless")] = "jpeg") -> Response:
     """One stage at display size; its sha256 (``X-Preview-Sha256``) is what a consent binds."""
-    def work(_db: Session, actor: Actor) -> tuple[bytes, str, int]:
-        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+    def work(db: Session, actor: Actor) -> tuple[bytes, str, int]:
+        c = consult_persist.consult_of(db, actor, call.state.vault, store, consult_id)
         with c.lock:
+            known = dict(c.served)
             data, digest = svc.stage_jpeg(c, stage, png=format == "png")
+            if c.served != known and not c.draft:
+                consult_persist.persist(db, actor, c)
             return data, digest, c.revision
 
     data, digest, revision = await call(work)
@@ -113,8 +121,8 @@ async def preview(consult_id: ConsultId, call: SignedIn, store: Store, stage: St
             responses={200: {"content": {"image/png": {}}, "description": "PNG"}})
 async def base(consult_id: ConsultId, call: SignedIn, store: Store) -> Response:
     """The scene the dots are drawn on (the photo as shown: buzzed or shaved), display size, PNG."""
-    def work(_db: Session, actor: Actor) -> tuple[bytes, str]:
-        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+    def work(db: Session, actor: Actor) -> tuple[bytes, str]:
+        c = consult_persist.consult_of(db, actor, call.state.vault, store, consult_id)
         with c.lock:
             return svc.base_png(c)
 
@@ -128,8 +136,8 @@ async def base(consult_id: ConsultId, call: SignedIn, store: Store) -> Response:
 async def dots(consult_id: ConsultId, call: SignedIn, store: Store, stage: Stage = "session-1-healed") -> Response:
     """A stage's dots as Gaussian splats (display px, px², peak opacity per linear channel) for the browser
     to draw over ``GET .../base`` during a drag (``static/dots.js``)."""
-    def work(_db: Session, actor: Actor) -> tuple[bytes, int, str]:
-        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+    def work(db: Session, actor: Actor) -> tuple[bytes, int, str]:
+        c = consult_persist.consult_of(db, actor, call.state.vault, store, consult_id)
         with c.lock:
             return consult_dots.stage_splats_bytes(c, stage), c.revision, svc.base_png(c)[1]
 
@@ -144,8 +152,8 @@ async def closeup(consult_id: ConsultId, call: SignedIn, store: Store, stage: St
                   x: Annotated[float, Query(ge=-10_000, le=10_000, allow_inf_nan=False)] = 0.0,
                   y: Annotated[float, Query(ge=-10_000, le=10_000, allow_inf_nan=False)] = 0.0) -> Response:
     """The magnifier: the stage around display point (x, y) at 20 px/mm, dot by dot."""
-    def work(_db: Session, actor: Actor) -> bytes:
-        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+    def work(db: Session, actor: Actor) -> bytes:
+        c = consult_persist.consult_of(db, actor, call.state.vault, store, consult_id)
         with c.lock:
             return svc.closeup_jpeg(c, stage, x, y)
 
@@ -156,8 +164,8 @@ async def closeup(consult_id: ConsultId, call: SignedIn, store: Store, stage: St
 async def whole_head(consult_id: ConsultId, call: SignedIn, store: Store) -> cs.WholeHeadOut:
     """The whole head planned for the consultation's stage on the client's 3-D scalp (takes seconds; a drag
     is not kept waiting): hours per session and visit, impressions per zone, price, the proposal's reason."""
-    def work(_db: Session, actor: Actor) -> cs.WholeHeadOut:
-        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+    def work(db: Session, actor: Actor) -> cs.WholeHeadOut:
+        c = consult_persist.consult_of(db, actor, call.state.vault, store, consult_id)
         with c.lock:
             j = consult_whole.job(c)
         return consult_whole.view(c, j, consult_whole.result(c, j))
@@ -170,8 +178,8 @@ async def whole_head(consult_id: ConsultId, call: SignedIn, store: Store) -> cs.
 async def diagram(consult_id: ConsultId, call: SignedIn, store: Store,
                   view: Annotated[Literal["top", "left", "right", "back"], Query()] = "top") -> Response:
     """One view of the whole-head diagram: the stage's bald / thinning / kept zones and their dots."""
-    def work(_db: Session, actor: Actor) -> bytes:
-        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+    def work(db: Session, actor: Actor) -> bytes:
+        c = consult_persist.consult_of(db, actor, call.state.vault, store, consult_id)
         with c.lock:
             j = consult_whole.job(c)
         return consult_whole.diagram_png(c, j, consult_whole.result(c, j), view)
@@ -186,7 +194,10 @@ async def save_consult(consult_id: ConsultId, body: cs.SaveConsult, call: Signed
     now = dt.datetime.now(dt.UTC)
 
     def work(db: Session, actor: Actor) -> cs.SavedConsult:
-        c = store.get(actor.clinic_id, actor.user_id, consult_id)
+        c = consult_persist.consult_of(db, actor, call.state.vault, store, consult_id)
+        with c.lock:
+            j = consult_whole.job(c)
+        consult_whole.result(c, j)  # the whole head is in the saved plan: as shown, else planned now (a restart)
         with c.lock:
             return save(db, actor, c, body, now)
 

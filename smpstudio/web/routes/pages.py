@@ -15,8 +15,9 @@ from fastapi import APIRouter, Response
 router = APIRouter(include_in_schema=False)
 
 ASSETS = {"app.js": "text/javascript", "app.css": "text/css", "consult.js": "text/javascript",
-          "dots.js": "text/javascript", "clinic.js": "text/javascript", "sessionday.js": "text/javascript",
-          "portal.js": "text/javascript", "portal.css": "text/css", "account.js": "text/javascript"}
+          "dots.js": "text/javascript", "camera.js": "text/javascript", "consent.js": "text/javascript",
+          "clinic.js": "text/javascript", "sessionday.js": "text/javascript", "account.js": "text/javascript",
+          "portal.js": "text/javascript", "portal.css": "text/css"}
 SECURITY = {
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",

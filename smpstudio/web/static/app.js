@@ -42,7 +42,7 @@ async function api(method, path, body, opts = {}) {
     let detail = r.statusText;
     try { const j = await r.json(); detail = typeof j.detail === "string" ? j.detail : JSON.stringify(j.detail); }
     catch (e) { /* not JSON */ }
-    throw new Error(detail);
+    throw Object.assign(new Error(detail), { status: r.status });
   }
   if (opts.raw) return r;
   return r.status === 204 ? null : r.json();

@@ -1,5 +1,5 @@
 // The consultation (photo, analysis overlay, draggable hairline, before/after and timeline sliders,
-// magnifier, plan beside) and the consent it is saved with. Uses App from app.js.
+// magnifier, plan beside); the consent it is saved with is consent.js. Uses App from app.js.
 (() => {
 "use strict";
 
@@ -8,6 +8,28 @@ const C = { consult: null, shown: {}, revision: -1, stage: null, split: 50, infl
 App.C = C;
 
 const $ = (id) => document.getElementById(id);
+
+// The consultation survives a reload (of the consent page too): its id and the previews shown are kept in
+// the tab's sessionStorage; the server rebuilds the consultation itself if it restarted meanwhile.
+const KEEP = "smp-consult";
+function remember() {
+  if (C.consult) sessionStorage.setItem(KEEP, JSON.stringify({ id: C.consult.id, clientId: C.clientId,
+    clientName: C.clientName, shown: C.shown, revision: C.revision, stage: C.stage,
+    stageChosen: Boolean(C.stageChosen) }));
+}
+async function recall(clientId) {
+  const kept = JSON.parse(sessionStorage.getItem(KEEP) || "null");
+  if (!kept || (clientId !== undefined && String(kept.clientId) !== String(clientId))) return false;
+  try { C.consult = await App.api("GET", `/api/consults/${kept.id}`); }
+  catch (ex) {  // gone (saved elsewhere, erased, unreadable): forget it; else keep it for the next try
+    if (ex.status === 404 || ex.status === 409) sessionStorage.removeItem(KEEP); else App.toast(ex.message);
+    return false;
+  }
+  Object.assign(C, { clientId: kept.clientId, clientName: kept.clientName, stage: kept.stage, stageChosen: kept.stageChosen,
+    shown: kept.revision === C.consult.revision ? kept.shown : {}, revision: C.consult.revision });
+  return true;
+}
+App.kept = { recall, forget: () => { sessionStorage.removeItem(KEEP); C.consult = null; } };  // for consent.js
 const h = (...a) => App.h(...a);
 
 function defaultStage(c) {
@@ -28,6 +50,7 @@ async function loadPreview(stage, img) {
   img.dataset.stage = stage;
   img.dataset.revision = String(rev);
   if (img.id === "after") $("stagebox").dataset.drawn = "0";  // the server's own render replaces the drawing
+  remember();
 }
 
 // During a drag the browser draws the stage's dots (dots.js) over the scene, fetched once per scene.
@@ -143,7 +166,8 @@ function renderPlan() {
 
 function setConsult(c) {
   C.consult = c;
-  if (!c.stages.includes(C.stage)) C.stage = defaultStage(c);
+  // the last session healed follows a change of the session count, unless the artist chose a stage
+  if (!c.stages.includes(C.stage) || !C.stageChosen) C.stage = defaultStage(c);
   const tl = $("timeline"), later = c.stages.filter((s) => s !== "before");
   tl.max = String(later.length - 1); tl.value = String(later.indexOf(C.stage));
   $("stage-label").textContent = c.stage_labels[C.stage];
@@ -274,7 +298,8 @@ function editor(c) {
         App.field("Before | after", h("input", { id: "split", type: "range", min: 0, max: 100, value: C.split,
           oninput: (e) => { C.split = Number(e.target.value); $("stagebox").style.setProperty("--split", `${C.split}%`); } })),
         App.field("Timeline", h("input", { id: "timeline", type: "range", min: 0, max: 1, value: 0,
-          oninput: async (e) => { C.stage = C.consult.stages.filter((s) => s !== "before")[Number(e.target.value)];
+          oninput: async (e) => { C.stageChosen = true;
+            C.stage = C.consult.stages.filter((s) => s !== "before")[Number(e.target.value)];
             $("stage-label").textContent = C.consult.stage_labels[C.stage]; await loadPreview(C.stage, $("after")); } }))),
       h("p", {}, h("strong", { id: "stage-label" }), " ", h("span", { class: "muted", id: "dots" })),
       h("div", { class: "controls" }, App.field("Hair loss", stageSel), App.field("Style", style), num("age", "Age", c.age, 18, 95, "age"),
@@ -285,7 +310,10 @@ function editor(c) {
           onchange: (e) => change({ mirror: e.target.checked }) }), "Mirror"),
         h("label", { class: "inline" }, h("input", { type: "checkbox", id: "show-analysis", checked: true, onchange: drawOverlay }), "Analysis"),
         h("label", { class: "inline" }, h("input", { type: "checkbox", id: "magnify" }), "Magnifier"),
-        h("button", { type: "button", class: "secondary", onclick: () => change({ auto_shade: true }), text: "Shade from hair" })),
+        h("button", { type: "button", class: "secondary", onclick: () => change({ auto_shade: true }), text: "Shade from hair" }),
+        h("button", { type: "button", class: "secondary", id: "new-photo", text: "New photo",  // a new consultation
+          onclick: () => { $("photo-in").hidden = false; window.scrollTo(0, 0);
+            ($("camera-start").hidden ? $("photo") : $("camera-start")).focus(); } })),
       h("ul", { id: "warnings", class: "muted" })),
     h("aside", { class: "card plan" }, h("div", { id: "whole" }, h("p", { class: "muted", role: "status", id: "whole-status" })),
       h("div", { id: "plan" })));
@@ -293,24 +321,39 @@ function editor(c) {
 
 App.views.consult = async (clientId) => {
   const client = await App.api("GET", `/api/clients/${clientId}`);
+  if (!C.consult) await recall(clientId);
   const resume = C.consult && String(C.consult.client_id) === String(clientId);
   C.clientId = clientId; C.clientName = `${client.first_name} ${client.last_name}`;
   const file = h("input", { type: "file", id: "photo", accept: "image/*", capture: "environment" });
   const status = h("p", { class: "muted", role: "status", id: "upload-status" });
   const holder = h("div", { id: "editor" });
-  file.addEventListener("change", async () => {
-    if (!file.files.length) return;
-    const fd = new FormData(); fd.append("file", file.files[0]);
-    status.textContent = "Analysing the photo...";
+  async function upload(blob, name) {
+    const fd = new FormData(); fd.append("file", blob, name);
+    status.textContent = "Analysing the photo..."; status.className = "muted";
     try {
       const c = await App.api("POST", `/api/clients/${clientId}/consults`, fd);
       status.textContent = "";
-      C.stage = defaultStage(c); C.shown = {}; C.revision = -1;
+      C.stage = defaultStage(c); C.stageChosen = false; C.shown = {}; C.revision = -1;
       await open(c);
     } catch (ex) { status.textContent = ex.message; status.className = "error"; }
+  }
+  file.addEventListener("change", () => {
+    const f = file.files[0];
+    file.value = "";  // the same photo chosen again is a change too (a new consultation)
+    if (f) upload(f, f.name);
   });
+  // the live camera (camera.js); without it, the file input's capture opens the tablet's camera app
+  const camera = SMPCamera.controls((blob) => upload(blob, "camera.jpg"), (why) => {
+    status.textContent = `${why}: take the photo with the tablet's camera app, or choose a file.`;
+    status.className = "warn";
+    file.focus();
+    try { file.click(); } catch (ex) { /* no user gesture left: the button below */ }
+  });
+  const photoIn = h("div", { id: "photo-in" }, camera.node,
+    App.field(SMPCamera.available() ? "Or the tablet's camera app, or a file" : "Photo of the face (camera or file)", file));
   async function open(c) {
-      file.parentElement.hidden = true;  // the photo is taken: room for the preview
+      camera.close();
+      photoIn.hidden = true;  // the photo is taken: room for the preview
       holder.replaceChildren(editor(c));
       const ov = $("overlay");
       ov.addEventListener("pointerdown", onDown); ov.addEventListener("pointermove", onMove);
@@ -320,50 +363,9 @@ App.views.consult = async (clientId) => {
       await Promise.all([loadPreview("before", $("before")), loadPreview(C.stage, $("after"))]);
       $("stagebox").dataset.ready = "1";
   }
-  App.show(`New consultation: ${C.clientName}`, App.field("Photo of the face (camera or file)", file), status, holder);
+  App.show(`${resume ? "Consultation" : "New consultation"}: ${C.clientName}`, photoIn, status, holder);
   if (resume) await open(C.consult);
 };
 window.addEventListener("resize", () => { if (C.consult && $("stagebox")) layout(); });
 
-// ---- consent --------------------------------------------------------------------------------------
-App.views.consent = async () => {
-  if (!C.consult) { location.hash = "#/clients"; return; }
-  const t = await App.api("GET", "/api/consent-text");
-  const pad = h("canvas", { class: "sigpad", id: "sigpad", "aria-label": "signature pad: sign with a finger" });
-  const signer = h("input", { id: "signer", value: C.clientName, autocomplete: "off" });
-  const shown = Object.entries(C.shown);
-  const save = async () => {
-    try {
-      const png = pad.toDataURL("image/png").split(",")[1];
-      const r = await App.api("POST", `/api/consults/${C.consult.id}/save`, { signer: signer.value,
-        consent_version: t.version, signature_png_base64: png, preview_sha256: shown.map(([, v]) => v), revision: C.revision });
-      App.toast(`Saved as plan version ${r.plan_version}`);
-      location.hash = `#/client/${C.clientId}`;
-    } catch (ex) { App.toast(ex.message); }
-  };
-  App.show("Consent",
-    h("div", { class: "card" }, h("p", { class: "muted", text: `Version ${t.version}` }), h("div", { class: "consenttext", tabindex: "0", role: "region", "aria-label": "consent text", text: t.text })),
-    h("div", { class: "card" }, h("h2", { text: "The previews shown" }), h("ul", {}, shown.map(([k, v]) =>
-      h("li", {}, `${C.consult.stage_labels[k] || k}: `, h("code", { text: v.slice(0, 16) }))))),
-    h("div", { class: "card" }, App.field("Signed by", signer), h("p", { text: "Signature" }), pad,
-      h("div", { class: "row" }, h("button", { type: "button", class: "secondary", onclick: () => clearPad(pad), text: "Clear" }),
-        h("button", { type: "button", id: "sign-save", onclick: save, text: "Sign and save" }),
-        h("a", { class: "button secondary", href: `#/consult/${C.clientId}`, text: "Back" }))));
-  clearPad(pad);
-  let last = null;
-  pad.addEventListener("pointerdown", (e) => { pad.setPointerCapture(e.pointerId); last = [e.offsetX, e.offsetY]; });
-  pad.addEventListener("pointermove", (e) => {
-    if (!last) return;
-    const g = pad.getContext("2d"), k = pad.width / pad.clientWidth;
-    g.lineWidth = 3 * k; g.lineCap = "round"; g.strokeStyle = "#000";
-    g.beginPath(); g.moveTo(last[0] * k, last[1] * k); g.lineTo(e.offsetX * k, e.offsetY * k); g.stroke();
-    last = [e.offsetX, e.offsetY];
-  });
-  pad.addEventListener("pointerup", () => { last = null; });
-};
-
-function clearPad(pad) {
-  pad.width = pad.clientWidth * 2; pad.height = pad.clientHeight * 2;
-  const g = pad.getContext("2d"); g.fillStyle = "#fff"; g.fillRect(0, 0, pad.width, pad.height);
-}
 })();

@@ -30,7 +30,7 @@ def put_draft(db: Session, actor: Actor, *, consult_id: int, client_id: int, pho
     actor.require(WRITERS)
     row = db.get(ConsultDraft, consult_id)
     if row is not None and (row.clinic_id, row.user_id) != (actor.clinic_id, actor.user_id):
-        raise NotFound(f"consultation {consult_id} not found")
+        raise NotFound(f"consultation {consult_id} not found", lookup=("consultation", consult_id))
     if row is None:
         changeable_client(db, actor, client_id)
         _prune(db, actor)
@@ -56,7 +56,8 @@ def get_draft(db: Session, actor: Actor, consult_id: int) -> ConsultDraft:
     row = db.scalar(select(ConsultDraft).where(ConsultDraft.id == consult_id, ConsultDraft.clinic_id == actor.clinic_id,
                                                ConsultDraft.user_id == actor.user_id))
     if row is None:
-        raise NotFound(f"consultation {consult_id} not found (it may have expired: start it again)")
+        raise NotFound(f"consultation {consult_id} not found (it may have expired: start it again)",
+                       lookup=("consultation", consult_id))
     return row
 
 

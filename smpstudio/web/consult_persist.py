@@ -109,7 +109,8 @@ def consult_of(db: Session, actor: Actor, vault: Vault, store: ConsultStore, con
     if stored is None:
         if c is not None:
             store.drop(consult_id)
-        raise NotFound(f"consultation {consult_id} not found (it may have expired: start it again)")
+        raise NotFound(f"consultation {consult_id} not found (it may have expired: start it again)",
+                       lookup=("consultation", consult_id))  # audited like a record's miss
     if c is not None and stored <= c.revision:
         return c
     with _RESTORING:

@@ -65,7 +65,8 @@ class SessionLine(BaseModel):
     date: dt.date | None
     day: int
     hours: float
-    dilution: str
+    shade: str = Field(description="the shade in words (light / medium / dark grey, near-black)")
+    dilution: str = Field(description="the mix the artist records (water:pigment), for the details view")
     pigment: str
     impressions: int
     price: float

@@ -6,7 +6,7 @@ client's pack and the stored plan show one total.
 
 from __future__ import annotations
 
-from smpstudio.reports.client_words import client_notes
+from smpstudio.reports.client_words import client_notes, shade_words
 from smpstudio.reports.pdf_sheets import quote_lines
 from smpstudio.schema import PlanDocument
 from smpstudio.web.consult_schemas import PlanView, SessionLine
@@ -18,7 +18,8 @@ def plan_view(doc: PlanDocument) -> PlanView:
     price = float(doc.cost.prices["smp_session"])
     sessions = [
         SessionLine(index=s.index, date=getattr(s, "date", None), day=s.day, hours=round(float(s.duration_h), 1),
-                    dilution=s.dilution, pigment=s.pigment.name, impressions=int(s.impressions), price=price,
+                    shade=shade_words(s.water_parts), dilution=s.dilution, pigment=s.pigment.name,
+                    impressions=int(s.impressions), price=price,
                     suggested=bool(s.suggested))
         for s in doc.sessions if hasattr(s, "duration_h")
     ]
@@ -33,6 +34,7 @@ def plan_view(doc: PlanDocument) -> PlanView:
         "dots": doc.pattern.dots if doc.pattern else None,
         "treatment area (cm²)": doc.treatment_area_cm2,
         "MFP height (mm)": doc.hairline.mfp_height_mm,
+        "mix per session (water:pigment)": ", ".join(f"{ln.index}: {ln.dilution}" for ln in sessions),
     }
     return PlanView(sessions=sessions, currency=doc.cost.currency,
                     total_price=round(sum(q * u for _, _, q, u in quote_lines(doc)), 2),

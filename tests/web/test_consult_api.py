@@ -48,6 +48,11 @@ def test_start_gives_overlay_hairline_plan_and_stores_the_photo(consult):
     assert body["stages"][0] == "before" and "years-3" in body["stages"] and "session-3-healed" in body["stages"]
     assert [s["index"] for s in body["plan"]["sessions"]][:3] == [1, 2, 3]
     assert sum(s["impressions"] for s in body["plan"]["sessions"] if not s["suggested"]) == body["dots"]
+    # the client reads the shade in words; the artist's water:pigment mix is in the details view
+    shades = [s["shade"] for s in body["plan"]["sessions"]]
+    assert all(sh.endswith("grey") or sh == "near-black" for sh in shades), shades
+    mixes = body["plan"]["details"]["mix per session (water:pigment)"]
+    assert all(f"{s['index']}: {s['dilution']}" in mixes for s in body["plan"]["sessions"])
     photos = c.get(f"/api/clients/{client}/photos").json()
     assert [p["id"] for p in photos] == [body["photo_id"]] and photos[0]["view"] == "front"
 

@@ -148,7 +148,7 @@ function renderWhole(w) {
 function renderPlan() {
   const p = C.consult.plan, money = (v) => `${v.toFixed(0)} ${p.currency}`;
   const rows = p.sessions.map((s) => h("tr", {}, h("td", { text: `${s.index}${s.suggested ? "*" : ""}` }),
-    h("td", { text: s.date || `day ${s.day}` }), h("td", { text: `${s.hours} h` }), h("td", { text: s.dilution }),
+    h("td", { text: s.date || `day ${s.day}` }), h("td", { text: `${s.hours} h` }), h("td", { text: s.shade }),
     h("td", { text: s.impressions.toLocaleString("en") }), h("td", { text: money(s.price) })));
   $("plan").replaceChildren(...[
     h("h2", { text: "The hairline band in the preview" }),

@@ -13,8 +13,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from smpstudio.records.errors import NotFound
+from smpstudio.records.models import Client
 from smpstudio.records.models_consult import ConsultDraft
-from smpstudio.records.services import WRITERS, Actor, changeable_client
+from smpstudio.records.services import WRITERS, Actor, changeable_client, owned
 
 MAX_DRAFTS_PER_USER = 20  # the newest kept; older ones are deleted when a new one is started
 
@@ -61,11 +62,27 @@ def get_draft(db: Session, actor: Actor, consult_id: int) -> ConsultDraft:
     return row
 
 
+def client_drafts(db: Session, actor: Actor, client_id: int) -> list[ConsultDraft]:
+    """The user's consultations in progress for ``client_id``, newest first (another clinic's client: not
+    found; another user's drafts are not listed: a draft is its artist's until saved)."""
+    client = owned(db, actor, Client, client_id, "client")
+    return list(db.scalars(select(ConsultDraft).where(
+        ConsultDraft.clinic_id == actor.clinic_id, ConsultDraft.user_id == actor.user_id,
+        ConsultDraft.client_id == client.id).order_by(ConsultDraft.updated_at.desc(), ConsultDraft.id.desc())))
+
+
 def draft_revision(db: Session, actor: Actor, consult_id: int) -> int | None:
     """The stored revision of the user's draft ``consult_id`` (None: no such draft of theirs)."""
     return db.scalar(select(ConsultDraft.revision).where(  # type: ignore[no-any-return]
         ConsultDraft.id == consult_id, ConsultDraft.clinic_id == actor.clinic_id,
         ConsultDraft.user_id == actor.user_id))
+
+
+def drop_draft(db: Session, actor: Actor, consult_id: int) -> None:
+    """Delete the user's draft ``consult_id`` (it was saved as a plan: no longer in progress) and commit."""
+    db.execute(delete(ConsultDraft).where(ConsultDraft.id == consult_id, ConsultDraft.clinic_id == actor.clinic_id,
+                                          ConsultDraft.user_id == actor.user_id))
+    db.commit()
 
 
 def drop_client_drafts(db: Session, client_id: int) -> None:

@@ -86,6 +86,17 @@ class PlanView(BaseModel):
     details: dict[str, int | float | str | None]
 
 
+class DraftOut(BaseModel):
+    """A consultation in progress of the signed-in user (resume it with ``GET /api/consults/{id}``)."""
+
+    id: int
+    client_id: int
+    photo_id: int
+    revision: int = Field(description="settled changes so far")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
 class ConsultOut(BaseModel):
     id: int
     client_id: int

@@ -116,6 +116,25 @@ def test_consent_page_survives_a_reload_and_a_server_restart(tmp_path):
             assert page.evaluate("App.C.consult") == before[0] and page.inner_text("#plan") == plan_text
             assert page.evaluate(_PIXELS, "#after") == preview
             page.screenshot(path=str(tmp_path / "consult-after-restart.png"))
+            # another tablet (nothing in its tab's storage): the client's page lists the consultation in
+            # progress, and resuming it brings back the same consultation, plan and preview
+            other = browser.new_context(viewport={"width": 768, "height": 1024}).new_page()
+            other.goto(f"{base}/#/signin")
+            other.fill("input[type=email]", DEMO_OWNER)
+            other.fill("input[type=password]", DEMO_PASSWORD)
+            other.click("button[type=submit]")
+            other.wait_for_selector("#client-list li")
+            other.evaluate(f"location.hash = '#/client/{made['client_id']}'")
+            other.wait_for_selector("#drafts button")
+            assert other.locator("#drafts button").count() == 1
+            assert other.get_attribute("#drafts button", "data-draft") == str(made["id"])
+            other.screenshot(path=str(tmp_path / "client-drafts.png"))
+            other.click("#drafts button")
+            other.wait_for_selector("#stagebox[data-ready='1']", timeout=120_000)
+            assert other.evaluate("App.C.consult") == before[0] and other.inner_text("#plan") == plan_text
+            assert other.evaluate(_PIXELS, "#after") == preview
+            assert other.inner_text("h1").startswith("Consultation:")
+            other.context.close()
             page.click("#to-consent")
             page.wait_for_selector("#sigpad")
             _sign(page)
@@ -124,6 +143,8 @@ def test_consent_page_survives_a_reload_and_a_server_restart(tmp_path):
             # the previews' sha256 the client saw before the restart are the rebuilt consultation's
             assert "Saved as plan version 1" in page.inner_text("#toast"), page.inner_text("#toast")
             page.wait_for_selector("#plans li", timeout=30_000)
+            # saved: no longer in progress on the client's page
+            assert page.locator("#drafts").count() == 0
             # saved: the tab forgets it, the consent page does not come back with it
             page.evaluate("location.hash = '#/consent'")
             page.wait_for_selector("#client-list", timeout=30_000)

@@ -122,6 +122,17 @@ def test_save_binds_the_previews_shown_and_makes_a_consent_pdf(consult):
     assert r.status_code == 422 and "not shown" in r.json()["detail"]
     assert c.get(f"/api/clients/{client}/plans").json() == []  # nothing half-written
     assert c.get(f"/api/clients/{client}/consents").json() == []
+    # a change after the previews were shown: the old revision cannot be signed
+    c.patch(f"/api/consults/{cid}", json={"sessions": 2})
+    r = c.post(f"/api/consults/{cid}/save", json={**base, "signature_png_base64": signature_b64(),
+                                                   "preview_sha256": shown})
+    assert r.status_code == 409
+    back = c.patch(f"/api/consults/{cid}", json={"sessions": 3}).json()  # back to the design shown before
+    assert back["revision"] > body["revision"] and back["dots"] == body["dots"]
+    shown = [c.get(f"/api/consults/{cid}/preview", params={"stage": s}).headers["X-Preview-Sha256"]
+             for s in ("before", "session-3-healed", "years-3")]  # shown again, for this revision
+    base["revision"] = back["revision"]
+    assert [d["id"] for d in c.get(f"/api/clients/{client}/consults").json()] == [cid]  # in progress
     r = c.post(f"/api/consults/{cid}/save", json={**base, "signature_png_base64": signature_b64(),
                                                    "preview_sha256": shown})
     assert r.status_code == 201, r.text
@@ -139,17 +150,22 @@ def test_save_binds_the_previews_shown_and_makes_a_consent_pdf(consult):
     pdf = c.get(f"/api/consents/{saved['consent_id']}/pdf")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Dee Drag" in text and shown[1][:16] in text.replace("\n", "")
-    # a change after the previews were shown: the old revision cannot be signed
-    c.patch(f"/api/consults/{cid}", json={"sessions": 2})
+    # saved: the consultation is no longer in progress; it cannot be saved twice
+    assert c.get(f"/api/clients/{client}/consults").json() == []
+    assert c.get(f"/api/consults/{cid}").status_code == 404
     r = c.post(f"/api/consults/{cid}/save", json={**base, "signature_png_base64": signature_b64(),
                                                    "preview_sha256": shown})
-    assert r.status_code == 409
+    assert r.status_code == 404 and len(c.get(f"/api/clients/{client}/plans").json()) == 1
 
 
 def test_another_user_cannot_see_the_consult(consult, login):
-    _c, _client, body = consult
+    _c, client, body = consult
     other = login("b_owner")
     assert other.get(f"/api/consults/{body['id']}").status_code == 404
+    assert other.get(f"/api/clients/{client}/consults").status_code == 404  # another clinic's client
+    colleague = login("a_artist")  # same clinic: the client is theirs too, the draft is not
+    assert colleague.get(f"/api/clients/{client}/consults").json() == []
+    assert colleague.get(f"/api/consults/{body['id']}").status_code == 404
     assert other.patch(f"/api/consults/{body['id']}", json={"sessions": 2}).status_code == 404
 
 

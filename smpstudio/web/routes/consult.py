@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from sqlalchemy.orm import Session
 
-from smpstudio.records import services
+from smpstudio.records import services, services_drafts
 from smpstudio.records.services import Actor
 from smpstudio.records.services_consult import signature_of, typed_signature_png
 from smpstudio.web import consult_dots, consult_persist, consult_whole
@@ -69,6 +69,17 @@ async def start_consult(client_id: ClientId, file: Annotated[UploadFile, File(de
             out = svc.view(c, svc.planned(c))
             consult_persist.persist(db, actor, c)
             return out
+
+    return await call(work)
+
+
+@router.get("/clients/{client_id}/consults")
+async def client_consults(client_id: ClientId, call: SignedIn) -> list[cs.DraftOut]:
+    """The signed-in user's consultations in progress for this client (kept across restarts), newest first."""
+    def work(db: Session, actor: Actor) -> list[cs.DraftOut]:
+        return [cs.DraftOut(id=d.id, client_id=d.client_id, photo_id=d.photo_id, revision=d.revision,
+                            created_at=d.created_at, updated_at=d.updated_at)
+                for d in services_drafts.client_drafts(db, actor, client_id)]
 
     return await call(work)
 
@@ -199,7 +210,11 @@ async def save_consult(consult_id: ConsultId, body: cs.SaveConsult, call: Signed
             j = consult_whole.job(c)
         consult_whole.result(c, j)  # the whole head is in the saved plan: as shown, else planned now (a restart)
         with c.lock:
-            return save(db, actor, c, body, now)
+            saved = save(db, actor, c, body, now)
+        # saved as a plan: no longer a consultation in progress (the tab forgets it, the client's page too)
+        services_drafts.drop_draft(db, actor, consult_id)
+        store.drop(consult_id)
+        return saved
 
     return await call(work)
 

@@ -51,7 +51,7 @@ App.api = api;
 
 function show(title, ...nodes) {
   const v = document.getElementById("view");
-  v.replaceChildren(h("h1", { text: title }), ...nodes);
+  v.replaceChildren(h("h1", { text: title }), ...nodes.flat().filter((n) => n !== null && n !== undefined));
   document.title = `${title} - SMP Studio`;
   v.focus();
 }
@@ -109,10 +109,12 @@ App.views.clients = async () => {
 
 // ---- a client's page -----------------------------------------------------------------------------
 App.views.client = async (id) => {
-  const [c, consents, summaries, photos, sessions] = await Promise.all([
+  const [c, consents, summaries, photos, sessions, drafts] = await Promise.all([
     api("GET", `/api/clients/${id}`), api("GET", `/api/clients/${id}/consents`),
     api("GET", `/api/clients/${id}/plans`), api("GET", `/api/clients/${id}/photos`),
-    api("GET", `/api/clients/${id}/sessions`)]);
+    api("GET", `/api/clients/${id}/sessions`), api("GET", `/api/clients/${id}/consults`)]);
+  const name = `${c.first_name} ${c.last_name}`;
+  const when = (iso) => new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
   const plans = await Promise.all(summaries.slice(-10).map((p) => api("GET", `/api/plans/${p.id}`)));
   const intake = Object.entries(c.medical_intake || {}).map(([k, v]) => `${k.replaceAll("_", " ")}: ${v ? "yes" : "no"}`);
   const thumbs = h("div", { class: "thumbs" });
@@ -125,6 +127,10 @@ App.views.client = async (id) => {
       h("a", { class: "button", href: `#/consult/${id}`, id: "new-consult", text: "New consultation" }),
       h("a", { class: "button secondary", href: `#/session/${id}`, text: "Session day" }),
       h("a", { class: "button secondary", href: `#/bookings/${id}`, id: "bookings-link", text: "Bookings and portal" })),
+    drafts.length ? h("div", { class: "card" }, h("h2", { text: "Consultations in progress" }),
+      h("ul", { class: "list", id: "drafts" }, drafts.map((d) => h("li", {}, h("button", {
+        type: "button", class: "item secondary", "data-draft": d.id, onclick: () => App.kept.resume(d.id, id, name),
+        text: `Resume the consultation of ${when(d.created_at)} (last change ${when(d.updated_at)})` }))))) : null,
     h("div", { class: "card" }, h("h2", { text: "Intake" }),
       h("p", { text: intake.length ? intake.join("; ") : "No intake answers recorded." }),
       c.contraindications.length ? h("p", { class: "warn", text: `Contraindications: ${c.contraindications.join(", ")}` }) : null),

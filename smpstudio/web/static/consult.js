@@ -29,7 +29,14 @@ async function recall(clientId) {
     shown: kept.revision === C.consult.revision ? kept.shown : {}, revision: C.consult.revision });
   return true;
 }
-App.kept = { recall, forget: () => { sessionStorage.removeItem(KEEP); C.consult = null; } };  // for consent.js
+// resume a consultation in progress listed on the client's page (another tab, another tablet, a day later)
+function resume(id, clientId, clientName) {
+  sessionStorage.setItem(KEEP, JSON.stringify({ id, clientId, clientName, shown: {}, revision: -1, stage: null,
+    stageChosen: false }));
+  C.consult = null;
+  location.hash = `#/consult/${clientId}`;
+}
+App.kept = { recall, resume, forget: () => { sessionStorage.removeItem(KEEP); C.consult = null; } };  // consent.js, app.js
 const h = (...a) => App.h(...a);
 
 function defaultStage(c) {

@@ -76,3 +76,27 @@ def axe_serious(page, axe_js: Path) -> list[str]:  # type: ignore[no-untyped-def
         return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
             .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(' | ')); }""")
     return list(found)
+
+
+def sign_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in as the demo owner on ``base`` and wait for the client list."""
+    from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
+
+    page.goto(f"{base}/#/signin")
+    page.fill("input[type=email]", DEMO_OWNER)
+    page.fill("input[type=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#client-list li")
+
+
+def draw_signature(page, y_px: float = 100.0) -> None:  # type: ignore[no-untyped-def]
+    """Sign in the consent page's pad with a finger stroke (a sine wave across it, ``y_px`` from its top)."""
+    import math
+
+    page.locator("#sigpad").scroll_into_view_if_needed()
+    pad = page.locator("#sigpad").bounding_box()
+    page.mouse.move(pad["x"] + 40, pad["y"] + y_px)
+    page.mouse.down()
+    for k in range(30):
+        page.mouse.move(pad["x"] + 40 + 12 * k, pad["y"] + y_px + 40 * math.sin(k / 3))
+    page.mouse.up()

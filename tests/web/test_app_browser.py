@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
-from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server
+from tests.web.browser_helpers import CHROMIUM, axe_serious, draw_signature, launch, running_server
 
 AXE = Path(os.environ.get("SMP_AXE_JS", Path(__file__).resolve().parents[2] / ".venv/share/smpstudio/node/node_modules/"
                                                                                "axe-core/axe.min.js"))
@@ -200,12 +200,7 @@ def _flow(page, base: str, photo: Path, out: Path, tag: str) -> dict:
     # consent: sign with the "finger" and save
     page.click("#to-consent")
     page.wait_for_selector("#sigpad")
-    pad = page.locator("#sigpad").bounding_box()
-    page.mouse.move(pad["x"] + 40, pad["y"] + 120)
-    page.mouse.down()
-    for k in range(30):
-        page.mouse.move(pad["x"] + 40 + 12 * k, pad["y"] + 120 + 40 * np.sin(k / 3))
-    page.mouse.up()
+    draw_signature(page, 120.0)
     page.screenshot(path=str(out / f"{tag}-5-consent.png"))
     _check_axe(page, "consent", axe)
     page.click("#sign-save")

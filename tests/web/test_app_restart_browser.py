@@ -8,25 +8,12 @@ preview hashes) and the client signs and saves it.
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from smpstudio.imaging.samples import sample_photo
-from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
-from tests.web.browser_helpers import CHROMIUM, free_port, launch, running_server
+from tests.web.browser_helpers import CHROMIUM, draw_signature, free_port, launch, running_server, sign_in
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-def _sign(page) -> None:  # type: ignore[no-untyped-def]
-    page.locator("#sigpad").scroll_into_view_if_needed()
-    pad = page.locator("#sigpad").bounding_box()
-    page.mouse.move(pad["x"] + 40, pad["y"] + 100)
-    page.mouse.down()
-    for k in range(30):
-        page.mouse.move(pad["x"] + 40 + 12 * k, pad["y"] + 100 + 40 * math.sin(k / 3))
-    page.mouse.up()
 
 
 _PIXELS = """(sel) => { const i = document.querySelector(sel), c = document.createElement('canvas');
@@ -49,11 +36,7 @@ def test_consent_page_survives_a_reload_and_a_server_restart(tmp_path):
     with launch() as (browser, _blocked):
         page = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
         with running_server(data, port) as base:
-            page.goto(f"{base}/#/signin")
-            page.fill("input[type=email]", DEMO_OWNER)
-            page.fill("input[type=password]", DEMO_PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_selector("#client-list li")
+            sign_in(page, base)
             page.fill("input[name=first_name]", "Restart")
             page.fill("input[name=last_name]", "Survivor")
             page.click("text=Create client")
@@ -119,11 +102,7 @@ def test_consent_page_survives_a_reload_and_a_server_restart(tmp_path):
             # another tablet (nothing in its tab's storage): the client's page lists the consultation in
             # progress, and resuming it brings back the same consultation, plan and preview
             other = browser.new_context(viewport={"width": 768, "height": 1024}).new_page()
-            other.goto(f"{base}/#/signin")
-            other.fill("input[type=email]", DEMO_OWNER)
-            other.fill("input[type=password]", DEMO_PASSWORD)
-            other.click("button[type=submit]")
-            other.wait_for_selector("#client-list li")
+            sign_in(other, base)
             other.evaluate(f"location.hash = '#/client/{made['client_id']}'")
             other.wait_for_selector("#drafts button")
             assert other.locator("#drafts button").count() == 1
@@ -137,7 +116,7 @@ def test_consent_page_survives_a_reload_and_a_server_restart(tmp_path):
             other.context.close()
             page.click("#to-consent")
             page.wait_for_selector("#sigpad")
-            _sign(page)
+            draw_signature(page)
             page.click("#sign-save")
             page.wait_for_selector("#toast.show", timeout=60_000)
             # the previews' sha256 the client saw before the restart are the rebuilt consultation's

@@ -19,8 +19,7 @@ import pytest
 from PIL import Image
 
 from smpstudio.imaging.samples import sample_photo
-from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
-from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server
+from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server, sign_in
 from tests.web.test_app_browser import AXE
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -52,11 +51,7 @@ def server(tmp_path_factory):
 def _new_consult(browser, base: str, last: str):  # type: ignore[no-untyped-def]
     # bypass_csp: axe-core is injected by the test (the app itself allows only its own scripts)
     page = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True).new_page()
-    page.goto(f"{base}/#/signin")
-    page.fill("input[type=email]", DEMO_OWNER)
-    page.fill("input[type=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#client-list li")
+    sign_in(page, base)
     page.fill("input[name=first_name]", "Camera")
     page.fill("input[name=last_name]", last)
     page.click("text=Create client")

@@ -21,8 +21,7 @@ import pytest
 from PIL import Image
 
 from smpstudio.optics.colour import delta_e2000_many, srgb_to_lab
-from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
-from tests.web.browser_helpers import CHROMIUM, launch, running_server
+from tests.web.browser_helpers import CHROMIUM, launch, running_server, sign_in
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
 
@@ -68,11 +67,7 @@ def agreement(drawn: np.ndarray, server: np.ndarray, scene: np.ndarray) -> tuple
 def page(tmp_path_factory):
     with running_server(tmp_path_factory.mktemp("dots-data")) as base, launch() as (browser, _blocked):
         pg = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
-        pg.goto(f"{base}/#/signin")
-        pg.fill("input[type=email]", DEMO_OWNER)
-        pg.fill("input[type=password]", DEMO_PASSWORD)
-        pg.click("button[type=submit]")
-        pg.wait_for_selector("#client-list li")
+        sign_in(pg, base)
         yield pg
 
 

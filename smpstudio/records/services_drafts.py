@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from smpstudio.records.errors import NotFound
 from smpstudio.records.models import Client
 from smpstudio.records.models_consult import ConsultDraft
-from smpstudio.records.services import WRITERS, Actor, changeable_client, owned
+from smpstudio.records.services import WRITERS, Actor, audit, changeable_client, owned
 
 MAX_DRAFTS_PER_USER = 20  # the newest kept; older ones are deleted when a new one is started
 
@@ -66,9 +66,12 @@ def client_drafts(db: Session, actor: Actor, client_id: int) -> list[ConsultDraf
     """The user's consultations in progress for ``client_id``, newest first (another clinic's client: not
     found; another user's drafts are not listed: a draft is its artist's until saved)."""
     client = owned(db, actor, Client, client_id, "client")
-    return list(db.scalars(select(ConsultDraft).where(
+    rows = list(db.scalars(select(ConsultDraft).where(
         ConsultDraft.clinic_id == actor.clinic_id, ConsultDraft.user_id == actor.user_id,
         ConsultDraft.client_id == client.id).order_by(ConsultDraft.updated_at.desc(), ConsultDraft.id.desc())))
+    audit(db, actor, "list", "consultation", None, client_id=client.id, detail=f"{len(rows)} in progress")
+    db.commit()
+    return rows
 
 
 def draft_revision(db: Session, actor: Actor, consult_id: int) -> int | None:

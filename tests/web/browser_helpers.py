@@ -78,13 +78,13 @@ def axe_serious(page, axe_js: Path) -> list[str]:  # type: ignore[no-untyped-def
     return list(found)
 
 
-def sign_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
-    """Sign in as the demo owner on ``base`` and wait for the client list."""
+def sign_in(page, base: str, email: str | None = None, password: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Sign in on ``base`` (the demo owner by default) and wait for the client list."""
     from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
 
     page.goto(f"{base}/#/signin")
-    page.fill("input[type=email]", DEMO_OWNER)
-    page.fill("input[type=password]", DEMO_PASSWORD)
+    page.fill("input[type=email]", email or DEMO_OWNER)
+    page.fill("input[type=password]", password or DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("#client-list li")
 

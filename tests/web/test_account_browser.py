@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from smpstudio.records.demo import DEMO_ARTIST, DEMO_FRONT_DESK, DEMO_OWNER, DEMO_PASSWORD
-from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server
+from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server, sign_in
 from tests.web.test_app_browser import AXE
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -51,14 +51,6 @@ def _shot(page, out: Path, name: str) -> None:
         shutil.copy(out / f"{name}.png", Path(keep) / f"{name}.png")
 
 
-def _sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto(f"{base}/#/signin")
-    page.fill("input[type=email]", email)
-    page.fill("input[type=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#client-list li")
-
-
 def _change(page, current: str, new: str, again: str | None = None) -> None:
     page.fill("#pw-current", current)
     page.fill("#pw-new", new)
@@ -72,7 +64,7 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
     with launch() as (browser, _blocked):
         ctx = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)
         page = ctx.new_page()
-        _sign_in(page, server, DEMO_ARTIST)
+        sign_in(page, server, DEMO_ARTIST)
         page.click("#nav-account")
         page.wait_for_selector("#sessions-list li")
         assert "Signed in as Arturo Artist" in page.inner_text("main")
@@ -129,7 +121,7 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         assert r.status_code == 201, r.text
         owner_ctx = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)
         owner = owner_ctx.new_page()
-        _sign_in(owner, server, DEMO_OWNER)
+        sign_in(owner, server, DEMO_OWNER)
         owner.goto(f"{server}/#/account")
         owner.wait_for_selector("#users-list li.user")
         artist_row = owner.locator(f"#users-list li[data-email='{DEMO_ARTIST}']")

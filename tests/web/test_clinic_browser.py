@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, update
 from smpstudio.imaging.samples import sample_photo
 from smpstudio.records.demo import DEMO_FRONT_DESK, DEMO_OWNER, DEMO_PASSWORD
 from smpstudio.records.models_clinic import PortalLink
-from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server
+from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server, sign_in
 from tests.web.test_app_browser import AXE
 from tests.web.test_consult_api import signature_b64
 
@@ -85,14 +85,6 @@ def _shot(page, out: Path, name: str, full: bool = True) -> None:
         shutil.copy(out / f"{name}.png", Path(keep) / f"{name}.png")
 
 
-def _sign_in(page, base, email):
-    page.goto(f"{base}/#/signin")
-    page.fill("input[type=email]", email)
-    page.fill("input[type=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#client-list li")
-
-
 def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp_path):
     cid, other = saved["client"], saved["other"]
     sessions = [s for s in saved["plan"]["plan_json"]["sessions"] if "pigment" in s and not s.get("suggested")]
@@ -101,7 +93,7 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
     with launch() as (browser, _blocked):
         ctx = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)
         page = ctx.new_page()
-        _sign_in(page, server, DEMO_FRONT_DESK)
+        sign_in(page, server, DEMO_FRONT_DESK)
         # the other client takes the artist at the series' second date: the whole series is refused, named
         second = (dt.date.fromisoformat(FIRST) + dt.timedelta(days=interval)).isoformat()
         page.goto(f"{server}/#/bookings/{other}")
@@ -228,7 +220,7 @@ def test_session_day_refusal_in_words_and_owner_override(server, saved, tmp_path
     with launch() as (browser, _blocked):
         ctx = browser.new_context(viewport={"width": 768, "height": 1024}, bypass_csp=True)
         page = ctx.new_page()
-        _sign_in(page, server, DEMO_OWNER)
+        sign_in(page, server, DEMO_OWNER)
         page.goto(f"{server}/#/session/{cid}")
         page.wait_for_selector("#refusals li")
         words = page.inner_text("#refusals")
@@ -256,7 +248,7 @@ def test_reminders_queue_templates_and_opt_out(server, saved, tmp_path):
     with launch() as (browser, _blocked):
         ctx = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)
         page = ctx.new_page()
-        _sign_in(page, server, DEMO_OWNER)
+        sign_in(page, server, DEMO_OWNER)
         page.goto(f"{server}/#/reminders")
         page.wait_for_selector("#run-reminders")
         page.click("#run-reminders")  # no SMTP server here: what is due fails and each attempt is listed

@@ -23,6 +23,7 @@ from smpstudio.pipeline.inputs import (
     WholeHeadInputs,
 )
 from smpstudio.plan.cost import Prices
+from smpstudio.plan.datafile import read_yaml
 from smpstudio.plan.pigment import Catalogue
 from smpstudio.schema import MAX_SEED  # plan.json, the records API and --seed share it
 
@@ -156,17 +157,10 @@ def _xy(v: Any, where: str) -> tuple[float, float]:
 def load_views(path: Path) -> list[Any]:
     """``--views``: the extra photos and their marks (:class:`smpstudio.pipeline.ViewPhoto`); photos are read
     relative to the file; one-line errors."""
-    import yaml
-
     from smpstudio.head3d.views import NOMINAL_VIEWS, REFERENCE_POINTS, Sticker
     from smpstudio.pipeline import ViewPhoto
 
-    if not path.is_file():
-        raise SMPError(f"views file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise SMPError(f"{path}: not valid YAML/JSON") from None
+    data, _ = read_yaml(path, "", "views")
     if not isinstance(data, list) or not data:
         raise SMPError(f"{path}: expected a list of views")
     out, names = [], set()
@@ -267,16 +261,9 @@ def pattern_inputs(sessions: int, interval_days: int, density: float = 80.0, blo
 def load_intake(path: Path) -> dict[str, bool]:
     """``--intake``: a YAML/JSON file of ``question: yes/no`` answers, checked against the one intake
     schema the records API uses (:class:`smpstudio.plan.intake.IntakeAnswers`); one-line errors."""
-    import yaml
-
     from smpstudio.plan.intake import parse_intake
 
-    if not path.is_file():
-        raise SMPError(f"intake file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise SMPError(f"{path}: not valid YAML/JSON") from None
+    data, _ = read_yaml(path, "", "intake")
     if not isinstance(data, dict):
         raise SMPError(f"{path}: expected 'question: yes/no' answers")
     try:

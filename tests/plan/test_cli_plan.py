@@ -83,6 +83,19 @@ def test_intake_typo_is_one_line(tmp_path, capsys):
     assert "pregnant" in err and "\n" not in err and not out.exists()
 
 
+@pytest.mark.parametrize("option", ["--intake", "--views"])
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00 not text", b"x: [\n"], ids=["binary", "yaml-syntax"])
+def test_unreadable_intake_or_views_file_is_one_line(tmp_path, capsys, option, content):
+    """Both files are read like the catalogue and prices (plan.datafile.read_yaml): a file that is not
+    text was a UnicodeDecodeError traceback (exit 1) until 2026-12-03."""
+    bad = tmp_path / "file.yaml"
+    bad.write_bytes(content)
+    out = tmp_path / "out"
+    assert run(["plan", "--out", str(out), option, str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert str(bad) in err and "\n" not in err and not out.exists()
+
+
 def test_catalogue_typo_is_one_line(tmp_path, capsys):
     from importlib import resources
 

@@ -357,7 +357,8 @@ def keep_on_head(hairline: Hairline, frame: FaceFrame, head_mask: np.ndarray,
     floor_mm : float, optional
         Image height (face frame, mm) the whole line is not brought below: where the client's hair
         begins on the midline (:func:`smpstudio.design.recession.frontal_recession`). SMP rebuilds a
-        receded hairline; it never draws one on the forehead below the hair the client has.
+        receded hairline; it never draws one on the forehead below the hair the client has. A floor above
+        the proposed MFP (the hair begins behind the line) binds nothing.
 
     Returns
     -------
@@ -380,6 +381,8 @@ def keep_on_head(hairline: Hairline, frame: FaceFrame, head_mask: np.ndarray,
     c = hairline.control_mm.copy()
     k = len(c)
     mid = k // 2
+    if floor_mm is not None and floor_mm > c[mid, 1]:
+        floor_mm = None  # the hair begins behind the proposed line (a receded hairline): nothing to keep above
     moved = False
     for _ in range(max_steps):
         edge = irregular_edge(smooth_curve(c), hairline.style, hairline.seed)

@@ -52,3 +52,45 @@ def test_no_dot_on_the_forehead_below_the_hair_front(designed):
           "below the hair front")
     assert near_midline.sum() > 50
     assert low.sum() <= 0.01 * near_midline.sum()
+
+
+def _narrow_head_case():
+    """A design on a synthetic frame whose head outline is too narrow for the line's temporal points."""
+    from smpstudio.analysis.types import FaceFrame
+    from smpstudio.design.hairline import smooth_curve
+    from smpstudio.design.types import Hairline
+
+    frame = FaceFrame(origin_px=(200.0, 400.0), px_per_mm=2.0, roll_deg=0.0)
+    c = np.array([[-50.0, 78.0], [-40.0, 90.0], [-20.0, 80.0], [0.0, 75.0], [20.0, 80.0], [40.0, 90.0],
+                  [50.0, 78.0]])
+    curve = smooth_curve(c)
+    hl = Hairline(style="soft", age=35, control_mm=c, curve_mm=curve, edge_mm=curve, transition_mm=8.0,
+                  mfp_height_mm=85.0, mfp_height_image_mm=75.0, seed=0)
+    yy, xx = np.mgrid[0:500, 0:400]
+    mm = frame.to_mm(np.stack([xx.ravel() + 0.5, yy.ravel() + 0.5], axis=1)).reshape(500, 400, 2)
+    head = (mm[..., 0] / 50.0) ** 2 + ((mm[..., 1] - 20.0) / 80.0) ** 2 < 1.0  # 100 mm wide, top at 100 mm
+    return hl, frame, head
+
+
+def test_a_floor_below_the_line_stops_its_descent_and_narrows_it():
+    from smpstudio.design.hairline import keep_on_head
+
+    hl, frame, head = _narrow_head_case()
+    free = keep_on_head(hl, frame, head)
+    held = keep_on_head(hl, frame, head, floor_mm=70.0)
+    mid = len(hl.control_mm) // 2
+    assert free.control_mm[mid, 1] < 70.0 - 1.0  # without the floor the whole line comes down past it
+    assert held.control_mm[mid, 1] >= 70.0 - 0.5
+    width = lambda h: np.ptp(h.control_mm[:, 0])  # noqa: E731
+    assert width(held) < width(hl) and width(free) == width(hl)
+
+
+def test_a_floor_above_the_line_binds_nothing():
+    """The hair begins behind the proposed line (a receded client): the line is kept on the head as
+    without a floor, not narrowed."""
+    from smpstudio.design.hairline import keep_on_head
+
+    hl, frame, head = _narrow_head_case()
+    free = keep_on_head(hl, frame, head)
+    receded = keep_on_head(hl, frame, head, floor_mm=110.0)
+    np.testing.assert_array_equal(receded.control_mm, free.control_mm)

@@ -179,6 +179,36 @@ def lock_client(db: Session, actor: Actor, client_id: int) -> Client:
     return client
 
 
+def lock_changeable_client(db: Session, actor: Actor, client_id: int) -> Client:
+    """:func:`lock_client`, then :class:`Conflict` if the client was erased (as :func:`changeable_client`).
+
+    Writes numbered per client (treatment sessions) take it first: two saves at once are ordered, so
+    the second reads the first's number and takes the next one, and neither lands after an erase.
+    """
+    client = lock_client(db, actor, client_id)
+    if client.erased_at is not None:
+        db.rollback()
+        raise Conflict(f"client {client_id} was erased; the record can no longer be changed")
+    return client
+
+
+def lock_clinic(db: Session, actor: Actor) -> None:
+    """Hold the clinic's row until commit or rollback (a no-op UPDATE: PostgreSQL's row lock, SQLite's
+    write lock): checks that span many rows of the clinic are ordered with the writes they guard.
+
+    Taken first by changes of the clinic's owners (two owners deactivating each other cannot leave none)
+    and by bookings (two bookings of one artist, room or client at once cannot both pass the clash
+    check). A plain UPDATE of non-key columns: inserts referencing the clinic (their foreign key's
+    KEY SHARE lock) are not blocked by it.
+    """
+    db.execute(
+        update(Clinic)
+        .where(Clinic.id == actor.clinic_id)
+        .values(name=Clinic.name)
+        .execution_options(synchronize_session=False)
+    )
+
+
 # ---- sign-in ---------------------------------------------------------------------------------------
 @dataclass
 class SignIn:

@@ -24,21 +24,12 @@ from sqlalchemy.orm import Session
 
 from smpstudio.records import schemas as s
 from smpstudio.records.errors import Conflict, Forbidden, TooManyAttempts, WeakPassword
-from smpstudio.records.models import Clinic, LoginSession, User, utcnow
+from smpstudio.records.models import LoginSession, User, utcnow
 from smpstudio.records.models_clinic import Appointment, CalendarFeed
 from smpstudio.records.security import new_token, password_problem, token_digest
-from smpstudio.records.services import OWNER, Actor, audit, owned
+from smpstudio.records.services import OWNER, Actor, audit, lock_clinic, owned
 from smpstudio.records.services_bookings import BOOKED
 from smpstudio.records.settings import Settings
-
-
-def _lock_clinic(db: Session, actor: Actor) -> None:
-    """Hold the clinic's row (PostgreSQL row lock, SQLite write lock) until commit: changes of the
-    clinic's owners are ordered, so two owners deactivating each other cannot leave none."""
-    db.execute(
-        update(Clinic).where(Clinic.id == actor.clinic_id).values(name=Clinic.name)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _end_sessions(db: Session, user_id: int, keep_token: str | None = None) -> int:
@@ -74,7 +65,7 @@ def set_user_active(db: Session, actor: Actor, user_id: int, active: bool) -> Us
     Owner only. The clinic's last active owner cannot be deactivated (:class:`Conflict`).
     """
     actor.require(OWNER)
-    _lock_clinic(db, actor)
+    lock_clinic(db, actor)  # ordered with every other change of the clinic's owners
     user = owned(db, actor, User, user_id, "user")
     if user.active == active:
         db.commit()

@@ -25,7 +25,7 @@ from smpstudio.records import schemas_clinic as sc
 from smpstudio.records.errors import BookingConflict, Conflict, InvalidInput
 from smpstudio.records.models import Client, Plan, User, utcnow
 from smpstudio.records.models_clinic import Appointment
-from smpstudio.records.services import EVERYONE, Actor, audit, changeable_client, owned
+from smpstudio.records.services import EVERYONE, Actor, audit, changeable_client, lock_clinic, owned
 from smpstudio.records.services_clinic import clinic_of, clinic_tz
 
 BOOKED, CANCELLED = "booked", "cancelled"
@@ -107,8 +107,13 @@ def conflicts(
 
 def book(db: Session, actor: Actor, client_id: int, data: sc.BookingCreate) -> list[Appointment]:
     """One appointment, or with ``series`` one for each of the plan's sessions from ``session_number``
-    on, at the plan's intervals; all or none."""
+    on, at the plan's intervals; all or none.
+
+    Under the clinic's lock (:func:`~smpstudio.records.services.lock_clinic`) from the clash check to the
+    commit: of two bookings of one artist, room or client at once, the second sees the first.
+    """
     actor.require(EVERYONE)
+    lock_clinic(db, actor)
     client = changeable_client(db, actor, client_id)
     artist = _artist(db, actor, data.artist_id)
     start = _start(db, actor, data.starts_at)
@@ -171,7 +176,10 @@ def book(db: Session, actor: Actor, client_id: int, data: sc.BookingCreate) -> l
 
 
 def reschedule(db: Session, actor: Actor, appointment_id: int, data: sc.Reschedule) -> Appointment:
+    """Move a live appointment (time, artist, room or length), checked for clashes under the clinic's
+    lock as :func:`book` is."""
     actor.require(EVERYONE)
+    lock_clinic(db, actor)
     appt = owned(db, actor, Appointment, appointment_id, "appointment")
     changeable_client(db, actor, appt.client_id)
     if appt.status != BOOKED:

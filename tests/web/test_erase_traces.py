@@ -40,6 +40,9 @@ def test_erase_leaves_no_trace_and_restore_honours_it(sqlite_only, app, login, s
         data={"view": "front", "phase": "before"},
     )
     photo_id = r.json()["id"]
+    with app.state.smp.sessions() as db:
+        wrapped = db.get(Client, cid).photo_key_wrapped  # the client's photo key, wrapped by the clinic key
+    assert wrapped and len(wrapped) >= 32
     db_file = Path(make_url(settings.db_url).database)
     files = [db_file, db_file.with_name(db_file.name + "-wal"), db_file.with_name(db_file.name + "-shm")]
     for f in files:
@@ -52,6 +55,7 @@ def test_erase_leaves_no_trace_and_restore_honours_it(sqlite_only, app, login, s
     assert c.post(f"/api/clients/{cid}/erase").status_code == 200
     raw = b"".join(f.read_bytes() for f in files if f.exists())
     assert NOTE.encode() not in raw and EMAIL.encode() not in raw
+    assert bytes(wrapped) not in raw  # nor the wrapped key: the photos cannot be unwrapped from old pages
     app.state.engine.dispose()
 
     manifest = restore(settings, bk, force=True)  # the server is stopped; the old backup comes back

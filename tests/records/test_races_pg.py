@@ -24,7 +24,7 @@ from smpstudio.records import services, services_accounts, services_bookings, se
 from smpstudio.records import services_workflows as wf
 from smpstudio.records.db import make_engine, make_sessionmaker
 from smpstudio.records.errors import BookingConflict, Conflict, DuplicateSession, NotFound
-from smpstudio.records.models import Client, LoginSession, Photo, TreatmentSession, User
+from smpstudio.records.models import Client, LoginSession, Photo, Plan, TreatmentSession, User
 from smpstudio.records.models_clinic import Appointment
 from smpstudio.records.security import hash_password, token_digest, verify_password
 from smpstudio.records.services_photos import Vault
@@ -315,3 +315,23 @@ def test_two_password_changes_at_once_one_wins(pg, accounts, tmp_path):
     assert verify_password(stored, new[won[0]])
     assert not verify_password(stored, new[lost]) and not verify_password(stored, PASSWORD)
     assert tokens == [token_digest(out[won[0]].token)]  # the winner's new session is the user's only one
+
+
+# ---- two plan versions at once (the tablet's "Sign and save" twice) ---------------------------------
+def test_two_plan_saves_at_once_get_versions_1_and_2(pg, accounts, monkeypatch):
+    """Guard: ``create_plan`` takes the next version again when the unique (client, version) index refuses
+    its first choice. Without the retry both read "no version yet" and the second save is refused."""
+    artist = actor(accounts, "a_artist")
+    client_id = new_client(pg, artist)
+    window = Window()
+    hold_in_window(monkeypatch, services, "plan_digest", window)  # after reading the highest version
+    plan = sample_plan(1)
+
+    def save(db):
+        return services.create_plan(db, artist, client_id, s.PlanCreate(seed=1, plan=plan)).version
+
+    out = at_once(save, save, sessions=pg)
+    assert sorted(out) == [1, 2], out
+    with pg() as db:
+        versions = db.scalars(select(Plan.version).where(Plan.client_id == client_id)).all()
+    assert sorted(versions) == [1, 2]

@@ -223,6 +223,41 @@ def test_two_bookings_of_one_artist_at_one_time_one_is_a_conflict(pg, accounts, 
     assert len(live) == 1
 
 
+def test_a_reschedule_racing_a_booking_into_the_same_slot_one_is_a_conflict(pg, accounts, monkeypatch):
+    """Guard: ``services.lock_clinic`` in ``services_bookings.reschedule`` too. Without it a booking and a
+    move of another appointment into the same hour of the same artist both pass their clash checks."""
+    desk, artist = actor(accounts, "a_front_desk"), accounts["a_artist"]
+    clients = [new_client(pg, desk, "Ann"), new_client(pg, desk, "Bea")]
+    with pg() as db:
+        early = sc.BookingCreate(
+            starts_at="2026-07-01T08:00", artist_id=artist.user_id, room="Chair 1", duration_min=60
+        )
+        moved_id = services_bookings.book(db, desk, clients[0], early)[0].id
+    window = Window()
+    hold_in_window(monkeypatch, services_bookings, "conflicts", window, after=True)
+    at_ten = sc.BookingCreate(starts_at="2026-07-01T10:00", artist_id=artist.user_id, room="Chair 2", duration_min=60)
+    move = sc.Reschedule(starts_at="2026-07-01T10:00", reason="the client asked for a later hour")
+
+    out = at_once(
+        lambda db: services_bookings.book(db, desk, clients[1], at_ten)[0].id,
+        lambda db: services_bookings.reschedule(db, desk, moved_id, move).id,
+        sessions=pg,
+    )
+    refused = [o for o in out if isinstance(o, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], BookingConflict), out
+    with pg() as db:
+        live = db.execute(
+            select(Appointment.id, Appointment.starts_at)
+            .where(Appointment.artist_id == artist.user_id, Appointment.status == "booked")
+            .order_by(Appointment.starts_at)
+        ).all()
+    hours = [at.hour for _id, at in live]
+    if isinstance(out[0], Exception):  # the move came first: the appointment moved, the booking refused
+        assert [(i, at.hour) for i, at in live] == [(moved_id, 10)], live
+    else:  # the booking came first: the move refused, the appointment still at 08:00
+        assert hours == [8, 10] and live[0][0] == moved_id, live
+
+
 # ---- an erase racing a photo upload ------------------------------------------------------------------
 class WindowedStore(PhotoStore):
     """The photo store, waiting in the window before writing the upload's files (after the upload's

@@ -141,7 +141,8 @@ def test_not_dated_in_the_future_not_even_by_an_owner(db, accounts):
     c = ready_client(
         db,
         owner,
-        patch=("negative", dt.datetime.combine(tomorrow, dt.time(12), dt.UTC) - dt.timedelta(hours=48)),
+        # read an hour ago (a result cannot lie ahead): 37-61 h before the session's noon, inside 24-72 h
+        patch=("negative", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)),
         consent=("v1", dt.datetime.now(dt.UTC) - dt.timedelta(days=1)),
     )
     msg = refused(db, owner, c.id, "future", tomorrow, override_reason="the client asked to record it in advance")

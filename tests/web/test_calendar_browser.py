@@ -208,6 +208,9 @@ def test_account_client_and_bookings_pages_show_the_clinic_s_times(clinic, tmp_p
         assert appts[1].startswith(App_day(DAY + dt.timedelta(days=1))) and "15:15-16:00" in appts[1], appts
         expires = dt.datetime.fromisoformat(link["expires_at"].replace("Z", "+00:00"))
         assert f"open until {_gb(expires, CLINIC_TZ)}" in page.inner_text("#portal-links")
+        # the native input shows the browser's format (mm/dd/yyyy here); under it, the value in words and its zone
+        page.fill("#book-when", f"{DAY}T10:00")
+        assert page.inner_text("#book-when-words") == f"{App_day(DAY)}, 10:00 ({CLINIC_TZ} time)"
         _shot(page, tmp_path, "bookings-clinic-times")
         ctx.close()
 

@@ -79,6 +79,21 @@ App.plainDate = (day) => (day ? new Date(`${day}T12:00:00Z`).toLocaleDateString(
 App.plainDayWords = (day) => new Date(`${day}T12:00:00Z`).toLocaleDateString("en-GB",
   { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 
+/** Under a native date / datetime-local input (it shows the browser's own format, e.g. mm/dd/yyyy): what it
+ * holds, in words, and for a time the clinic's zone it is read in. Returns the hint element. */
+App.dateHint = (input) => {
+  const hint = h("p", { class: "muted hint", "aria-live": "polite", id: `${input.id || input.name}-words` });
+  const say = () => {
+    const [day, time] = input.value.split("T");
+    hint.textContent = !day ? "" : time ? `${App.plainDayWords(day)}, ${time.slice(0, 5)} (${App.clinic ? App.clinic.timezone : "UTC"} time)`
+      : App.plainDayWords(day);
+  };
+  input.addEventListener("input", say);
+  input.addEventListener("change", say);
+  say();
+  return hint;
+};
+
 function show(title, ...nodes) {
   const v = document.getElementById("view");
   v.replaceChildren(h("h1", { text: title }), ...nodes.flat().filter((n) => n !== null && n !== undefined));
@@ -90,7 +105,8 @@ App.show = show;
 function field(label, input) {
   const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
   input.id = id;
-  return h("div", {}, h("label", { for: id, text: label }), input);
+  const dated = input.tagName === "INPUT" && ["date", "datetime-local"].includes(input.type);
+  return h("div", {}, h("label", { for: id, text: label }), input, dated ? App.dateHint(input) : null);
 }
 App.field = field;
 

@@ -137,7 +137,9 @@ App.views.calendar = async (arg) => {
   };
   const title = week ? `Week from ${App.plainDayWords(first)}` : App.plainDayWords(first);
   App.show("Calendar",
-    h("div", { class: "card row" }, App.field("Artist", artistSel), App.field("First day", dayIn), App.field("Show", spanSel),
+    h("div", { class: "card row" }, App.field("Artist", artistSel),
+      h("div", {}, h("label", { for: "cal-day", text: "First day" }), dayIn), // in words in the heading below
+      App.field("Show", spanSel),
       h("button", { type: "button", class: "secondary", text: "Earlier", onclick: () => go(addDays(first, -n)) }),
       h("button", { type: "button", class: "secondary", text: "Later", onclick: () => go(addDays(first, n)) })),
     h("section", { class: "card", id: "calendar", "aria-label": title },

@@ -103,7 +103,12 @@ def test_patch_test_window_edges_are_allowed(db, accounts):
     refused(db, a, ready_client(db, a, patch=None).id, "patch_test")
 
 
-@pytest.mark.parametrize("question", ["haemophilia", "pregnancy", "blood_thinners", "pigment_allergy"])
+# every stop-level question, written out (not taken from the code): domain.md §7's list, then issue 12's
+@pytest.mark.parametrize("question", [
+    "pregnancy", "haemophilia", "uncontrolled_diabetes", "epilepsy", "active_scalp_skin_disease",
+    "isotretinoin_6_months", "chemotherapy",  # domain.md §7
+    "blood_thinners", "pigment_allergy", "active_scalp_condition",  # issue 12: anticoagulants, pigment allergy, scalp
+])
 def test_stop_level_contraindications_refuse(db, accounts, question):
     a = actor(accounts, "a_artist")
     msg = refused(db, a, ready_client(db, a, **{question: True}).id, "contraindication")

@@ -45,7 +45,7 @@ function lanes(items) {
 }
 
 function block(it, fromHour, label, colour, open) {
-  const btn = h("button", { type: "button", class: "block", "data-id": it.a.id, "aria-label": label,
+  const btn = h("button", { type: "button", class: `block${it.lanes > 1 ? " narrow" : ""}`, "data-id": it.a.id, "aria-label": label,
     onclick: () => open(it.a, label) },
   h("span", { class: "t", text: `${App.time(it.a.starts_at)}-${App.time(it.a.ends_at)}` }), h("span", { text: label.split(": ")[1] }));
   // CSSOM, not a style attribute: the page's CSP (style-src 'self') allows it

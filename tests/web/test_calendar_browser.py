@@ -213,6 +213,15 @@ def test_account_client_and_bookings_pages_show_the_clinic_s_times(clinic, tmp_p
         assert page.inner_text("#book-when-words") == f"{App_day(DAY)}, 10:00 ({CLINIC_TZ} time)"
         _shot(page, tmp_path, "bookings-clinic-times")
         ctx.close()
+        # the client's portal on a phone in New York: the link's end in the clinic's time
+        phone = browser.new_context(viewport={"width": 375, "height": 667}, timezone_id=BROWSER_TZ, is_mobile=True)
+        p = phone.new_page()
+        p.goto(link["url"])
+        p.wait_for_selector("#appointments li")
+        local = expires.astimezone(ZoneInfo(CLINIC_TZ))
+        assert f"until {local:%A} {local.day} {local:%B %Y}, {local:%H:%M} (the clinic's time)" in p.inner_text("main")
+        assert "10:00-12:00" in p.inner_text("#appointments")
+        phone.close()
 
 
 def test_a_block_tapped_is_rescheduled_and_moves(clinic, tmp_path):

@@ -161,9 +161,11 @@ def test_week_and_day_grids_place_and_size_each_booking(clinic, size, tmp_path):
                                       bypass_csp=True)
             page = ctx.new_page()
             sign_in(page, base)
-            page.goto(f"{base}/#/calendar/{DAY},week,")
-            page.wait_for_selector("#calendar .block")
-            assert axe_serious(page, AXE) == []
+            for view in ("week", "day"):
+                page.goto(f"{base}/#/calendar/{DAY},{view},")
+                expect(page.locator("#calendar .colhead").first).to_have_text(
+                    "Arturo Artist" if view == "day" else f"{DAY:%a} {DAY.day} {DAY:%b}")
+                assert axe_serious(page, AXE) == [], view
             ctx.close()
 
 
@@ -247,3 +249,33 @@ def test_a_block_tapped_is_rescheduled_and_moves(clinic, tmp_path):
     got = clinic["owner"].get(f"/api/appointments/{m['id']}").json()
     start = dt.datetime.fromisoformat(got["starts_at"]).astimezone(ZoneInfo(CLINIC_TZ))
     assert (start.hour, start.minute) == (12, 45)
+
+
+def test_a_week_across_the_clocks_change_keeps_the_wall_clock(clinic):
+    """London's clocks go forward on 2027-03-28: a 10:00 booking on the Friday before (GMT, 10:00 UTC) and the
+    Monday after (BST, 09:00 UTC) sit on the same 10:00 line, each in its own day's column. Run last: it moves the
+    clinic to Europe/London (and back)."""
+    base, owner = clinic["base"], clinic["owner"]
+    assert owner.patch("/api/clinic/settings", json={"timezone": "Europe/London"}).status_code == 200
+    try:
+        lou, arturo = clinic["clients"]["Lou"], clinic["artists"]["Arturo Artist"]
+        made = []
+        for day in (dt.date(2027, 3, 26), dt.date(2027, 3, 29)):
+            r = owner.post(f"/api/clients/{lou}/appointments", json={
+                "starts_at": f"{day}T10:00", "artist_id": arturo, "room": "Chair 5", "duration_min": 60})
+            assert r.status_code == 201, r.text
+            made.append({"id": r.json()[0]["id"], "day": day, "hhmm": "10:00", "minutes": 60})
+        utc = [dt.datetime.fromisoformat(owner.get(f"/api/appointments/{m['id']}").json()["starts_at"]).hour
+               for m in made]
+        assert utc == [10, 9]  # the same wall clock is an hour apart in UTC
+        with launch() as (browser, _blocked):
+            ctx = browser.new_context(viewport={"width": 1024, "height": 768}, timezone_id=BROWSER_TZ)
+            page = ctx.new_page()
+            sign_in(page, base)
+            page.goto(f"{base}/#/calendar/2027-03-26,week,{arturo}")
+            expect(page.locator("#calendar .block")).to_have_count(2)
+            geo = page.evaluate(MEASURE)
+            _check_blocks(geo, made, lambda m: f"{m['day']:%a} {m['day'].day} {m['day']:%b}")
+            ctx.close()
+    finally:
+        assert owner.patch("/api/clinic/settings", json={"timezone": CLINIC_TZ}).status_code == 200

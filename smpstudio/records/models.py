@@ -86,6 +86,9 @@ class Clinic(Base):
     date_order: Mapped[str] = mapped_column(String(3), default="DMY")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # IANA name, e.g. Europe/London
     address: Mapped[str | None] = mapped_column(String(500), nullable=True)  # the place on appointments
+    # opening hours in the clinic's zone, whole hours (0-24): the calendar's hour grid spans them (0006)
+    opens_hour: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
+    closes_hour: Mapped[int] = mapped_column(Integer, default=18, server_default="18")
     consent_version: Mapped[str] = mapped_column(String(50), default="v1")  # the consent text in force
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

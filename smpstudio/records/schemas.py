@@ -245,6 +245,8 @@ class ClinicOut(Out):
     timezone: str
     address: str | None
     consent_version: str
+    opens_hour: int
+    closes_hour: int
 
 
 def _check_tz(value: str) -> str:
@@ -266,6 +268,14 @@ class ClinicUpdate(Strict):
     consent_version: _text(50, 1) | None = Field(  # type: ignore[valid-type]
         default=None, description="the consent text version in force: sessions need a consent of it"
     )
+    opens_hour: Annotated[int, Field(ge=0, le=23, description="opening hour, clinic's zone (0-23)")] | None = None
+    closes_hour: Annotated[int, Field(ge=1, le=24, description="closing hour, clinic's zone (1-24)")] | None = None
+
+    @model_validator(mode="after")
+    def _opens_before_closing(self) -> ClinicUpdate:
+        if self.opens_hour is not None and self.closes_hour is not None and self.opens_hour >= self.closes_hour:
+            raise ValueError(f"the clinic cannot close at {self.closes_hour}:00 when it opens at {self.opens_hour}:00")
+        return self
 
 
 # ---- clients ---------------------------------------------------------------------------------------

@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 
 from smpstudio.pipeline.document import document_json
 from smpstudio.records import schemas as s
-from smpstudio.records.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthorized, WeakPassword
+from smpstudio.records.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    Unauthorized,
+    WeakPassword,
+)
 from smpstudio.records.models import (
     AuditEvent,
     Client,
@@ -394,6 +402,7 @@ def get_client(db: Session, actor: Actor, client_id: int, *, audit_read: bool = 
 def create_client(db: Session, actor: Actor, data: s.ClientCreate) -> Client:
     values = _plain(data.model_dump())
     _resolve_dates(db, actor, values)
+    check_patch_test(values.get("patch_test_result"), values.get("patch_test_at"))
     client = Client(clinic_id=actor.clinic_id, **values)
     db.add(client)
     db.flush()
@@ -409,11 +418,31 @@ def update_client(db: Session, actor: Actor, client_id: int, data: s.ClientUpdat
     for key in ("first_name", "last_name", "medical_intake", "reminders_opt_out"):
         if key in changes and changes[key] is None:
             del changes[key]
+    check_patch_test(changes.get("patch_test_result", client.patch_test_result),  # the record as it would be
+                     changes.get("patch_test_at", client.patch_test_at))
     for key, value in changes.items():
         setattr(client, key, value)
     audit(db, actor, "update", "client", client.id, client_id=client.id, detail="fields: " + ", ".join(changes))
     db.commit()
     return client
+
+
+# a tablet's clock a little ahead of the server's does not make a test read just now "in the future"
+PATCH_TEST_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def check_patch_test(result: str | None, at: dt.datetime | None, now: dt.datetime | None = None) -> None:
+    """A patch test's result can only be read once the test is done (domain.md §7: read 24-72 h after it is
+    applied): a result dated ahead of now is refused (:class:`InvalidInput`); a planned test without a
+    result may lie ahead (the reminders plan around it)."""
+    if result is None or at is None:
+        return
+    at_utc = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+    if at_utc > (now or utcnow()) + PATCH_TEST_CLOCK_SKEW:
+        raise InvalidInput(
+            f"patch_test_result: the patch test of {at_utc:%Y-%m-%d %H:%M} UTC lies ahead, so it cannot have a "
+            f"result ({result}) yet; record a planned test without a result and add the result once it is read"
+        )
 
 
 def _resolve_dates(db: Session, actor: Actor, values: dict[str, Any]) -> None:

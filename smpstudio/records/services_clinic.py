@@ -1,4 +1,4 @@
-"""The clinic's own settings (date order, time zone, address, consent version) and what follows from
+"""The clinic's own settings (date order, time zone, address, consent version, opening hours) and what follows from
 them: dates typed in the clinic's format, the clinic's "today"."""
 
 from __future__ import annotations
@@ -60,6 +60,10 @@ def update_clinic(db: Session, actor: Actor, data: s.ClinicUpdate) -> Clinic:
     actor.require(OWNER)
     clinic = clinic_of(db, actor)
     changes = data.model_dump(exclude_unset=True)
+    opens = changes.get("opens_hour") if changes.get("opens_hour") is not None else clinic.opens_hour
+    closes = changes.get("closes_hour") if changes.get("closes_hour") is not None else clinic.closes_hour
+    if opens >= closes:  # one of the two changed: against the other one as stored
+        raise InvalidInput(f"the clinic cannot close at {closes}:00 when it opens at {opens}:00")
     for key, value in changes.items():
         if value is not None or key == "address":
             setattr(clinic, key, value)

@@ -62,6 +62,7 @@ class PortalOut(BaseModel):
     clinic_address: str | None
     first_name: str
     expires_at: dt.datetime
+    expires_words: str = Field(description="the link's end in the clinic's zone, e.g. Saturday 2 January 2027, 13:53")
     plan: PortalPlan | None
     appointments: list[PortalAppointment]
     aftercare: list[PortalAftercare]
@@ -74,6 +75,11 @@ class PortalOut(BaseModel):
 def _when(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> str:
     a, b = start.astimezone(tz), end.astimezone(tz)
     return f"{a:%A} {a.day} {a:%B %Y}, {a:%H:%M}-{b:%H:%M}"
+
+
+def _at(when: dt.datetime, tz: dt.tzinfo) -> str:
+    a = when.astimezone(tz)
+    return f"{a:%A} {a.day} {a:%B %Y}, {a:%H:%M}"
 
 
 def portal_view(rec: PortalRecords) -> PortalOut:
@@ -111,7 +117,7 @@ def portal_view(rec: PortalRecords) -> PortalOut:
             aftercare.append(PortalAftercare(rule=r, until=until))
     return PortalOut(
         clinic=rec.clinic.name, clinic_address=rec.clinic.address, first_name=rec.client.first_name,
-        expires_at=rec.link.expires_at, plan=plan,
+        expires_at=rec.link.expires_at, expires_words=_at(rec.link.expires_at, tz), plan=plan,
         appointments=[PortalAppointment(when=_when(a.starts_at, a.ends_at, tz), starts_at=a.starts_at,
                                         ends_at=a.ends_at, room=a.room, artist=artist,
                                         session_number=a.session_number) for a, artist in rec.appointments],

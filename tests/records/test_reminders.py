@@ -251,7 +251,8 @@ def test_sms_plugs_into_the_same_channel_interface(db, settings, accounts, smtp)
     assert gateway.sent[0][0] == "+44 20 7946 0001" and "01 March 2027 at 10:00" in gateway.sent[0][1]
 
 
-def test_starttls_with_the_clinic_s_certificate(db, settings, accounts, tmp_path):
+def _test_certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1 (the test's CA): ``(cert_file, key_file)``."""
     import ipaddress
 
     from cryptography import x509
@@ -275,6 +276,11 @@ def test_starttls_with_the_clinic_s_certificate(db, settings, accounts, tmp_path
     key_file.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
+    return cert_file, key_file
+
+
+def test_starttls_with_the_clinic_s_certificate(db, settings, accounts, tmp_path):
+    cert_file, key_file = _test_certificate(tmp_path)
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert_file, key_file)
     sink = Sink()
@@ -318,6 +324,39 @@ def test_starttls_with_the_clinic_s_certificate(db, settings, accounts, tmp_path
         )
         rem.queue_due(db, settings, now=starts - dt.timedelta(hours=2))
         assert rem.send_due(db, settings, {"email": plain}, now=starts - dt.timedelta(hours=2)).failed == 1
+    finally:
+        controller.stop()
+
+
+def test_implicit_tls_with_the_clinic_s_certificate(db, settings, accounts, tmp_path):
+    """``SMP_SMTP_TLS=ssl`` (SMTPS, port 465 style): TLS from the first byte, the server's certificate checked
+    against the clinic's CA file; without that CA the handshake fails and the attempt says why."""
+    cert_file, key_file = _test_certificate(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert_file, key_file)
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port(), ssl_context=server_ctx)
+    controller.start()
+    try:
+        settings = settings.model_copy(update={
+            "smtp_host": "127.0.0.1", "smtp_port": controller.port, "smtp_tls": "ssl", "smtp_ca_file": cert_file,
+            "smtp_sender": "tls@clinic.test", "reminder_retry_minutes": 0.0})
+        owner = actor(accounts, "a_owner")
+        c = new_client(db, owner)
+        starts = dt.datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+        bookings.book(db, owner, c.id, sc.BookingCreate(starts_at=starts.isoformat(), artist_id=owner.user_id,
+                                                        room="1", duration_min=30))
+        now = starts - dt.timedelta(hours=2)
+        rem.queue_due(db, settings, now=now)
+        untrusted = EmailChannel("127.0.0.1", controller.port, "tls@clinic.test", tls="ssl", timeout_s=5)
+        assert rem.send_due(db, settings, {"email": untrusted}, now=now).failed == 1
+        error = db.scalar(select(ReminderAttempt.error))
+        assert "CERTIFICATE_VERIFY_FAILED" in error or "certificate verify failed" in error, error
+        assert sink.messages == []
+        channel = EmailChannel.from_settings(settings)
+        assert rem.send_due(db, settings, {"email": channel}, now=now).sent == 1
+        assert sink.messages[0]["From"] == "tls@clinic.test" and sink.messages[0]["To"] == "ann@example.com"
+        assert "Monday 01 March 2027 at 10:00" in sink.messages[0].get_content()
     finally:
         controller.stop()
 

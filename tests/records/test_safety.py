@@ -103,7 +103,12 @@ def test_patch_test_window_edges_are_allowed(db, accounts):
     refused(db, a, ready_client(db, a, patch=None).id, "patch_test")
 
 
-@pytest.mark.parametrize("question", ["haemophilia", "pregnancy", "blood_thinners", "pigment_allergy"])
+# every stop-level question, written out (not taken from the code): domain.md §7's list, then issue 12's
+@pytest.mark.parametrize("question", [
+    "pregnancy", "haemophilia", "uncontrolled_diabetes", "epilepsy", "active_scalp_skin_disease",
+    "isotretinoin_6_months", "chemotherapy",  # domain.md §7
+    "blood_thinners", "pigment_allergy", "active_scalp_condition",  # issue 12: anticoagulants, pigment allergy, scalp
+])
 def test_stop_level_contraindications_refuse(db, accounts, question):
     a = actor(accounts, "a_artist")
     msg = refused(db, a, ready_client(db, a, **{question: True}).id, "contraindication")
@@ -141,7 +146,8 @@ def test_not_dated_in_the_future_not_even_by_an_owner(db, accounts):
     c = ready_client(
         db,
         owner,
-        patch=("negative", dt.datetime.combine(tomorrow, dt.time(12), dt.UTC) - dt.timedelta(hours=48)),
+        # read an hour ago (a result cannot lie ahead): 37-61 h before the session's noon, inside 24-72 h
+        patch=("negative", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)),
         consent=("v1", dt.datetime.now(dt.UTC) - dt.timedelta(days=1)),
     )
     msg = refused(db, owner, c.id, "future", tomorrow, override_reason="the client asked to record it in advance")

@@ -166,6 +166,14 @@ def test_client_ics_and_artist_feed_read_back(clinic, app):
         fcal = icalendar.Calendar.from_ical(feed.content)
         assert len(fcal.walk("VEVENT")) == len(booked)
         assert all(str(e["summary"]).endswith("Ann L.") for e in fcal.walk("VEVENT"))
+        # the feed carries what the client's file does: times in the clinic's zone, the place, the artist
+        assert [str(tz["tzid"]) for tz in fcal.walk("VTIMEZONE")] == ["Europe/London"]
+        feed_events = sorted(fcal.walk("VEVENT"), key=lambda e: e.decoded("dtstart"))
+        for ev, appt in zip(feed_events, booked, strict=True):
+            assert ev["dtstart"].params["TZID"] == "Europe/London" and ev.decoded("dtstart") == local(appt["starts_at"])
+            assert ev.decoded("dtend") == local(appt["ends_at"])
+            assert "1 High Street, London" in str(ev["location"]) and "Chair 1" in str(ev["location"])
+            assert ev["organizer"].params["CN"] == "artist"
         token = url.split("token=")[1]
         assert anonymous.get(url.replace(token, token[:-4] + "AAAA")).status_code == 404
         assert artist.post("/api/calendar-feeds/revoke", json={"token": token}).status_code == 204

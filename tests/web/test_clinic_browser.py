@@ -142,13 +142,13 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
         assert "cancelled: the client will travel" in page.inner_text("#appointments li.cancelled")
         # the calendar: the day of all artists, then the week
         page.goto(f"{server}/#/calendar/{FIRST},day,")
-        page.wait_for_selector("#calendar .day")
+        page.wait_for_selector("#calendar .block")
         day = page.inner_text("#calendar")
         assert "14:00-" in day and "Pia Portal" in day and "session 1" in day and "Arturo Artist" in day
         axe["calendar day"] = axe_serious(page, AXE)
         _shot(page, tmp_path, "3-calendar-day")
         page.select_option("#cal-span", "week")
-        page.wait_for_function("document.querySelectorAll('#calendar .day').length === 7")
+        page.wait_for_function("document.querySelectorAll('#calendar .colhead').length === 7")
         assert "Pia Portal" in page.inner_text("#calendar")
         _shot(page, tmp_path, "4-calendar-week")
         # the portal link: made by the front desk, shown once

@@ -50,3 +50,35 @@ def test_a_consent_signed_in_2099_is_refused_and_not_stored(login, signed_at):
     assert c.get(f"/api/clients/{cid}/consents").json() == []
     body["signed_at"] = "2020-01-05T10:00:00Z"
     assert c.post(f"/api/clients/{cid}/consents", json=body).status_code == 201
+
+
+def test_a_patch_test_result_cannot_be_read_before_the_test(login):
+    """A patch test dated ahead of now may be planned (no result), but a result (negative, positive or
+    inconclusive) for it is refused, on create and on update, with the stored test as the other half of the
+    pair; nothing is stored. Two days ahead in every form (UTC, an offset), and 10 minutes ahead (past the
+    5-minute clock skew allowed); a test read an hour ago is accepted."""
+    import datetime as dt
+
+    c = login("a_owner")
+    now = dt.datetime.now(dt.UTC)
+    ahead = [(now + dt.timedelta(days=2)).isoformat(), (now + dt.timedelta(minutes=10)).isoformat(),
+             (now + dt.timedelta(days=2)).astimezone(dt.timezone(dt.timedelta(hours=-10))).isoformat()]
+    before = c.get("/api/clients").json()
+    for at in ahead:
+        for result in ("negative", "positive", "inconclusive"):
+            r = c.post("/api/clients", json={"first_name": "P", "last_name": "T", "patch_test_result": result,
+                                             "patch_test_at": at})
+            assert r.status_code == 422 and "lies ahead, so it cannot have a result" in r.text, (at, result, r.text)
+    assert c.get("/api/clients").json() == before
+    planned = c.post("/api/clients", json={"first_name": "P", "last_name": "T", "patch_test_at": ahead[0]})
+    assert planned.status_code == 201, planned.text  # planned, no result: allowed
+    cid = planned.json()["id"]
+    r = c.patch(f"/api/clients/{cid}", json={"patch_test_result": "negative"})  # the stored test still lies ahead
+    assert r.status_code == 422 and "lies ahead" in r.json()["detail"][0]["msg"], r.text
+    assert c.get(f"/api/clients/{cid}").json()["patch_test_result"] is None
+    read = (now - dt.timedelta(hours=1)).isoformat()
+    r = c.patch(f"/api/clients/{cid}", json={"patch_test_result": "negative", "patch_test_at": read})
+    assert r.status_code == 200 and r.json()["patch_test_result"] == "negative", r.text
+    r = c.patch(f"/api/clients/{cid}", json={"patch_test_at": ahead[0]})  # moving a read test into the future
+    assert r.status_code == 422, r.text
+    assert c.get(f"/api/clients/{cid}").json()["patch_test_result"] == "negative"

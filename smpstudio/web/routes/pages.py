@@ -1,9 +1,9 @@
 """The tablet app's pages: plain HTML, JS and CSS from the package (no build step, no CDN).
 
 ``/`` is the app (sign in, clients, a client's page, new consultation, consent, session day; one page
-whose views are chosen by the URL's ``#`` part; calendar, bookings, reminders in ``clinic.js``, session day
-in ``sessionday.js``); ``/portal`` is the client's page opened by a portal link. The files are served from
-``smpstudio/web/static``.
+whose views are chosen by the URL's ``#`` part; the calendar in ``calendar.js``, bookings and reminders in
+``clinic.js``, session day in ``sessionday.js``); ``/portal`` is the client's page opened by a portal link.
+The files are served from ``smpstudio/web/static``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 ASSETS = {"app.js": "text/javascript", "app.css": "text/css", "consult.js": "text/javascript",
           "dots.js": "text/javascript", "camera.js": "text/javascript", "consent.js": "text/javascript",
           "clinic.js": "text/javascript", "sessionday.js": "text/javascript", "account.js": "text/javascript",
-          "portal.js": "text/javascript", "portal.css": "text/css"}
+          "calendar.js": "text/javascript", "portal.js": "text/javascript", "portal.css": "text/css"}
 SECURITY = {
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",

@@ -18,7 +18,7 @@ function words(ex) {
   return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?)]$/.test(t) ? "" : ".");
 }
 
-const when = (iso) => new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+const when = (iso) => App.dateTime(iso); // in the clinic's zone
 const ROLE = { owner: "owner", artist: "artist", front_desk: "front desk" };
 
 function passwordForm(onChanged) {

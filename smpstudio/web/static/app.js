@@ -49,6 +49,51 @@ async function api(method, path, body, opts = {}) {
 }
 App.api = api;
 
+// ---- times in the clinic's zone (its setting, as in the .ics), never the browser's ----------------
+App.clinic = null; // GET /api/clinic of the signed-in user, loaded by route() before a view
+async function clinicSettings() {
+  if (!App.clinic) App.clinic = await api("GET", "/api/clinic");
+  return App.clinic;
+}
+App.clinicSettings = clinicSettings;
+const inZone = (opts) => new Intl.DateTimeFormat("en-GB", { timeZone: App.clinic ? App.clinic.timezone : "UTC", ...opts });
+/** "14:05": the clock time of an instant where the clinic is. */
+App.time = (iso) => inZone({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
+/** "3 Dec 2026, 14:05" where the clinic is. */
+App.dateTime = (iso) => inZone({ dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(new Date(iso));
+/** "3 Dec 2026": the clinic's day of an instant. */
+App.date = (iso) => inZone({ dateStyle: "medium" }).format(new Date(iso));
+/** "Thursday 3 December 2026": the clinic's day of an instant, in words. */
+App.dayWords = (iso) => inZone({ weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(new Date(iso));
+/** "YYYY-MM-DD": the clinic's day of an instant (for date inputs and comparisons). */
+App.localDay = (iso) => {
+  const p = Object.fromEntries(inZone({ year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(new Date(iso))
+    .map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}`;
+};
+App.today = () => App.localDay(new Date().toISOString());
+/** A calendar date without a time ("1979-04-12", a date of birth, a session's date) as "12 Apr 1979". */
+App.plainDate = (day) => (day ? new Date(`${day}T12:00:00Z`).toLocaleDateString("en-GB",
+  { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }) : "");
+/** A calendar date in words ("Monday 25 January 2027"), whatever the browser's zone. */
+App.plainDayWords = (day) => new Date(`${day}T12:00:00Z`).toLocaleDateString("en-GB",
+  { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+/** Under a native date / datetime-local input (it shows the browser's own format, e.g. mm/dd/yyyy): what it
+ * holds, in words, and for a time the clinic's zone it is read in. Returns the hint element. */
+App.dateHint = (input) => {
+  const hint = h("p", { class: "muted hint", "aria-live": "polite", id: `${input.id || input.name}-words` });
+  const say = () => {
+    const [day, time] = input.value.split("T");
+    hint.textContent = !day ? "" : time ? `${App.plainDayWords(day)}, ${time.slice(0, 5)} (${App.clinic ? App.clinic.timezone : "UTC"} time)`
+      : App.plainDayWords(day);
+  };
+  input.addEventListener("input", say);
+  input.addEventListener("change", say);
+  say();
+  return hint;
+};
+
 function show(title, ...nodes) {
   const v = document.getElementById("view");
   v.replaceChildren(h("h1", { text: title }), ...nodes.flat().filter((n) => n !== null && n !== undefined));
@@ -60,7 +105,8 @@ App.show = show;
 function field(label, input) {
   const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
   input.id = id;
-  return h("div", {}, h("label", { for: id, text: label }), input);
+  const dated = input.tagName === "INPUT" && ["date", "datetime-local"].includes(input.type);
+  return h("div", {}, h("label", { for: id, text: label }), input, dated ? App.dateHint(input) : null);
 }
 App.field = field;
 
@@ -89,7 +135,7 @@ App.views.clients = async () => {
     const rows = await api("GET", `/api/clients?q=${encodeURIComponent(q.value.trim())}`);
     list.replaceChildren(...rows.map((c) => h("li", {}, h("a", { href: `#/client/${c.id}` },
       h("span", { text: `${c.last_name}, ${c.first_name}` }),
-      h("span", { class: "muted", text: c.date_of_birth || "" })))));
+      h("span", { class: "muted", text: c.date_of_birth ? `born ${App.plainDate(c.date_of_birth)}` : "" })))));
     if (!rows.length) list.append(h("li", {}, h("span", { class: "item muted", text: "No client found" })));
   };
   q.addEventListener("input", () => { clearTimeout(q.t); q.t = setTimeout(load, 250); });
@@ -114,7 +160,7 @@ App.views.client = async (id) => {
     api("GET", `/api/clients/${id}/plans`), api("GET", `/api/clients/${id}/photos`),
     api("GET", `/api/clients/${id}/sessions`), api("GET", `/api/clients/${id}/consults`)]);
   const name = `${c.first_name} ${c.last_name}`;
-  const when = (iso) => new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+  const when = App.dateTime;
   const plans = await Promise.all(summaries.slice(-10).map((p) => api("GET", `/api/plans/${p.id}`)));
   const intake = Object.entries(c.medical_intake || {}).map(([k, v]) => `${k.replaceAll("_", " ")}: ${v ? "yes" : "no"}`);
   const thumbs = h("div", { class: "thumbs" });
@@ -136,17 +182,17 @@ App.views.client = async (id) => {
       c.contraindications.length ? h("p", { class: "warn", text: `Contraindications: ${c.contraindications.join(", ")}` }) : null),
     h("div", { class: "card" }, h("h2", { text: "Plans" }), h("ul", { class: "list", id: "plans" },
       plans.map((p) => h("li", {}, h("span", { class: "item", text:
-        `Version ${p.version} - ${p.created_at.slice(0, 10)} - ${p.plan_json.sessions ? p.plan_json.sessions.length : 0} sessions, `
+        `Version ${p.version} - ${App.date(p.created_at)} - ${p.plan_json.sessions ? p.plan_json.sessions.length : 0} sessions, `
         + `${p.plan_json.pattern ? p.plan_json.pattern.dots : "?"} dots`
         + (p.plan_json.consultation ? ` - from photo ${p.plan_json.consultation.photo_id}` : "") }))))),
     h("div", { class: "card" }, h("h2", { text: "Consents" }), h("ul", { class: "list", id: "consents" },
       consents.map((k) => h("li", {}, h("a", { href: `/api/consents/${k.id}/pdf`, target: "_blank" },
-        h("span", { text: `Consent ${k.version}, signed ${k.signed_at.slice(0, 16).replace("T", " ")}` }),
+        h("span", { text: `Consent ${k.version}, signed ${when(k.signed_at)}` }),
         h("span", { class: "muted", text: "PDF" })))))),
     h("div", { class: "card" }, h("h2", { text: "Photos" }), thumbs),
     h("div", { class: "card" }, h("h2", { text: "Sessions" }), h("ul", { class: "list", id: "sessions" },
       sessions.map((s) => h("li", {}, h("span", { class: "item", text:
-        `Session ${s.number} - ${s.date} - ${s.status}${s.dilution ? ` - ${s.dilution}` : ""}` }))))));
+        `Session ${s.number} - ${App.plainDate(s.date)} - ${s.status}${s.dilution ? ` - ${s.dilution}` : ""}` }))))));
 };
 
 // session day: sessionday.js; calendar, bookings, reminders: clinic.js
@@ -156,7 +202,8 @@ async function route() {
   const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
   const view = App.views[name || "clients"] || App.views.clients;
   document.getElementById("signout").hidden = name === "signin";
-  try { await view(arg); } catch (ex) { if (name !== "signin") toast(ex.message); }
+  if (name === "signin") App.clinic = null; // the next user may be another clinic's
+  try { if (name !== "signin") await clinicSettings(); await view(arg); } catch (ex) { if (name !== "signin") toast(ex.message); }
 }
 window.addEventListener("hashchange", route);
 window.addEventListener("DOMContentLoaded", () => {

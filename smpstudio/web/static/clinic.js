@@ -1,4 +1,4 @@
-// Running the clinic: the day/week calendar (per artist, or everyone's for the front desk), a client's
+// Running the clinic: a client's
 // bookings (book a saved plan's series, reschedule, cancel with a reason), the client's portal links and
 // reminder opt-out, and the reminders (queue with every attempt, the clinic's templates). Uses App.
 (() => {
@@ -7,9 +7,12 @@ const h = (...a) => App.h(...a);
 const api = (...a) => App.api(...a);
 const K = { me: null, clinic: null, users: null, clients: {} };
 
-async function context() {
-  if (!K.me) [K.me, K.clinic, K.users] = await Promise.all([api("GET", "/api/auth/me"), api("GET", "/api/clinic"),
-    api("GET", "/api/artists")]);
+async function context() { // again after a sign-in (route() drops App.clinic): the next user may be another clinic's
+  if (!K.me || K.clinic !== App.clinic) {
+    K.clinic = await App.clinicSettings();
+    [K.me, K.users] = await Promise.all([api("GET", "/api/auth/me"), api("GET", "/api/artists")]);
+    K.clients = {};
+  }
   return K;
 }
 const artists = () => K.users;
@@ -19,20 +22,12 @@ async function clientName(id) {
   return K.clients[id];
 }
 
-// dates in the clinic's time zone
-const fmt = (opts) => new Intl.DateTimeFormat("en-GB", { timeZone: K.clinic.timezone, ...opts });
-const hm = (iso) => fmt({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
-const dayWords = (iso) => fmt({ weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(new Date(iso));
-const localDay = (iso) => fmt({ year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso)).split("/").reverse().join("-");
+// dates in the clinic's time zone (app.js)
+const hm = (iso) => App.time(iso);
+const dayWords = (iso) => App.dayWords(iso);
 function localInput(iso) { // "YYYY-MM-DDTHH:MM" in the clinic's zone, for <input type=datetime-local>
-  return `${localDay(iso)}T${hm(iso)}`;
+  return `${App.localDay(iso)}T${hm(iso)}`;
 }
-function addDays(day, n) {
-  const d = new Date(`${day}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
-function today() { return localDay(new Date().toISOString()); }
 
 /** An error answer in a person's words: a clash list becomes one line per date. */
 function words(message) { // a 422's detail list as its messages
@@ -44,8 +39,7 @@ function problem(box, ex, lead) {
   const msg = words(ex.message).replace(/^cannot (book|move the appointment): /, "");
   // "2027-01-25 10:00: the artist ..." -> "Monday 25 January 2027, 10:00: the artist ..."
   const parts = msg.split("; ").map((p) => p.replace(/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}):/, (_m, d, t) =>
-    `${new Date(`${d}T12:00:00Z`).toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long",
-      year: "numeric", timeZone: "UTC" })}, ${t}:`));
+    `${App.plainDayWords(d)}, ${t}:`));
   box.replaceChildren(h("p", { text: lead }),
     parts.length > 1 || /^cannot /.test(ex.message) ? h("ul", { class: "clashes" }, parts.map((p) => h("li", { text: App.sentence(p) })))
       : h("p", { text: App.sentence(msg) }));
@@ -90,38 +84,8 @@ async function appointmentItem(a, reload, withClient) {
   return li;
 }
 
-// ---- calendar --------------------------------------------------------------------------------------
-App.views.calendar = async (arg) => {
-  await context();
-  const [first = today(), span = "day", who = ""] = (arg || "").split(",");
-  const mine = K.me.role === "artist" ? String(K.me.id) : "";
-  const artistSel = h("select", { name: "artist", id: "cal-artist" }, h("option", { value: "", text: "All artists" }),
-    artists().map((u) => h("option", { value: u.id, text: u.name, selected: String(u.id) === (who || mine) })));
-  const dayIn = h("input", { type: "date", name: "day", value: first, id: "cal-day" });
-  const spanSel = h("select", { name: "span", id: "cal-span" }, [["day", "Day"], ["week", "Week"]].map(([v, t]) =>
-    h("option", { value: v, text: t, selected: v === span })));
-  const go = (d = dayIn.value) => { location.hash = `#/calendar/${d},${spanSel.value},${artistSel.value}`; };
-  for (const el of [artistSel, dayIn, spanSel]) el.addEventListener("change", () => go());
-  const n = span === "week" ? 7 : 1;
-  const q = new URLSearchParams({ day: first, days: String(n) });
-  if (who || mine) q.set("artist_id", who || mine);
-  const rows = await api("GET", `/api/appointments?${q}`);
-  const grid = h("div", { class: `calendar ${span}`, id: "calendar" });
-  for (let i = 0; i < n; i++) {
-    const d = addDays(first, i);
-    const mineToday = rows.filter((a) => localDay(a.starts_at) === d);
-    const list = h("ul", { class: "list" });
-    for (const a of mineToday) list.append(await appointmentItem(a, () => App.views.calendar(arg), true));
-    if (!mineToday.length) list.append(h("li", {}, h("span", { class: "item muted", text: "Nothing booked" })));
-    grid.append(h("section", { class: "card day", "aria-label": dayWords(`${d}T12:00:00Z`) },
-      h("h2", { text: dayWords(`${d}T12:00:00Z`) }), list));
-  }
-  App.show("Calendar",
-    h("div", { class: "card row" }, App.field("Artist", artistSel), App.field("First day", dayIn), App.field("Show", spanSel),
-      h("button", { type: "button", class: "secondary", text: "Earlier", onclick: () => go(addDays(first, -n)) }),
-      h("button", { type: "button", class: "secondary", text: "Later", onclick: () => go(addDays(first, n)) })),
-    h("p", { class: "muted", text: `Times in ${K.clinic.timezone}.` }), grid);
-};
+// what the calendar (calendar.js) shares with the bookings page
+App.booking = { context, appointmentEditor, clientName, userName };
 
 // ---- a client's bookings, portal links and reminders -------------------------------------------------
 App.views.bookings = async (id) => {
@@ -190,8 +154,8 @@ App.views.bookings = async (id) => {
 function portalCard(id, links, reload) {
   const days = h("input", { type: "number", name: "days", min: 1, max: 365, value: 30, id: "portal-days" });
   const shown = h("div", { id: "portal-new", "aria-live": "polite" });
-  const state = (l) => l.revoked_at ? `revoked ${l.revoked_at.slice(0, 10)}` :
-    (new Date(l.expires_at) < new Date() ? `expired ${l.expires_at.slice(0, 10)}` : `open until ${l.expires_at.slice(0, 10)}`);
+  const state = (l) => l.revoked_at ? `revoked ${App.dateTime(l.revoked_at)}` :
+    (new Date(l.expires_at) < new Date() ? `expired ${App.dateTime(l.expires_at)}` : `open until ${App.dateTime(l.expires_at)}`);
   return h("div", { class: "card", id: "portal" }, h("h2", { text: "Client portal" }),
     h("p", { class: "muted", text: "A link the client opens on a phone, without an account: plan, appointments, aftercare, pack." }),
     h("form", { class: "row", onsubmit: async (e) => {
@@ -206,7 +170,7 @@ function portalCard(id, links, reload) {
       } catch (ex) { App.toast(ex.message); }
     } }, App.field("Valid for (days)", days), h("button", { type: "submit", text: "Make a link" })), shown,
     h("ul", { class: "list", id: "portal-links" }, links.map((l) => h("li", {}, h("span", { class: "item" },
-      h("span", { text: `Link ${l.id}, made ${l.created_at.slice(0, 10)}: ${state(l)}` }),
+      h("span", { text: `Link ${l.id}, made ${App.date(l.created_at)}: ${state(l)}` }),
       l.revoked_at ? null : h("button", { type: "button", class: "secondary", text: "Revoke", onclick: async () => {
         try { await api("POST", `/api/portal-links/${l.id}/revoke`); App.toast("Link revoked"); await reload(); }
         catch (ex) { App.toast(ex.message); }
@@ -224,7 +188,7 @@ App.views.reminders = async () => {
     h("td", { text: `${dayWords(r.due_at)} ${hm(r.due_at)}` }), h("td", { text: r.detail }),
     h("td", { class: `status ${r.status}`, text: r.status }),
     h("td", {}, r.tries.length ? h("ul", { class: "tries" }, r.tries.map((t) => h("li", { text:
-      `${t.at.slice(0, 16).replace("T", " ")} UTC to ${t.to}: ${t.ok ? "sent" : `failed: ${t.error || "unknown error"}`}` })))
+      `${App.dateTime(t.at)} to ${t.to}: ${t.ok ? "sent" : `failed: ${t.error || "unknown error"}`}` })))
       : h("span", { class: "muted", text: "not tried yet" })))));
   const table = h("table", { class: "queue", id: "queue" }, h("caption", { text: "Queue: every message and each attempt" }),
     h("thead", {}, h("tr", {}, ["Client", "Kind", "Due", "About", "Status", "Attempts"].map((t) => h("th", { scope: "col", text: t })))),

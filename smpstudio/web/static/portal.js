@@ -38,7 +38,7 @@ function show(p) {
   document.getElementById("clinic-name").textContent = p.clinic;
   document.title = `Your plan - ${p.clinic}`;
   const parts = [h("h1", { text: `Hello ${p.first_name}` }),
-    h("p", { class: "muted", text: `This page is yours until ${p.expires_at.slice(0, 10)}. Keep the link private.` })];
+    h("p", { class: "muted", text: `This page is yours until ${p.expires_words} (the clinic's time). Keep the link private.` })];
   if (p.plan) {
     // once a session is booked the plan's first dates are out of date: the others are "not booked yet"
     const anyBooked = p.plan.sessions.some((s) => s.booked);

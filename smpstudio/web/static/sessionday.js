@@ -40,10 +40,10 @@ App.views.session = async (id) => {
   const opt = (rows, label) => [h("option", { value: "", text: "-" }), ...rows.map((r) => h("option", { value: r.id, text: label(r) }))];
   const sel = (name, rows, label) => h("select", { name }, ...opt(rows, label));
   const f = {
-    date: h("input", { type: "date", name: "date", value: new Date().toISOString().slice(0, 10), required: true }),
+    date: h("input", { type: "date", name: "date", value: App.today(), required: true }),
     status: h("select", { name: "status" }, ...["planned", "started", "done", "cancelled"].map((s) => h("option", { value: s, text: s }))),
     plan_id: sel("plan_id", plans, (p) => `version ${p.version}`),
-    consent_id: sel("consent_id", consents, (k) => `${k.version} ${k.signed_at.slice(0, 10)}`),
+    consent_id: sel("consent_id", consents, (k) => `${k.version}, signed ${App.dateTime(k.signed_at)}`),
     pigment_lot_id: sel("pigment_lot_id", lots.filter((l) => l.kind === "pigment"), (l) => `${l.product} ${l.lot_number}`),
     needle_lot_id: sel("needle_lot_id", lots.filter((l) => l.kind === "needle"), (l) => `${l.product} ${l.lot_number}`),
     dilution: h("input", { name: "dilution", placeholder: "e.g. 3:1" }),

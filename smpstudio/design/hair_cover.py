@@ -1,0 +1,76 @@
+"""How much of the scalp the hair covers, pixel by pixel, from colour: thin hair is not skin.
+
+A pixel of sparse hair records a mix of hair and the skin between the hairs. Light adds linearly, so in
+linear RGB a pixel's colour is ``cover * hair + (1 - cover) * skin``, where ``cover`` is the share of the
+pixel the hair hides. With the client's own skin (the forehead) and dense hair (the hair mask's pixels
+farthest from the skin's colour) as the two ends, ``cover`` is the pixel's position between them: white
+hair over pale skin is thin hair (part way from skin to white), not skin, and a dark buzz with skin showing
+through sits part way from skin to black. ``1 - cover`` is the share of skin showing through the hair,
+the thinning clinicians look at (Norwood 1975: "sparse" hair; Sinclair 2004 rates density by how much
+scalp shows).
+
+References
+----------
+.. [1] Norwood, O. T. South Med J 68(11):1359-1365, 1975 (bare or sparsely covered areas).
+.. [2] Sinclair, R. et al. "Hair density grading scale." Br J Dermatol 151(5), 2004 (visible scalp).
+.. [3] /work/shared/domain.md §4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from smpstudio.optics.colour import srgb_to_linear
+
+DENSE_PERCENTILE = 75.0  # [calibration] the hair mask's dense hair: this percentile of its pixels' distance
+#: from the skin's colour along the skin -> hair axis (thin strands and skin showing lie below it)
+MIN_CONTRAST = 0.02  # [calibration] skin and hair closer than this (linear RGB) are not told apart by colour
+
+
+@dataclass(frozen=True)
+class HairCover:
+    """Per-pixel hair cover (0 skin ... 1 dense hair) and the two colours it is measured between."""
+
+    cover: np.ndarray  # float32 (H, W); NaN where colour cannot tell (no contrast, no references)
+    skin_linear: tuple[float, ...]  # (r, g, b) linear
+    hair_linear: tuple[float, ...]
+
+
+def hair_cover(rgb: np.ndarray, skin_mask: np.ndarray, hair_mask: np.ndarray) -> HairCover:
+    """Unmix every pixel between the client's skin and dense hair (see the module's notes).
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3)
+        The photo as taken, sRGB (float 0-1 or uint8).
+    skin_mask : ndarray of bool
+        Bare skin of the same client (the forehead).
+    hair_mask : ndarray of bool
+        The photo's hair.
+
+    Examples
+    --------
+    >>> img = np.zeros((4, 4, 3)); img[:, :2] = (0.8, 0.6, 0.5); img[:, 2:] = 0.1
+    >>> skin = np.zeros((4, 4), bool); skin[:, :2] = True
+    >>> c = hair_cover(img, skin, ~skin).cover
+    >>> float(c[0, 0]), float(c[0, 3])
+    (0.0, 1.0)
+    """
+    x = np.asarray(rgb)
+    x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+    lin = srgb_to_linear(np.clip(x, 0.0, 1.0)).astype(np.float32)
+    if skin_mask.sum() < 20 or hair_mask.sum() < 20:
+        return HairCover(np.full(x.shape[:2], np.nan, np.float32), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+    skin = np.median(lin[skin_mask], axis=0)
+    h = lin[hair_mask]
+    axis = np.median(h, axis=0) - skin
+    norm2 = float(axis @ axis)
+    if norm2 < MIN_CONTRAST**2:
+        return HairCover(np.full(x.shape[:2], np.nan, np.float32), tuple(map(float, skin)), tuple(map(float, skin)))
+    t_hair = (h - skin) @ axis / norm2
+    dense = float(np.percentile(t_hair, DENSE_PERCENTILE))
+    hair = skin + dense * axis
+    t = ((lin - skin) @ axis / (norm2 * dense)).astype(np.float32)
+    return HairCover(np.clip(t, 0.0, 1.0), tuple(map(float, skin)), tuple(map(float, hair)))

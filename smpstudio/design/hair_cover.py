@@ -24,8 +24,11 @@ import numpy as np
 
 from smpstudio.optics.colour import srgb_to_linear
 
-DENSE_PERCENTILE = 75.0  # [calibration] the hair mask's dense hair: this percentile of its pixels' distance
+DENSE_PERCENTILE = 90.0  # [calibration] the hair mask's dense hair: this percentile of its pixels' distance
 #: from the skin's colour along the skin -> hair axis (thin strands and skin showing lie below it)
+#: [calibration] cover is judged over patches of a few follicular units (one per ~1.2 mm, domain.md §1):
+#: the photo is smoothed with a Gaussian of this sigma (mm) first, so the figures do not depend on the resolution
+PATCH_SIGMA_MM = 0.5
 MIN_CONTRAST = 0.02  # [calibration] skin and hair closer than this (linear RGB) are not told apart by colour
 
 
@@ -38,7 +41,8 @@ class HairCover:
     hair_linear: tuple[float, ...]
 
 
-def hair_cover(rgb: np.ndarray, skin_mask: np.ndarray, hair_mask: np.ndarray) -> HairCover:
+def hair_cover(rgb: np.ndarray, skin_mask: np.ndarray, hair_mask: np.ndarray,
+               px_per_mm: float | None = None) -> HairCover:
     """Unmix every pixel between the client's skin and dense hair (see the module's notes).
 
     Parameters
@@ -49,18 +53,24 @@ def hair_cover(rgb: np.ndarray, skin_mask: np.ndarray, hair_mask: np.ndarray) ->
         Bare skin of the same client (the forehead).
     hair_mask : ndarray of bool
         The photo's hair.
+    px_per_mm : float, optional
+        The photo's scale: the linear image is smoothed over :data:`PATCH_SIGMA_MM` first (not without it).
 
     Examples
     --------
-    >>> img = np.zeros((4, 4, 3)); img[:, :2] = (0.8, 0.6, 0.5); img[:, 2:] = 0.1
-    >>> skin = np.zeros((4, 4), bool); skin[:, :2] = True
+    >>> img = np.zeros((10, 10, 3)); img[:, :5] = (0.8, 0.6, 0.5); img[:, 5:] = 0.1
+    >>> skin = np.zeros((10, 10), bool); skin[:, :5] = True
     >>> c = hair_cover(img, skin, ~skin).cover
-    >>> float(c[0, 0]), float(c[0, 3])
+    >>> float(c[0, 0]), float(c[0, 9])
     (0.0, 1.0)
     """
     x = np.asarray(rgb)
     x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
     lin = srgb_to_linear(np.clip(x, 0.0, 1.0)).astype(np.float32)
+    if px_per_mm is not None and PATCH_SIGMA_MM * px_per_mm >= 0.3:
+        import cv2
+
+        lin = np.asarray(cv2.GaussianBlur(lin, (0, 0), PATCH_SIGMA_MM * px_per_mm), dtype=np.float32)
     if skin_mask.sum() < 20 or hair_mask.sum() < 20:
         return HairCover(np.full(x.shape[:2], np.nan, np.float32), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
     skin = np.median(lin[skin_mask], axis=0)

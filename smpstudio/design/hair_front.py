@@ -45,6 +45,7 @@ LATERAL_REACH = 0.92  # [model choice] meridians reach this share of the scalp e
 #: out to the meridians' reach) where the temple recession is looked for: Norwood's triangular
 #: frontotemporal areas (1975, types II-III) lie there
 TEMPLE_FROM = 0.45
+FRONT_BAND_MM = 15.0  # [model choice] the front edge's hair density is read over this much behind the front
 HIDDEN_WITHIN_MM = 5.0  # [model choice] hair this close to the meridians' start (mid-forehead) is a fringe
 MIDLINE_BAND = 0.12  # |offset| / half-width within which a meridian counts as the midline
 
@@ -60,6 +61,7 @@ class Meridian:
     front_px: tuple[float, float] | None  # the hair front on the photo (px), for drawing
     reference_px: tuple[float, float]
     path_px: tuple[tuple[float, float], ...] = ()  # the meridian on the photo as far as it is seen (px)
+    front_skin_share: float | None = None  # skin showing through the hair over FRONT_BAND_MM behind the front
 
     @property
     def recession_mm(self) -> float | None:
@@ -88,6 +90,18 @@ class HairFront:
         r = [m.recession_mm for m in self._band(TEMPLE_FROM, np.inf, side) if m.recession_mm is not None]
         return max(r) if r else None
 
+    def temple_skin_share(self, side: int) -> float | None:
+        """Median skin share at the front edge over the lateral band of one side (:attr:`Meridian.front_skin_share`)."""
+        r = [m.front_skin_share for m in self._band(TEMPLE_FROM, np.inf, side) if m.front_skin_share is not None]
+        return float(np.median(r)) if r else None
+
+    @property
+    def midline_skin_share(self) -> float | None:
+        """Median skin share at the front edge over the central meridians."""
+        r = [m.front_skin_share for m in self.meridians
+             if abs(m.offset_mm) <= MIDLINE_BAND * self.half_width_mm and m.front_skin_share is not None]
+        return float(np.median(r)) if r else None
+
     @property
     def front_hidden(self) -> bool:
         """Hair from the meridians' start (the brows' height) on the midline: a fringe over the forehead hides
@@ -104,8 +118,12 @@ class HairFront:
 
 
 def _front(hair: np.ndarray, hold: int) -> int | None:
-    for i in range(len(hair) - hold + 1):
-        if hair[i:i + hold].all():
+    """First index from which ``hair`` holds for ``hold`` samples, or to the end of what is seen when that is at
+    least half of it (hair beginning just before the head turns away from the camera)."""
+    n = len(hair)
+    for i in range(n):
+        run = hair[i:i + hold]
+        if run.all() and (len(run) == hold or len(run) >= max(1, hold // 2)):
             return i
     return None
 
@@ -118,7 +136,7 @@ def reference_controls(head: HeadModel, half_canthi_mm: float) -> np.ndarray:
 
 
 def measure_hair_front(head: HeadModel, canthi_px: np.ndarray, hair_mask: np.ndarray,
-                       head_mask: np.ndarray | None = None) -> HairFront:
+                       head_mask: np.ndarray | None = None, cover: np.ndarray | None = None) -> HairFront:
     """The hair front on every meridian of the front (see the module's notes).
 
     Parameters
@@ -131,6 +149,9 @@ def measure_hair_front(head: HeadModel, canthi_px: np.ndarray, hair_mask: np.nda
     head_mask : ndarray of bool, shape (H, W), optional
         The head's outline: a meridian is seen only as far as it stays inside it (beyond, the photo shows
         background, not a bare scalp).
+    cover : ndarray of float (H, W), optional
+        Hair cover 0-1 by colour (:func:`smpstudio.design.hair_cover.hair_cover`): the share of skin showing
+        through the hair is read over :data:`FRONT_BAND_MM` behind each front.
     """
     c_img = np.asarray(canthi_px, dtype=np.float64).reshape(2, -1)
     if c_img.shape[1] == 2:
@@ -181,8 +202,14 @@ def measure_hair_front(head: HeadModel, canthi_px: np.ndarray, hair_mask: np.nda
             hair[i] = hair_mask[max(0, y - win):y + win + 1, max(0, x - win):x + win + 1].mean() > 0.5
         i0 = _front(hair, hold)
         seen = float(a[-1]) if len(a) else 0.0
+        skin = None
+        if cover is not None and i0 is not None:
+            band = np.round(px[i0:i0 + int(round(FRONT_BAND_MM / STEP_MM))]).astype(int)
+            v = cover[band[:, 1], band[:, 0]]
+            v = v[np.isfinite(v)]
+            skin = float(1.0 - v.mean()) if v.size else None
         out.append(Meridian(float(dx), a_ref, None if i0 is None else float(a[i0]), seen,
                             None if i0 is None else (float(px[i0, 0]), float(px[i0, 1])),
                             (float(p_ref[0]), float(p_ref[1])),
-                            tuple((float(x), float(y)) for x, y in px[::4])))
+                            tuple((float(x), float(y)) for x, y in px[::4]), skin))
     return HairFront(tuple(out), half)

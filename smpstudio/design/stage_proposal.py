@@ -7,13 +7,13 @@ of the whole front (the A variants) and the thinning of the top and crown (III-v
 (1977) types a woman's by the thinning of the top with the front edge kept (domain.md §4). From a frontal
 photo *as taken*:
 
-* **recession** (:mod:`smpstudio.design.hair_front`): where the hair that covers the skin (hair mask and
-  colour cover >= :data:`COVER_DENSE`) begins on meridians across the front, surface mm behind the juvenile
-  reference line (MFP 80 mm, Garg 2017; domain.md §3); per temple (the deepest over its lateral band) and on
-  the midline;
+* **recession** (:mod:`smpstudio.design.hair_front`): where the hair (the photo's hair mask as taken) begins
+  on meridians across the front, surface mm behind the juvenile reference line (MFP 80 mm, Garg 2017;
+  domain.md §3); per temple (the deepest over its lateral band) and on the midline;
 * **thinning** (:mod:`smpstudio.design.hair_cover`): the share of skin showing through the hair, by colour
-  between the client's skin and dense hair, over the design's hairline, frontal and mid-scalp zones (those
-  the photo shows).
+  between the client's skin and dense hair: over :data:`~smpstudio.design.hair_front.FRONT_BAND_MM` behind
+  the front at each temple and on the midline (Norwood III's temples are "bare *or sparsely covered*"), and
+  over the design's hairline, frontal and mid-scalp zones (those the photo shows).
 
 Each measure gives its region a state (kept / thinning / bald) by the thresholds below, and
 :func:`_best` picks the class whose regions match best (as :func:`smpstudio.design.stage.classify`).
@@ -39,7 +39,7 @@ from smpstudio.design.hair_cover import HairCover, hair_cover
 from smpstudio.design.hair_front import HairFront, measure_hair_front
 from smpstudio.design.stage import STAGES, VERTEX_STAGES
 
-COVER_DENSE = 0.5  # [calibration choice] hair covering at least half the skin (by colour) is the hair front
+COVER_DENSE = 0.5  # [calibration choice] a pixel whose colour is at least half way to dense hair reads as hair
 #: temple recession (mm behind the juvenile line): a mature hairline recedes 1-2 cm, more at the temples
 #: (domain.md §3), so up to 15 mm is still type I; [calibration choice] from 15 mm the temples are receding
 #: (Norwood II: sparse), from 30 mm (twice) deeply receded (Norwood III: bare)
@@ -76,7 +76,9 @@ class StageMeasures:
     temple_right_mm: float | None
     midline_mm: float | None
     front_hidden: bool  # a fringe covers the forehead: no recession measured
-    skin_share: Mapping[str, float]  # zone -> share of skin showing through the hair
+    #: share of skin showing through the hair: at the front edge ("front-left", "front-right",
+    #: "front-midline") and in the design's zones ("hairline", "frontal", "mid-scalp")
+    skin_share: Mapping[str, float]
     colour_separable: bool  # colour tells this client's hair from skin (else no thinning measured)
 
 
@@ -107,13 +109,18 @@ def measure_stage(head: object, canthi_px: np.ndarray, rgb: np.ndarray, hair_mas
     zone_masks : mapping of zone name to bool mask
         The design's visible zones (``hairline``, ``frontal``, ``mid-scalp`` are used).
     """
-    cover = hair_cover(rgb, skin_mask, hair_mask)
-    c = np.nan_to_num(cover.cover, nan=1.0)
+    cover = hair_cover(rgb, skin_mask, hair_mask, px_per_mm=head.px_per_mm)  # type: ignore[attr-defined]
+    c = cover.cover
     sk = cover.cover[skin_mask]
     separable = bool(np.isfinite(sk).all() and sk.size and float((sk >= COVER_DENSE).mean()) < MAX_SKIN_READ_AS_HAIR)
-    dense = hair_mask & (c >= COVER_DENSE) if separable else hair_mask
-    front = measure_hair_front(head, canthi_px, dense, head_mask)  # type: ignore[arg-type]
+    front = measure_hair_front(head, canthi_px, hair_mask, head_mask,  # type: ignore[arg-type]
+                               cover=c if separable else None)
     shares: dict[str, float] = {}
+    if separable and not front.front_hidden:
+        for key, v in (("front-left", front.temple_skin_share(-1)), ("front-right", front.temple_skin_share(1)),
+                       ("front-midline", front.midline_skin_share)):
+            if v is not None:
+                shares[key] = round(v, 3)
     if separable:
         for name in THINNING_ZONES:
             z = zone_masks.get(name)
@@ -157,17 +164,23 @@ def propose_stage(m: StageMeasures, *, allow_ludwig: bool = False) -> MeasuredSt
         deep = max(temples)
         states["temples"] = _state(deep, TEMPLE_THINNING_MM, TEMPLE_BALD_MM)
         words.append(f"temple recession {_mm(m.temple_left_mm)} (image-left) / {_mm(m.temple_right_mm)} "
-                     f"(image-right) behind the juvenile hairline ({states['temples']}: thinning from "
-                     f"{TEMPLE_THINNING_MM:.0f} mm, bald from {TEMPLE_BALD_MM:.0f} mm)")
+                     f"(image-right) behind the juvenile hairline (receding from {TEMPLE_THINNING_MM:.0f} mm, "
+                     f"deep from {TEMPLE_BALD_MM:.0f} mm)")
     if m.midline_mm is not None:
         states["hairline"] = _state(m.midline_mm, MIDLINE_THINNING_MM, MIDLINE_BALD_MM)
         words.append(f"midline recession {_mm(m.midline_mm)} behind the 80 mm MFP")
+    region_of = {"front-left": "temples", "front-right": "temples", "front-midline": "hairline"}
+    label_of = {"front-left": "front edge at the image-left temple", "front-right": "front edge at the image-right "
+                "temple", "front-midline": "front edge on the midline"}
     for zone, share in m.skin_share.items():
         st = _state(share, SKIN_THINNING_SHARE, SKIN_BALD_SHARE)
-        states[zone] = _worse(states.get(zone, _K), st)
-        words.append(f"{zone} {100 * share:.0f} % skin showing through the hair")
+        region = region_of.get(zone, zone)
+        states[region] = _worse(states.get(region, _K), st)
+        words.append(f"{label_of.get(zone, zone)} {100 * share:.0f} % skin showing through the hair")
     if m.skin_share:
-        words.append(f"(thinning from {100 * SKIN_THINNING_SHARE:.0f} %, bald from {100 * SKIN_BALD_SHARE:.0f} %)")
+        words[-1] += f" (thinning from {100 * SKIN_THINNING_SHARE:.0f} %, bald from {100 * SKIN_BALD_SHARE:.0f} %)"
+    if states:
+        words.append("regions: " + ", ".join(f"{r} {v}" for r, v in states.items()))
     elif not m.colour_separable:
         words.append("the hair's colour is too close to the skin's to measure thinning")
     chosen = STAGES[_best(states, allow_ludwig)]

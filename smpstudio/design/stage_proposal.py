@@ -186,7 +186,8 @@ def propose_stage(m: StageMeasures, *, allow_ludwig: bool = False) -> MeasuredSt
     chosen = STAGES[_best(states, allow_ludwig)]
     unseen = [r for r in chosen.regions if r not in states]
     reason = (f"{chosen.label}: {chosen.description}. Measured on the photo as taken: " + "; ".join(words) + "."
-              + (f" Not measured from this photo (not visible, or hidden): {', '.join(unseen)}." if unseen else ""))
+              + (f" Not measured from this photo (not visible, or hidden): {', '.join(unseen)}." if unseen else "")
+              + ("" if allow_ludwig else " For a woman, a Ludwig class (front edge kept) is the artist's choice."))
     return MeasuredStage(chosen.name, reason, states, m)
 
 

@@ -181,3 +181,17 @@ def test_every_real_photo_is_measured_and_the_receding_one_is_not_type_one(stage
         assert all(v is not None and v < 15.0 for v in st.temple_recession_mm.values())
         assert st.midline_recession_mm < 10.0
         assert st.skin_share["front-midline"] < 0.23 and st.skin_share["hairline"] < 0.23
+
+
+def test_a_plan_json_stage_block_of_1_2_still_reads():
+    from smpstudio.schema import StageBlock
+
+    old = {"proposed": "norwood-1", "reason": "Norwood I ...", "coverage": {"hairline": 1.0}, "chosen": "norwood-6",
+           "chosen_by": "artist", "regions": dict(STAGES_REGIONS), "recession_mm": -13.0, "hair_front_mm": 72.0}
+    b = StageBlock.model_validate(old)
+    assert b.temple_recession_mm is None and b.midline_recession_mm is None and b.skin_share is None
+    assert b.chosen == "norwood-6"  # the artist's stage is kept as it was
+
+
+STAGES_REGIONS = {"hairline": "bald", "frontal": "bald", "temples": "bald", "mid-scalp": "bald", "crown": "bald",
+                  "parietal": "kept", "occipital": "kept"}

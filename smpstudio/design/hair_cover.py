@@ -36,7 +36,8 @@ MIN_CONTRAST = 0.02  # [calibration] skin and hair closer than this (linear RGB)
 class HairCover:
     """Per-pixel hair cover (0 skin ... 1 dense hair) and the two colours it is measured between."""
 
-    cover: np.ndarray  # float32 (H, W); NaN where colour cannot tell (no contrast, no references)
+    cover: np.ndarray  # float32 (H, W); NaN where colour cannot tell (no contrast, no references) and outside
+    # the box around the skin and hair masks
     skin_linear: tuple[float, ...]  # (r, g, b) linear
     hair_linear: tuple[float, ...]
 
@@ -64,23 +65,32 @@ def hair_cover(rgb: np.ndarray, skin_mask: np.ndarray, hair_mask: np.ndarray,
     >>> float(c[0, 0]), float(c[0, 9])
     (0.0, 1.0)
     """
-    x = np.asarray(rgb)
+    h_img, w_img = skin_mask.shape
+    out = np.full((h_img, w_img), np.nan, np.float32)
+    if skin_mask.sum() < 20 or hair_mask.sum() < 20:
+        return HairCover(out, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+    # only the head's box is unmixed (a 24 MP portrait's body and background are not)
+    ys, xs = np.nonzero(skin_mask | hair_mask)
+    pad = 0 if px_per_mm is None else int(np.ceil(3 * PATCH_SIGMA_MM * px_per_mm))
+    y0, y1 = max(0, int(ys.min()) - pad), min(h_img, int(ys.max()) + 1 + pad)
+    x0, x1 = max(0, int(xs.min()) - pad), min(w_img, int(xs.max()) + 1 + pad)
+    x = np.asarray(rgb)[y0:y1, x0:x1]
     x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
     lin = srgb_to_linear(np.clip(x, 0.0, 1.0)).astype(np.float32)
     if px_per_mm is not None and PATCH_SIGMA_MM * px_per_mm >= 0.3:
         import cv2
 
         lin = np.asarray(cv2.GaussianBlur(lin, (0, 0), PATCH_SIGMA_MM * px_per_mm), dtype=np.float32)
-    if skin_mask.sum() < 20 or hair_mask.sum() < 20:
-        return HairCover(np.full(x.shape[:2], np.nan, np.float32), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
-    skin = np.median(lin[skin_mask], axis=0)
-    h = lin[hair_mask]
+    sm, hm = skin_mask[y0:y1, x0:x1], hair_mask[y0:y1, x0:x1]
+    skin = np.median(lin[sm], axis=0)
+    h = lin[hm]
     axis = np.median(h, axis=0) - skin
     norm2 = float(axis @ axis)
     if norm2 < MIN_CONTRAST**2:
-        return HairCover(np.full(x.shape[:2], np.nan, np.float32), tuple(map(float, skin)), tuple(map(float, skin)))
+        return HairCover(out, tuple(map(float, skin)), tuple(map(float, skin)))
     t_hair = (h - skin) @ axis / norm2
     dense = float(np.percentile(t_hair, DENSE_PERCENTILE))
     hair = skin + dense * axis
     t = ((lin - skin) @ axis / (norm2 * dense)).astype(np.float32)
-    return HairCover(np.clip(t, 0.0, 1.0), tuple(map(float, skin)), tuple(map(float, hair)))
+    out[y0:y1, x0:x1] = np.clip(t, 0.0, 1.0)
+    return HairCover(out, tuple(map(float, skin)), tuple(map(float, hair)))

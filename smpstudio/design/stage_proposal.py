@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from smpstudio.analysis.headmodel import HeadModel
 from smpstudio.design.hair_cover import HairCover, hair_cover
 from smpstudio.design.hair_front import HairFront, measure_hair_front
 from smpstudio.design.stage import STAGES, VERTEX_STAGES
@@ -92,7 +93,7 @@ class MeasuredStage:
     measures: StageMeasures
 
 
-def measure_stage(head: object, canthi_px: np.ndarray, rgb: np.ndarray, hair_mask: np.ndarray,
+def measure_stage(head: HeadModel, canthi_px: np.ndarray, rgb: np.ndarray, hair_mask: np.ndarray,
                   skin_mask: np.ndarray, head_mask: np.ndarray, zone_masks: Mapping[str, np.ndarray]
                   ) -> tuple[StageMeasures, HairFront, HairCover]:
     """Recession and thinning on the photo as taken (see the module's notes).
@@ -109,12 +110,11 @@ def measure_stage(head: object, canthi_px: np.ndarray, rgb: np.ndarray, hair_mas
     zone_masks : mapping of zone name to bool mask
         The design's visible zones (``hairline``, ``frontal``, ``mid-scalp`` are used).
     """
-    cover = hair_cover(rgb, skin_mask, hair_mask, px_per_mm=head.px_per_mm)  # type: ignore[attr-defined]
+    cover = hair_cover(rgb, skin_mask, hair_mask, px_per_mm=head.px_per_mm)
     c = cover.cover
     sk = cover.cover[skin_mask]
     separable = bool(np.isfinite(sk).all() and sk.size and float((sk >= COVER_DENSE).mean()) < MAX_SKIN_READ_AS_HAIR)
-    front = measure_hair_front(head, canthi_px, hair_mask, head_mask,  # type: ignore[arg-type]
-                               cover=c if separable else None)
+    front = measure_hair_front(head, canthi_px, hair_mask, head_mask, cover=c if separable else None)
     shares: dict[str, float] = {}
     if separable and not front.front_hidden:
         for key, v in (("front-left", front.temple_skin_share(-1)), ("front-right", front.temple_skin_share(1)),

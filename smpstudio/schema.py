@@ -103,13 +103,14 @@ class StageBlock(_Strict):
     hair_front_mm: float | None = Field(
         default=None, description="where the hair begins on the midline, surface mm above the glabella (1.2)")
     temple_recession_mm: dict[str, float | None] | None = Field(
-        default=None, description="'left'/'right' (image sides): where the covering hair begins at each temple, "
-        "surface mm behind the juvenile hairline (+ = behind; null = not seen) (1.3)")
+        default=None, description="'left'/'right' (image sides): where the hair begins at each temple (the deepest "
+        "over its lateral band), surface mm behind the juvenile hairline (+ = behind; null = not seen) (1.3)")
     midline_recession_mm: float | None = Field(
-        default=None, description="where the covering hair begins on the midline, surface mm behind the 80 mm "
-        "MFP (+ = behind) (1.3)")
+        default=None, description="where the hair begins on the midline, surface mm behind the juvenile MFP "
+        "(80 mm above the glabella) (+ = behind) (1.3)")
     skin_share: dict[str, float] | None = Field(
-        default=None, description="share of skin showing through the hair in each visible zone, by colour (1.3)")
+        default=None, description="share of skin showing through the hair, by colour: 15 mm behind the front at "
+        "'front-left', 'front-right' (temples) and 'front-midline', and over the visible zones (1.3)")
 
 
 class WholeHeadZoneBlock(_Strict):

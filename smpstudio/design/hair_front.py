@@ -38,7 +38,7 @@ from smpstudio.design.hairline import MFP_DEFAULT_MM, build_controls
 
 STEP_MM = 1.0
 HOLD_MM = 8.0  # [calibration] as recession.HOLD_MM: hair for this long along a meridian is the hair front
-START_BELOW_MFP_MM = 45.0  # meridians start this far (surface) below the reference line: at the brows
+START_ARC_MM = 35.0  # meridians start this far (surface) above the glabella: mid-forehead, below any hair front
 N_COLUMNS = 29  # meridians across the front (every ~4-5 mm on an average head)
 LATERAL_REACH = 0.92  # [model choice] meridians reach this share of the scalp ellipsoid's half-breadth
 #: [model choice] the lateral part of the front (from this share of the half-width to the temporal point
@@ -80,6 +80,7 @@ class HairFront:
 
     meridians: tuple[Meridian, ...]
     half_width_mm: float  # midline to the temporal point of the reference line, head mm
+    mfp_mm: float = MFP_DEFAULT_MM  # the reference line's MFP, surface mm above the glabella
 
     def _band(self, lo: float, hi: float, side: int) -> list[Meridian]:
         return [m for m in self.meridians
@@ -101,6 +102,14 @@ class HairFront:
         r = [m.front_skin_share for m in self.meridians
              if abs(m.offset_mm) <= MIDLINE_BAND * self.half_width_mm and m.front_skin_share is not None]
         return float(np.median(r)) if r else None
+
+    @property
+    def midline_front_mm(self) -> float | None:
+        """Where the hair begins on the midline, surface mm above the glabella (median of the central meridians;
+        the central meridian follows the midline, so its arc adds to :data:`START_ARC_MM`)."""
+        r = [m.front_arc_mm for m in self.meridians
+             if abs(m.offset_mm) <= MIDLINE_BAND * self.half_width_mm and m.front_arc_mm is not None]
+        return START_ARC_MM + float(np.median(r)) if r else None
 
     @property
     def front_hidden(self) -> bool:
@@ -128,15 +137,17 @@ def _front(hair: np.ndarray, hold: int) -> int | None:
     return None
 
 
-def reference_controls(head: HeadModel, half_canthi_mm: float) -> np.ndarray:
-    """The juvenile reference line's seven control points, head coordinates (x, y), mm."""
-    q = head.midline_point(MFP_DEFAULT_MM)
+def reference_controls(head: HeadModel, half_canthi_mm: float, mfp_mm: float = MFP_DEFAULT_MM) -> np.ndarray:
+    """The juvenile reference line's seven control points (MFP ``mfp_mm`` above the glabella along the
+    surface), head coordinates (x, y), mm."""
+    q = head.midline_point(mfp_mm)
     c = build_controls(half_canthi_mm, 0.0, 0.0)  # young: flat, frontotemporal points 8 mm up
     return np.stack([q[0] + c[:, 0], q[1] - c[:, 1]], axis=1)
 
 
 def measure_hair_front(head: HeadModel, canthi_px: np.ndarray, hair_mask: np.ndarray,
-                       head_mask: np.ndarray | None = None, cover: np.ndarray | None = None) -> HairFront:
+                       head_mask: np.ndarray | None = None, cover: np.ndarray | None = None,
+                       mfp_mm: float = MFP_DEFAULT_MM) -> HairFront:
     """The hair front on every meridian of the front (see the module's notes).
 
     Parameters
@@ -152,13 +163,15 @@ def measure_hair_front(head: HeadModel, canthi_px: np.ndarray, hair_mask: np.nda
     cover : ndarray of float (H, W), optional
         Hair cover 0-1 by colour (:func:`smpstudio.design.hair_cover.hair_cover`): the share of skin showing
         through the hair is read over :data:`FRONT_BAND_MM` behind each front.
+    mfp_mm : float
+        The reference line's MFP, surface mm above the glabella (Garg's 80 mm by default).
     """
     c_img = np.asarray(canthi_px, dtype=np.float64).reshape(2, -1)
     if c_img.shape[1] == 2:
         c_img = np.concatenate([c_img, np.full((2, 1), head.origin_px[2])], axis=1)
     c_head = head.px_to_head(c_img[:, :3])
     half_canthi = 0.5 * abs(float(c_head[1, 0] - c_head[0, 0]))
-    ref = reference_controls(head, half_canthi)
+    ref = reference_controls(head, half_canthi, mfp_mm)
     x_mid = float(ref[3, 0])
     ref_y = PchipInterpolator(ref[:, 0] - x_mid, ref[:, 1])
     half = float(ref[-1, 0] - x_mid)
@@ -172,7 +185,7 @@ def measure_hair_front(head: HeadModel, canthi_px: np.ndarray, hair_mask: np.nda
     h, w = hair_mask.shape
     win = max(1, int(round(0.75 * head.px_per_mm)))  # ~1.5 mm across
     hold = int(round(HOLD_MM / STEP_MM))
-    y_start = float(head.midline_point(MFP_DEFAULT_MM - START_BELOW_MFP_MM)[1])
+    y_start = float(head.midline_point(START_ARC_MM)[1])
     out = []
     reach = max(half, LATERAL_REACH * rx)
     for dx in np.linspace(-reach, reach, N_COLUMNS):
@@ -212,4 +225,4 @@ def measure_hair_front(head: HeadModel, canthi_px: np.ndarray, hair_mask: np.nda
                             None if i0 is None else (float(px[i0, 0]), float(px[i0, 1])),
                             (float(p_ref[0]), float(p_ref[1])),
                             tuple((float(x), float(y)) for x, y in px[::4]), skin))
-    return HairFront(tuple(out), half)
+    return HairFront(tuple(out), half, float(mfp_mm))

@@ -9,7 +9,8 @@ photo *as taken*:
 
 * **recession** (:mod:`smpstudio.design.hair_front`): where the hair (the photo's hair mask as taken) begins
   on meridians across the front, surface mm behind the juvenile reference line (MFP 80 mm, Garg 2017;
-  domain.md §3); per temple (the deepest over its lateral band) and on the midline;
+  domain.md §3) on the midline, and per temple (the deepest over its lateral band) behind the same line
+  drawn through the client's own MFP where that lies lower (the temples' recession behind their own front);
 * **thinning** (:mod:`smpstudio.design.hair_cover`): the share of skin showing through the hair, by colour
   between the client's skin and dense hair: over :data:`~smpstudio.design.hair_front.FRONT_BAND_MM` behind
   the front at each temple and on the midline (Norwood III's temples are "bare *or sparsely covered*"), and
@@ -38,6 +39,7 @@ import numpy as np
 from smpstudio.analysis.headmodel import HeadModel
 from smpstudio.design.hair_cover import HairCover, hair_cover
 from smpstudio.design.hair_front import HairFront, measure_hair_front
+from smpstudio.design.hairline import MFP_DEFAULT_MM
 from smpstudio.design.stage import STAGES, VERTEX_STAGES
 
 COVER_DENSE = 0.5  # [calibration choice] a pixel whose colour is at least half way to dense hair reads as hair
@@ -81,6 +83,7 @@ class StageMeasures:
     #: "front-midline") and in the design's zones ("hairline", "frontal", "mid-scalp")
     skin_share: Mapping[str, float]
     colour_separable: bool  # colour tells this client's hair from skin (else no thinning measured)
+    temple_reference_mfp_mm: float = MFP_DEFAULT_MM  # the temples' juvenile line: through the client's MFP if lower
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,14 @@ def measure_stage(head: HeadModel, canthi_px: np.ndarray, rgb: np.ndarray, hair_
     sk = cover.cover[skin_mask]
     separable = bool(np.isfinite(sk).all() and sk.size and float((sk >= COVER_DENSE).mean()) < MAX_SKIN_READ_AS_HAIR)
     front = measure_hair_front(head, canthi_px, hair_mask, head_mask, cover=c if separable else None)
+    # the temples against the juvenile line through the client's own MFP where that lies in front of 80 mm:
+    # Norwood's triangular recession is the temples' behind the client's own front (a low juvenile front with
+    # receded temples is type II however far it lies in front of Garg's line)
+    own = front.midline_front_mm
+    temples = front
+    if own is not None and not front.front_hidden and own < MFP_DEFAULT_MM:
+        temples = measure_hair_front(head, canthi_px, hair_mask, head_mask, cover=c if separable else None,
+                                     mfp_mm=own)
     shares: dict[str, float] = {}
     if separable and not front.front_hidden:
         for key, v in (("front-left", front.temple_skin_share(-1)), ("front-right", front.temple_skin_share(1)),
@@ -132,8 +143,9 @@ def measure_stage(head: HeadModel, canthi_px: np.ndarray, rgb: np.ndarray, hair_
                 shares[name] = round(float(1.0 - v.mean()), 3)
     hidden = front.front_hidden
     m = StageMeasures(
-        temple_left_mm=None if hidden else _round(front.temple_mm(-1)),
-        temple_right_mm=None if hidden else _round(front.temple_mm(1)),
+        temple_left_mm=None if hidden else _round(temples.temple_mm(-1)),
+        temple_right_mm=None if hidden else _round(temples.temple_mm(1)),
+        temple_reference_mfp_mm=round(temples.mfp_mm, 1),
         midline_mm=None if hidden else _round(front.midline_mm),
         front_hidden=hidden, skin_share=shares, colour_separable=separable)
     return m, front, cover
@@ -164,11 +176,12 @@ def propose_stage(m: StageMeasures, *, allow_ludwig: bool = False) -> MeasuredSt
         deep = max(temples)
         states["temples"] = _state(deep, TEMPLE_THINNING_MM, TEMPLE_BALD_MM)
         words.append(f"temple recession {_mm(m.temple_left_mm)} (image-left) / {_mm(m.temple_right_mm)} "
-                     f"(image-right) behind the juvenile hairline (receding from {TEMPLE_THINNING_MM:.0f} mm, "
-                     f"deep from {TEMPLE_BALD_MM:.0f} mm)")
+                     f"(image-right) behind a juvenile hairline through an MFP {m.temple_reference_mfp_mm:.0f} mm "
+                     f"above the glabella (receding from {TEMPLE_THINNING_MM:.0f} mm, deep from "
+                     f"{TEMPLE_BALD_MM:.0f} mm)")
     if m.midline_mm is not None:
         states["hairline"] = _state(m.midline_mm, MIDLINE_THINNING_MM, MIDLINE_BALD_MM)
-        words.append(f"midline recession {_mm(m.midline_mm)} behind the 80 mm MFP")
+        words.append(f"midline recession {_mm(m.midline_mm)} behind the juvenile MFP ({MFP_DEFAULT_MM:.0f} mm)")
     region_of = {"front-left": "temples", "front-right": "temples", "front-midline": "hairline"}
     label_of = {"front-left": "front edge at the image-left temple", "front-right": "front edge at the image-right "
                 "temple", "front-midline": "front edge on the midline"}

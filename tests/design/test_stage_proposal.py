@@ -91,6 +91,21 @@ def test_the_temple_recession_is_measured_where_it_was_drawn(temple, midline, st
     assert f"{m.temple_left_mm:+.0f} mm" in p.reason and f"{m.midline_mm:+.0f} mm" in p.reason
 
 
+def test_the_temples_are_measured_behind_the_clients_own_front_when_it_lies_low():
+    """A low juvenile front (20 mm in front of Garg's 80 mm MFP) whose temples lie on Garg's line: the temples
+    are receded 20 mm behind the client's own front (Norwood II), though no deeper than Garg's line."""
+    head = _head()
+    m, _, _ = _measure(head, *_scene(head, 0.0, -20.0))
+    print(f"\nmidline {m.midline_mm} mm, temples {m.temple_left_mm} / {m.temple_right_mm} mm behind the line "
+          f"through {m.temple_reference_mfp_mm} mm")
+    assert m.midline_mm == pytest.approx(-20.0, abs=3.0)
+    assert m.temple_reference_mfp_mm == pytest.approx(60.0, abs=3.0)
+    assert m.temple_left_mm == pytest.approx(20.0, abs=4.0) and m.temple_right_mm == pytest.approx(20.0, abs=4.0)
+    p = propose_stage(m)
+    assert p.stage == "norwood-2"
+    assert f"through an MFP {m.temple_reference_mfp_mm:.0f} mm above the glabella" in p.reason
+
+
 def test_a_receded_front_gives_an_a_variant_and_the_reference_is_the_juvenile_line():
     head = _head()
     ref = reference_controls(head, 85.0)

@@ -57,6 +57,7 @@ SKIN_THINNING_SHARE, SKIN_BALD_SHARE = 0.23, 0.6
 #: reads as covering hair (light brown hair on fair skin does not: the sample portrait, 16 %)
 MAX_SKIN_READ_AS_HAIR = 0.10
 MIN_ZONE_PX = 50
+SCALES = ("norwood", "ludwig")  # men (Norwood 1975), women (Ludwig 1977)
 THINNING_ZONES = ("hairline", "frontal", "mid-scalp")
 
 _K, _T, _B = "kept", "thinning", "bald"
@@ -155,8 +156,11 @@ def _round(v: float | None) -> float | None:
     return None if v is None else round(float(v), 1)
 
 
-def propose_stage(m: StageMeasures, *, allow_ludwig: bool = False) -> MeasuredStage:
+def propose_stage(m: StageMeasures, *, scale: str = "norwood") -> MeasuredStage:
     """The class the measures point to, with the measured mm and shares in its reason.
+
+    ``scale`` is :data:`SCALES`' ``"norwood"`` (men: Norwood-Hamilton) or ``"ludwig"`` (women: Ludwig's three
+    classes only, the front edge kept; the mildest, I, when nothing is measured).
 
     Examples
     --------
@@ -196,21 +200,25 @@ def propose_stage(m: StageMeasures, *, allow_ludwig: bool = False) -> MeasuredSt
         words.append("regions: " + ", ".join(f"{r} {v}" for r, v in states.items()))
     elif not m.colour_separable:
         words.append("the hair's colour is too close to the skin's to measure thinning")
-    chosen = STAGES[_best(states, allow_ludwig)]
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    chosen = STAGES[_best(states, scale)]
     unseen = [r for r in chosen.regions if r not in states]
     reason = (f"{chosen.label}: {chosen.description}. Measured on the photo as taken: " + "; ".join(words) + "."
               + (f" Not measured from this photo (not visible, or hidden): {', '.join(unseen)}." if unseen else "")
-              + ("" if allow_ludwig else " For a woman, a Ludwig class (front edge kept) is the artist's choice."))
+              + (" Ludwig's scale (a woman)." if scale == "ludwig" else
+                 " For a woman, Ludwig's scale (front edge kept) applies instead."))
     return MeasuredStage(chosen.name, reason, states, m)
 
 
-def _best(states: Mapping[str, str], allow_ludwig: bool) -> str:
+def _best(states: Mapping[str, str], scale: str) -> str:
     """The class whose regions differ least from the observed states (rank distance, as
     :func:`smpstudio.design.stage.classify`); a tie goes to the class matching the temples (Norwood's types
-    II and III are told apart by them), then to the milder one. Vertex classes need the crown seen."""
+    II and III are told apart by them), then to the milder one. Vertex classes need the crown seen; a scale's
+    classes only (Norwood's or Ludwig's)."""
     best: tuple[int, int, int, str] | None = None
     for order, s in enumerate(STAGES.values()):
-        if (s.name.startswith("ludwig") and not allow_ludwig) or (s.name in VERTEX_STAGES and "crown" not in states):
+        if s.name.startswith("ludwig") != (scale == "ludwig") or (s.name in VERTEX_STAGES and "crown" not in states):
             continue
         cost = sum(abs(_RANK[s.regions[z]] - _RANK[v]) for z, v in states.items())
         temples = int("temples" in states and s.regions["temples"] != states["temples"])

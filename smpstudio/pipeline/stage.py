@@ -17,7 +17,7 @@ from smpstudio.schema import StageBlock
 
 def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None,
                 analysis: Analysis | None = None, proposed_mfp_mm: float | None = None,
-                rgb_as_taken: np.ndarray | None = None) -> StageBlock:
+                rgb_as_taken: np.ndarray | None = None, scale: str = "norwood") -> StageBlock:
     """The hair-loss stage proposed from the photo as taken, and the one used (the artist's ``chosen`` overrides).
 
     With the analysis and the photo's pixels the proposal measures what clinicians look at
@@ -26,6 +26,8 @@ def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None,
     zones; without them (a caller with masks only) it falls back to the zones' hair share
     (:func:`smpstudio.design.stage.zone_coverage`). The midline hair front of
     :mod:`smpstudio.design.recession` (against ``proposed_mfp_mm``) is kept in ``recession_mm``.
+
+    ``scale`` is ``"norwood"`` (men) or ``"ludwig"`` (women): the proposal is a class of that scale.
 
     A frontal photo shows no crown: the crown is left out of the proposal (never a vertex class) and the
     reason says so.
@@ -46,12 +48,12 @@ def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None,
         skin_ref = masks_as_taken.forehead if masks_as_taken.forehead is not None else masks_as_taken.skin
         m, _, _ = measure_stage(analysis.head, canthi, rgb_as_taken, masks_as_taken.hair, skin_ref,
                                 masks_as_taken.head, {k.replace("_", "-"): v for k, v in zones.items()})
-        p = propose_stage(m)
+        p = propose_stage(m, scale=scale)
         proposed, reason = p.stage, p.reason
         measured = {"temple_recession_mm": {"left": m.temple_left_mm, "right": m.temple_right_mm},
                     "midline_recession_mm": m.midline_mm, "skin_share": dict(m.skin_share)}
     else:
-        proposal = classify(coverage_with_recession(coverage, rec))
+        proposal = classify(coverage_with_recession(coverage, rec), allow_ludwig=scale == "ludwig")
         proposed = proposal.stage
         reason = proposal.reason + (f" Frontal recession: {rec.words()}." if rec is not None else "")
     use = chosen or proposed

@@ -196,7 +196,7 @@ class Pipeline:
             self.calls["design"] += 1
             a = scalp.analysis
             # the proposal is cached apart from the artist's moves: a drag re-applies moves only
-            proposal_key = dataclasses.replace(d, moves=(), mirror=True, stage=None)
+            proposal_key = dataclasses.replace(d, moves=(), mirror=True, stage=None, scale="norwood")
             proposed = self._cache.get(("proposal", id(scalp), proposal_key, inputs.seed), propose)
             design = edit_design_moves(a, proposed, d.moves, mirror=d.mirror)
             doc = plan_document(photo, a, design, seed=inputs.seed, backend_name=self.backend.name)
@@ -205,7 +205,7 @@ class Pipeline:
             proposed_mfp = d.mfp_height_mm if d.mfp_height_mm is not None else mfp_height_for(d.age, d.conservative)
             doc.stage = stage_block(design, scalp.masks_as_taken, d.stage,
                                     dataclasses.replace(scalp.analysis, masks=scalp.masks_as_taken), proposed_mfp,
-                                    rgb_as_taken=scalp.original.rgb)
+                                    rgb_as_taken=scalp.original.rgb, scale=d.scale)
             doc.scalp = scalp.mode
             doc.scalp_reason = scalp.reason
             if scalp.changed:

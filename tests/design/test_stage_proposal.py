@@ -210,3 +210,29 @@ def test_a_plan_json_stage_block_of_1_2_still_reads():
 
 STAGES_REGIONS = {"hairline": "bald", "frontal": "bald", "temples": "bald", "mid-scalp": "bald", "crown": "bald",
                   "parietal": "kept", "occipital": "kept"}
+
+
+def test_on_ludwig_s_scale_only_ludwig_classes_are_proposed():
+    base = dict(front_hidden=False, colour_separable=True)
+    nothing = StageMeasures(None, None, None, True, {}, False)
+    assert propose_stage(nothing, scale="ludwig").stage == "ludwig-1"  # the mildest class: nothing measured
+    assert propose_stage(nothing).stage == "norwood-1"
+    thin_top = StageMeasures(-5.0, -5.0, -10.0, skin_share={"frontal": 0.4, "mid-scalp": 0.7}, **base)
+    p = propose_stage(thin_top, scale="ludwig")
+    assert p.stage == "ludwig-2" and "Ludwig's scale" in p.reason
+    with pytest.raises(ValueError, match="unknown scale"):
+        propose_stage(thin_top, scale="savin")
+
+
+def test_the_cli_proposes_on_the_scale_asked_for(tmp_path, capsys):
+    import json
+
+    from tests.cli_helpers import run
+
+    out = tmp_path / "a"
+    assert run(["analyze", "--out", str(out), "--scale", "ludwig"]) == 0  # the sample: a woman
+    stage = json.loads((out / "plan.json").read_text())["stage"]
+    assert stage["proposed"] == "ludwig-1" and stage["chosen_by"] == "photo"
+    assert run(["analyze", "--out", str(tmp_path / "b"), "--scale", "savin"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("smp: error: --scale") and "\n" not in err and not (tmp_path / "b").exists()

@@ -27,7 +27,8 @@ from smpstudio.plan.models import (
     TouchUpBlock,
 )
 
-SCHEMA_VERSION = "1.2"  # 1.1: optional whole_head block (issue 11); 1.2: whole_head.scars, .views, stage.recession
+SCHEMA_VERSION = "1.3"  # 1.1: optional whole_head block (issue 11); 1.2: whole_head.scars, .views, stage.recession;
+# 1.3: stage.temple_recession_mm, .midline_recession_mm, .skin_share (the measured stage proposal)
 MAX_SEED = 2**63 - 1  # plan.json, the CLI (--seed) and the records API agree: a signed 64-bit integer
 
 Point = tuple[float, float]
@@ -101,6 +102,15 @@ class StageBlock(_Strict):
         default=None, description="hair front on the midline minus the proposed MFP, surface mm (+ = behind) (1.2)")
     hair_front_mm: float | None = Field(
         default=None, description="where the hair begins on the midline, surface mm above the glabella (1.2)")
+    temple_recession_mm: dict[str, float | None] | None = Field(
+        default=None, description="'left'/'right' (image sides): where the hair begins at each temple (the deepest "
+        "over its lateral band), surface mm behind the juvenile hairline (+ = behind; null = not seen) (1.3)")
+    midline_recession_mm: float | None = Field(
+        default=None, description="where the hair begins on the midline, surface mm behind the juvenile MFP "
+        "(80 mm above the glabella) (+ = behind) (1.3)")
+    skin_share: dict[str, float] | None = Field(
+        default=None, description="share of skin showing through the hair, by colour: 15 mm behind the front at "
+        "'front-left', 'front-right' (temples) and 'front-midline', and over the visible zones (1.3)")
 
 
 class WholeHeadZoneBlock(_Strict):

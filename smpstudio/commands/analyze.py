@@ -16,6 +16,7 @@ from smpstudio.commands.common import (
     MoveOpt,
     OutOpt,
     PhotoArg,
+    ScaleOpt,
     ScalpOpt,
     SeedOpt,
     StageOpt,
@@ -39,6 +40,7 @@ def analyze_command(
     move: MoveOpt = None,
     mirror: MirrorOpt = True,
     hair_loss_stage: StageOpt = None,
+    scale: ScaleOpt = "norwood",
     scalp: ScalpOpt = "auto",
     out: OutOpt = Path("out"),
     json_out: Annotated[bool, typer.Option("--json", help="Also print plan.json to stdout")] = False,
@@ -49,7 +51,7 @@ def analyze_command(
     from smpstudio.reports.annotate import annotate
 
     inputs = Inputs(seed=seed, scalp=scalp_inputs(scalp),
-                    design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage))
+                    design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage, scale))
     check_output_dir(out)  # an unusable --out fails before the slow work
     img = read_photo(photo)
     step = Pipeline().design(img, inputs)

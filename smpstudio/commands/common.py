@@ -81,6 +81,8 @@ OutOpt = Annotated[Path, typer.Option(help="Output folder")]
 StageOpt = Annotated[str | None, typer.Option(
     "--stage", help="Hair-loss stage: norwood-1 ... norwood-7 (2a, 3a, 3-vertex, 4a, 5a), ludwig-1 ... ludwig-3; "
          "default: proposed from the photo")]
+ScaleOpt = Annotated[str, typer.Option(
+    "--scale", help="The scale the hair-loss stage is proposed on: norwood (men) or ludwig (women)")]
 
 ScarOpt = Annotated[list[str] | None, typer.Option(
     "--scar", help="A scar to cover (repeatable): fut[:LENGTH_MM,WIDTH_MM] (strip scar across the occiput), "
@@ -207,7 +209,8 @@ def parse_move(text: str) -> tuple[int, tuple[float, float]]:
 
 
 def design_inputs(age: int, style: str, seed: int, mfp_mm: float | None = None, conservative: bool = False,
-                  move: list[str] | None = None, mirror: bool = True, stage: str | None = None) -> DesignInputs:
+                  move: list[str] | None = None, mirror: bool = True, stage: str | None = None,
+                  scale: str = "norwood") -> DesignInputs:
     """The design's inputs from the command's options, each checked (one-line errors)."""
     from smpstudio.design.types import STYLES
 
@@ -225,8 +228,12 @@ def design_inputs(age: int, style: str, seed: int, mfp_mm: float | None = None, 
             stage = parse_stage(stage)
         except ValueError as exc:
             raise OptionError(f"--stage: {exc}") from None
+    from smpstudio.design.stage_proposal import SCALES
+
+    if scale not in SCALES:
+        raise OptionError(f"--scale must be one of {', '.join(SCALES)} (got {scale!r})")
     return DesignInputs(age=age, style=style, mfp_height_mm=mfp_mm, conservative=conservative,
-                        moves=tuple(parse_move(m) for m in (move or [])), mirror=mirror, stage=stage)
+                        moves=tuple(parse_move(m) for m in (move or [])), mirror=mirror, stage=stage, scale=scale)
 
 
 def scalp_inputs(scalp: str, shave: bool = True) -> ScalpInputs:

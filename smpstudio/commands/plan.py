@@ -33,6 +33,7 @@ from smpstudio.commands.common import (
     MoveOpt,
     OutOpt,
     PhotoArg,
+    ScaleOpt,
     ScalpOpt,
     ScarOpt,
     SeedOpt,
@@ -108,6 +109,7 @@ def plan_command(
     move: MoveOpt = None,
     mirror: MirrorOpt = True,
     hair_loss_stage: StageOpt = None,
+    scale: ScaleOpt = "norwood",
     scar: ScarOpt = None,
     views: ViewOpt = None,
     scalp: ScalpOpt = "auto",
@@ -130,7 +132,7 @@ def plan_command(
         impressions_per_hour=impressions_per_hour, cost_years=cost_years)
     inputs = Inputs(
         seed=seed, scalp=scalp_inputs(scalp, shave),
-        design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage),
+        design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage, scale),
         pattern=pattern_inputs(sessions, interval_days, density,
                                neutral_box_px=_parse_box(neutral_patch) if neutral_patch is not None else None),
         plan=plan_in, whole_head=whole_head_inputs(scar))

@@ -29,6 +29,7 @@ from smpstudio.commands.common import (
     MoveOpt,
     OutOpt,
     PhotoArg,
+    ScaleOpt,
     ScalpOpt,
     ScarOpt,
     SeedOpt,
@@ -102,6 +103,7 @@ def preview_command(
     move: MoveOpt = None,
     mirror: MirrorOpt = True,
     hair_loss_stage: StageOpt = None,
+    scale: ScaleOpt = "norwood",
     scar: ScarOpt = None,
     closeup_at: Annotated[str | None, typer.Option("--closeup-at", help="Close-up centre X,Y in face-frame mm (default: 12 mm behind the MFP)")] = None,
     out: OutOpt = Path("out"),
@@ -116,7 +118,7 @@ def preview_command(
 
     # every option is checked before any work
     inputs = Inputs(seed=seed, scalp=scalp_inputs(scalp, shave),
-                    design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage),
+                    design=design_inputs(age, style, seed, mfp_mm, conservative, move, mirror, hair_loss_stage, scale),
                     pattern=pattern_inputs(sessions, interval_days, density, blowout_share),
                     whole_head=whole_head_inputs(scar))
     check_range("--closeup-px-per-mm", closeup_px_per_mm, 15, 100, "px/mm")

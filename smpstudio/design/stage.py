@@ -6,11 +6,12 @@ kept hair to be buzzed and blended. The classes are Norwood's (1975) and Ludwig'
 (domain.md §4), written here region by region; "thinning" marks the sparse hair both authors draw at
 the edges of the bald areas.
 
-The stage is *proposed* from a frontal photo by the share of each visible zone of the design that
-still carries hair (the analysis's hair mask on the photo as taken): >= ``KEPT_COVERAGE`` kept,
-< ``BALD_COVERAGE`` bald, thinning between. A frontal photo does not show the crown, so a vertex
-stage (III-vertex, Ludwig) is never proposed from it; the artist chooses the stage in the end
-(``--stage norwood-6``) and the reason is kept with it.
+The stage is *proposed* from a frontal photo by :mod:`smpstudio.design.stage_proposal` (the recession at
+the temples and the midline in mm on the head model, the skin showing through the hair); :func:`classify`
+here is the fallback from the share of each visible zone of the design that still carries hair (the
+hair mask on the photo as taken): >= ``KEPT_COVERAGE`` kept, < ``BALD_COVERAGE`` bald, thinning between.
+A frontal photo does not show the crown, so a vertex stage (III-vertex, Ludwig) is never proposed from
+it; the artist chooses the stage in the end (``--stage norwood-6``) and the reason is kept with it.
 
 References
 ----------

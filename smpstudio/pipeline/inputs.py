@@ -38,6 +38,7 @@ class DesignInputs:
     moves: tuple[tuple[int, tuple[float, float]], ...] = ()
     mirror: bool = True
     stage: str | None = None  # the artist's hair-loss stage (smpstudio.design.stage.STAGES); else proposed
+    scale: str = "norwood"  # the scale the stage is proposed on: "norwood" (men) or "ludwig" (women)
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,13 @@ from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern
 from smpstudio.pipeline.document import pixels_sha256, plan_document
 from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs, ScarSpec, WholeHeadInputs
+from smpstudio.pipeline.stage import stage_block
 from smpstudio.plan.cost import Prices
 from smpstudio.plan.pigment import Catalogue, load_catalogue
 from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
 from smpstudio.plan.skin import HairTone, SkinTone, measure_hair, measure_skin
 from smpstudio.scalp import ScalpResult, prepare_scalp
-from smpstudio.schema import PlanDocument, StageBlock
+from smpstudio.schema import PlanDocument
 
 T = TypeVar("T")
 
@@ -195,7 +196,7 @@ class Pipeline:
             self.calls["design"] += 1
             a = scalp.analysis
             # the proposal is cached apart from the artist's moves: a drag re-applies moves only
-            proposal_key = dataclasses.replace(d, moves=(), mirror=True, stage=None)
+            proposal_key = dataclasses.replace(d, moves=(), mirror=True, stage=None, scale="norwood")
             proposed = self._cache.get(("proposal", id(scalp), proposal_key, inputs.seed), propose)
             design = edit_design_moves(a, proposed, d.moves, mirror=d.mirror)
             doc = plan_document(photo, a, design, seed=inputs.seed, backend_name=self.backend.name)
@@ -203,7 +204,8 @@ class Pipeline:
 
             proposed_mfp = d.mfp_height_mm if d.mfp_height_mm is not None else mfp_height_for(d.age, d.conservative)
             doc.stage = stage_block(design, scalp.masks_as_taken, d.stage,
-                                    dataclasses.replace(scalp.analysis, masks=scalp.masks_as_taken), proposed_mfp)
+                                    dataclasses.replace(scalp.analysis, masks=scalp.masks_as_taken), proposed_mfp,
+                                    rgb_as_taken=scalp.original.rgb, scale=d.scale)
             doc.scalp = scalp.mode
             doc.scalp_reason = scalp.reason
             if scalp.changed:
@@ -366,31 +368,6 @@ def scars_of(specs: Sequence[ScarSpec], surface: Any, zm: Any, analysis: Analysi
                 raise SMPError("a scar marked on the photo needs the head model (no face found in the photo)")
             out.append(scar_from_view(surface, Camera.from_head_model(analysis.head), sp.kind, sp.px, sp.width_mm))
     return out
-
-
-def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None,
-                analysis: Analysis | None = None, proposed_mfp_mm: float | None = None) -> StageBlock:
-    """The hair-loss stage proposed from the photo as taken (the visible zones' hair, the frontal recession on
-    the head model: :mod:`smpstudio.design.recession`, against the proposed MFP ``proposed_mfp_mm``, before
-    any lowering onto the photo's outline), and the one used (the artist's ``chosen`` overrides).
-
-    A frontal photo shows no crown: the crown is left out of the proposal (never a vertex class) and the
-    reason says so.
-    """
-    from smpstudio.design.recession import coverage_with_recession, frontal_recession
-    from smpstudio.design.stage import STAGES, classify, zone_coverage
-
-    zones = {z.name: z.mask for z in design.zones if z.visible and z.mask is not None}
-    coverage = zone_coverage(zones, masks_as_taken.hair)
-    mfp = proposed_mfp_mm if proposed_mfp_mm is not None else design.hairline.mfp_height_mm
-    rec = frontal_recession(analysis, masks_as_taken.hair, mfp) if analysis is not None else None
-    proposal = classify(coverage_with_recession(coverage, rec))
-    reason = proposal.reason + (f" Frontal recession: {rec.words()}." if rec is not None else "")
-    use = chosen or proposal.stage
-    return StageBlock(proposed=proposal.stage, reason=reason, coverage=dict(proposal.coverage),
-                      chosen=use, chosen_by="artist" if chosen else "photo", regions=dict(STAGES[use].regions),
-                      recession_mm=None if rec is None or rec.recession_mm is None else round(rec.recession_mm, 1),
-                      hair_front_mm=None if rec is None or rec.hair_front_mm is None else round(rec.hair_front_mm, 1))
 
 
 def measured_rgb(photo: Photo, p: PatternInputs) -> np.ndarray:

@@ -41,6 +41,8 @@ from smpstudio.scalp.workres import WORK_PX_PER_MM, cropped, head_box, scaled, u
 
 HAIR_SKIN_DELTA_E = 20.0  # CIE76 distance from the forehead beyond which a hair pixel shows the hair's colour
 EAR_SKIN_DELTA_E = 12.0  # CIE76 distance from the forehead within which a pixel beside the face is an ear
+SHORT_HAIR_COVER_PERCENTILE = 75.0  # short hair's own colour: where the quarter of its pixels most covered by
+# shafts lie on the skin-to-hair line (calibration choice: obama's hair L* 42 by the median, 34 this way)
 FULL_HAIR_ALPHA = 0.7  # a pixel this far from the skin toward the hair's colour is full-density hair
 DENSITY_BLUR_MM = 2.0  # the remaining hair's density is read over ~2 mm
 HAIRLINE_RAMP_MM = 3.0  # stubble density rises from 0 at bare skin over this distance
@@ -102,23 +104,44 @@ def _encode(v: np.ndarray) -> np.ndarray:
     return np.clip(linear_to_srgb(np.clip(v, 0.0, 1.0)), 0.0, 1.0).astype(np.float32)
 
 
-def hair_colour(lin: np.ndarray, hair: np.ndarray, skin: np.ndarray) -> np.ndarray | None:
+def hair_colour(lin: np.ndarray, hair: np.ndarray, skin: np.ndarray, *, short: bool = False) -> np.ndarray | None:
     """Median linear colour of hair pixels below the 90th percentile of luminance (shine removed).
 
     Only hair pixels clearly apart from the skin's colour (``HAIR_SKIN_DELTA_E``) are read when there are
     enough of them: thin hair over skin, or an ear inside a coarse hair mask, is no measure of the hair.
+
+    ``short``: the hair is short or thinning (buzz, or stubble left as it is), so at a photo's 1-3 px/mm every hair
+    pixel mixes shafts with the scalp showing between them, ``p = s + c (h - s)`` in linear light with
+    coverage ``c`` < 1: the median is only part of the way from the skin ``s`` to the shaft colour ``h``.
+    The shafts' own colour is then read where they cover most, extrapolated along the skin-to-median line
+    to the :data:`SHORT_HAIR_COVER_PERCENTILE` of the pixels' positions on it (linear unmixing,
+    Keshava & Mustard 2002, with the skin and the hair as the two end members).
+
+    References
+    ----------
+    .. [1] Keshava, N., Mustard, J. F. (2002), "Spectral unmixing", IEEE Signal Processing Magazine 19(1),
+       44-57: a pixel as a linear mixture of end members weighted by their area shares.
     """
     s = lin[hair]
     if len(s) < 20:
         return None
+    ref_lin = None
     if skin.sum() >= 20:
+        ref_lin = np.median(lin[skin], axis=0)
         lab = linear_to_lab(s)
-        ref = linear_to_lab(np.median(lin[skin], axis=0))
-        far = np.linalg.norm(lab - ref, axis=1) > HAIR_SKIN_DELTA_E
+        far = np.linalg.norm(lab - linear_to_lab(ref_lin), axis=1) > HAIR_SKIN_DELTA_E
         if far.sum() >= 20:
             s = s[far]
     lum = s.mean(axis=1)
-    return np.median(s[lum <= np.percentile(lum, 90)], axis=0).astype(np.float32)
+    med = np.median(s[lum <= np.percentile(lum, 90)], axis=0)
+    if short and ref_lin is not None:
+        u = med - ref_lin
+        uu = float(u @ u)
+        if uu > 1e-8:
+            pos = (s - ref_lin) @ u / uu  # 1 at the median, 0 at the skin
+            reach = max(1.0, float(np.percentile(pos, SHORT_HAIR_COVER_PERCENTILE)))
+            med = np.clip(ref_lin + reach * u, 0.0, 1.0)
+    return np.asarray(med, dtype=np.float32)
 
 
 def _fit_light(lin: np.ndarray, analysis: Analysis, reg: Regions) -> Lighting:
@@ -199,7 +222,7 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     lin = srgb_to_linear(rgb)
     # the hair's colour on the skull, not of background the mask took for hair
     hair_px = m.hair & reg.skull & (sit.not_background if sit.not_background is not None else True)
-    hair_lin = hair_colour(lin, hair_px, skin_ref) if m.hair.any() else None
+    hair_lin = hair_colour(lin, hair_px, skin_ref, short=mode != "shave") if m.hair.any() else None
     none = np.zeros((h, w), bool)
     if mode == "as-is" or hair_lin is None:
         return _Work(rgb, none, none, "as-is", reason, hair_lin, sit, None)

@@ -9,9 +9,10 @@ seen twice:
 * below the skin, the ~4 mm of shaft under the scalp (domain.md §4: why a shaved scalp looks grey),
   seen through the epidermis: a blurred, attenuated shadow of the same hair.
 
-The colour is then ``skin * (1 - c_sub (1 - t)) * (1 - c_top) + hair * c_top`` per pixel (linear light),
-with ``c_top``/``c_sub`` the coverages and ``t`` the hair's reflectance relative to the skin's
-(white hair darkens nothing, black hair most).
+The colour is then ``skin * v * (1 - c_sub (1 - t)) * (1 - c_top) + hair * v_half * c_top`` per pixel
+(linear light), with ``c_top``/``c_sub`` the coverages, ``t`` the hair's reflectance relative to the
+skin's (white hair darkens nothing, black hair most) and ``v``/``v_half`` the diffuse light the stubble
+leaves at the skin and at a shaft's middle (:func:`smpstudio.optics.stubble.stubble_shade`).
 
 References
 ----------
@@ -36,6 +37,8 @@ from smpstudio.optics.stubble import (  # noqa: F401  (expected_darkness: the ex
     SUB_ANGLE_SIN,
     SUBCUTANEOUS_MM,
     expected_darkness,
+    hairs_per_mm2,
+    stubble_shade,
 )
 
 HAIR_LUMINANCE_JITTER = 0.15  # relative hair-to-hair variation of the shaft's colour
@@ -128,8 +131,10 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
     t = np.clip(np.asarray(hair_lin, np.float32) / skin_mean, 0.0, 1.0)
     # the hair is lit like the skin beside it (same relative shading)
     shade = skin_lin / skin_mean[None, None, :]
-    hair = np.asarray(hair_lin, np.float32)[None, None, :] * shade
-    under = skin_lin * (1.0 - c_sub[..., None] * (1.0 - t[None, None, :]))
+    # the stubble shades the skin between the shafts, and the shafts each other (optics.stubble.stubble_shade)
+    v_skin, v_half = (v.astype(np.float32) for v in stubble_shade(hairs_per_mm2(density), 1.0 - t))
+    hair = np.asarray(hair_lin, np.float32)[None, None, :] * shade * v_half
+    under = skin_lin * v_skin * (1.0 - c_sub[..., None] * (1.0 - t[None, None, :]))
     out = under * (1.0 - c_top[..., None]) + hair * c_top[..., None]
     darkness = 1.0 - out.mean(axis=2) / np.maximum(skin_lin.mean(axis=2), 1e-6)
     return out.astype(np.float32), darkness.astype(np.float32)

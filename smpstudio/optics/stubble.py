@@ -52,12 +52,22 @@ _THETA = (_GL_X + 1.0) * np.pi / 4.0  # Gauss-Legendre nodes on [0, pi/2)
 _THETA_W = _GL_W * np.pi / 4.0 * np.sin(2.0 * _THETA)  # cosine-weighted: 2 sin cos dtheta
 
 
+def _gap_fraction_quadrature(k: np.ndarray) -> np.ndarray:
+    return np.asarray((np.exp(-np.asarray(k, np.float64)[..., None] * np.tan(_THETA)) * _THETA_W).sum(axis=-1))
+
+
+_K_MAX = 4.0  # optical depths up to this are read from a table (linear interpolation, error < 1e-5)
+_K_TABLE = np.linspace(0.0, _K_MAX, 2049)
+_V_TABLE = _gap_fraction_quadrature(_K_TABLE)
+
+
 def gap_fraction_diffuse(optical_depth: float | np.ndarray) -> np.ndarray:
     """Share of uniform diffuse light reaching the ground under a random stand of vertical stems.
 
     ``optical_depth`` is ``n d h`` (stems per mm² × diameter mm × height mm); a ray at zenith angle
     ``theta`` passes all stems with probability ``exp(-n d h tan(theta))`` [3]_, weighted by
-    ``2 sin(theta) cos(theta)`` over the hemisphere (cosine-weighted irradiance, [4]_).
+    ``2 sin(theta) cos(theta)`` over the hemisphere (cosine-weighted irradiance, [4]_). The integral is
+    a 32-node Gauss-Legendre quadrature, tabulated once (a per-pixel quadrature took 3.5 s on 0.36 MP).
 
     Examples
     --------
@@ -66,8 +76,12 @@ def gap_fraction_diffuse(optical_depth: float | np.ndarray) -> np.ndarray:
     >>> round(float(gap_fraction_diffuse(0.21)), 3)
     0.764
     """
-    k = np.asarray(optical_depth, dtype=np.float64)[..., None]
-    return np.asarray((np.exp(-k * np.tan(_THETA)) * _THETA_W).sum(axis=-1))
+    k = np.asarray(optical_depth, dtype=np.float64)
+    out = np.interp(k, _K_TABLE, _V_TABLE)
+    deep = k > _K_MAX
+    if np.any(deep):
+        out = np.where(deep, _gap_fraction_quadrature(np.where(deep, k, 0.0)), out)
+    return np.asarray(out)
 
 
 def stubble_shade(hairs_mm2: float | np.ndarray, absorbed: float | np.ndarray = 1.0

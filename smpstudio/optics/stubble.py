@@ -26,7 +26,7 @@ Examples
 --------
 >>> import numpy as np
 >>> round(expected_darkness(np.array([0.01] * 3), np.array([0.4] * 3)), 2)
-0.34
+0.29
 >>> expected_darkness(np.array([0.5] * 3), np.array([0.4] * 3))  # white hair on skin: no darkening
 0.0
 """
@@ -38,9 +38,9 @@ import numpy as np
 FU_PER_MM2 = 74.4 / 100.0  # follicular units per mm² (domain.md §4, Guo 2017)
 HAIRS_PER_FU_P = (0.28, 0.53, 0.19)  # share of 1-, 2- and 3-hair units (domain.md §4; 3-hair share takes the 1 % rest)
 SHAFT_DIAMETER_MM = 0.07  # 60-80 µm (domain.md §4)
-CLIPPER_LENGTH_MM = 2.0  # between a #0 (1/16 in, 1.6 mm) and a #1 guard (1/8 in, 3.2 mm): calibration choice,
-# the longest buzz the SMP can still match on the lightest skin class (its darkest advised dilution 8:1, domain.md
-# §2): at 3 mm the sample's bald patch stays ΔE00 5.3 lighter than her dark hair buzzed, at 2 mm 2.9 (≤ 3)
+CLIPPER_LENGTH_MM = 1.6  # a #0 guard (1/16 in; a #1 is 1/8 in, 3.2 mm): calibration choice, the longest buzz
+# the SMP still matches on the lightest skin class at its darkest advised dilution (8:1, domain.md §2): the sample's
+# bald patch is ΔE00 2.75 from her dark hair buzzed at 1.6 mm, 3.96 at 2 mm, 5.3 at 3 mm
 EXIT_SIN = 0.7  # sine of the hair's angle to the line of sight, mean: its projected share (calibration choice)
 SUBCUTANEOUS_MM = 4.0  # shaft length under the skin (domain.md §4)
 SUB_ANGLE_SIN = 0.5  # the buried shaft runs at ~30 deg to the surface: half of it is seen in projection

@@ -258,7 +258,9 @@ class Pipeline:
             # one skin measurement (white-balanced on the neutral patch when there is one) for the dots'
             # optics and the plan; hair is measured on the same image
             def hair() -> tuple[HairTone | None]:  # the photo's hair: the same for every design of it
-                return (measure_hair(measured_rgb(photo, ps.inputs), masks.hair),)
+                res = ps.design.scalp.result
+                return (shaft_tone(photo, ps.inputs, masks.hair,
+                                   None if res is None else res.hair_rgb_linear),)
             hair_tone = self._cache.get(("hair", id(ps.design.scalp), ps.inputs.neutral_box_px), hair)[0]
             result = build_plan(
                 measured_rgb(photo, ps.inputs), masks.skin, masks.hair,
@@ -391,6 +393,31 @@ def stage_block(design: Design, masks_as_taken: Masks, chosen: str | None,
                       chosen=use, chosen_by="artist" if chosen else "photo", regions=dict(STAGES[use].regions),
                       recession_mm=None if rec is None or rec.recession_mm is None else round(rec.recession_mm, 1),
                       hair_front_mm=None if rec is None or rec.hair_front_mm is None else round(rec.hair_front_mm, 1))
+
+
+def shaft_tone(photo: Photo, p: PatternInputs, hair_mask: np.ndarray,
+               shaft_rgb_linear: np.ndarray | None) -> HairTone | None:
+    """The hair colour the plan matches: the scalp step's shaft colour, the one its buzz is drawn with
+    (:func:`smpstudio.scalp.step.hair_colour`: short hair read past the scalp showing between it), so the
+    plan's target and the buzzed preview are of one hair; white-balanced like every measurement when a
+    neutral patch is given. Without one (no scalp step, no hair) the hair mask's median
+    (:func:`smpstudio.plan.skin.measure_hair`)."""
+    from smpstudio.optics.colour import linear_to_srgb, srgb_to_lab
+    from smpstudio.plan.skin import white_balance
+
+    measured = measure_hair(measured_rgb(photo, p), hair_mask)
+    if shaft_rgb_linear is None or measured is None:
+        return measured
+    srgb = np.clip(linear_to_srgb(np.clip(np.asarray(shaft_rgb_linear, np.float64), 0.0, 1.0)), 0.0, 1.0)
+    if p.neutral_box_px is not None:  # the photo's white balance applied to this one colour
+        x, y, w, h = p.neutral_box_px
+        patch = photo.rgb[y:y + h, x:x + w].reshape(-1, 3)
+        both = np.concatenate([patch, srgb[None, :].astype(np.float32)]).reshape(-1, 1, 3)
+        mask = np.zeros((len(both), 1), bool)
+        mask[:-1] = True
+        srgb = white_balance(both, mask)[-1, 0]
+    lab = np.asarray(srgb_to_lab(np.asarray(srgb, np.float64)))
+    return dataclasses.replace(measured, lab=(float(lab[0]), float(lab[1]), float(lab[2])))
 
 
 def measured_rgb(photo: Photo, p: PatternInputs) -> np.ndarray:

@@ -38,9 +38,10 @@ import numpy as np
 FU_PER_MM2 = 74.4 / 100.0  # follicular units per mm² (domain.md §4, Guo 2017)
 HAIRS_PER_FU_P = (0.28, 0.53, 0.19)  # share of 1-, 2- and 3-hair units (domain.md §4; 3-hair share takes the 1 % rest)
 SHAFT_DIAMETER_MM = 0.07  # 60-80 µm (domain.md §4)
-CLIPPER_LENGTH_MM = 1.6  # a #0 guard (1/16 in; a #1 is 1/8 in, 3.2 mm): calibration choice, the longest buzz
-# the SMP still matches on the lightest skin class at its darkest advised dilution (8:1, domain.md §2): the sample's
-# bald patch is ΔE00 2.75 from her dark hair buzzed at 1.6 mm, 3.96 at 2 mm, 5.3 at 3 mm
+GUARDS_MM = {"#0": 1.6, "#1": 3.2}  # clipper guards: 1/16 in and 1/8 in (the issue's "#0-#1" buzz)
+CLIPPER_LENGTH_MM = GUARDS_MM["#0"]  # the buzz when nothing else is chosen: the shortest, the one SMP matches on
+# every skin class (the sample's bald patch on the lightest, at its darkest advised 8:1, is ΔE00 2.75 from her dark
+# hair buzzed at #0, 5.3 at #1); the pipeline picks #1 where the skin allows it (plan.pigment.matched_guard)
 EXIT_SIN = 0.7  # sine of the hair's angle to the line of sight, mean: its projected share (calibration choice)
 SUBCUTANEOUS_MM = 4.0  # shaft length under the skin (domain.md §4)
 SUB_ANGLE_SIN = 0.5  # the buried shaft runs at ~30 deg to the surface: half of it is seen in projection
@@ -84,16 +85,16 @@ def gap_fraction_diffuse(optical_depth: float | np.ndarray) -> np.ndarray:
     return np.asarray(out)
 
 
-def stubble_shade(hairs_mm2: float | np.ndarray, absorbed: float | np.ndarray = 1.0
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def stubble_shade(hairs_mm2: float | np.ndarray, absorbed: float | np.ndarray = 1.0,
+                  length_mm: float = CLIPPER_LENGTH_MM) -> tuple[np.ndarray, np.ndarray]:
     """Diffuse light left at the skin and at a shaft's mid-height among ``hairs_mm2`` cut shafts per mm²
-    of scalp surface (:data:`CLIPPER_LENGTH_MM` long, standing at :data:`STANDING_SIN`).
+    of scalp surface (``length_mm`` long, standing at :data:`STANDING_SIN`).
 
     ``absorbed`` is the share of the light a shaft takes away rather than passes on, ``1 - t`` with ``t``
     the hair's reflectance relative to the skin's: a shaft as light as the skin scatters on what it
     intercepts, so white stubble shades nothing (a first-order choice, as for the buried shaft's ``t``).
     """
-    k = (np.asarray(hairs_mm2, dtype=np.float64)[..., None] * SHAFT_DIAMETER_MM * CLIPPER_LENGTH_MM
+    k = (np.asarray(hairs_mm2, dtype=np.float64)[..., None] * SHAFT_DIAMETER_MM * float(length_mm)
          * STANDING_SIN * np.asarray(absorbed, dtype=np.float64))
     return gap_fraction_diffuse(k), gap_fraction_diffuse(0.5 * k)
 
@@ -105,7 +106,8 @@ def hairs_per_mm2(density: float | np.ndarray) -> np.ndarray:
 
 
 def buzzed_look_linear(hair_lin: np.ndarray, skin_lin: np.ndarray, density: float | np.ndarray = 1.0,
-                       foreshortening: float | np.ndarray = 1.0) -> np.ndarray:
+                       foreshortening: float | np.ndarray = 1.0, length_mm: float = CLIPPER_LENGTH_MM
+                       ) -> np.ndarray:
     """Expected linear-RGB colour of stubble of ``hair_lin`` over ``skin_lin`` at ``density`` (share of 74.4 FU/cm²).
 
     Parameters
@@ -120,6 +122,8 @@ def buzzed_look_linear(hair_lin: np.ndarray, skin_lin: np.ndarray, density: floa
         Image area per surface area where the scalp is seen (1: facing the camera; the caller floors it,
         e.g. at :data:`smpstudio.analysis.headmodel.MIN_FORESHORTENING`): a scalp turned away shows
         ``1 / foreshortening`` as many shafts per image area.
+    length_mm : float
+        The cut shafts' length above the skin (the clipper guard, :data:`GUARDS_MM`).
 
     Returns
     -------
@@ -127,21 +131,21 @@ def buzzed_look_linear(hair_lin: np.ndarray, skin_lin: np.ndarray, density: floa
     """
     surface = hairs_per_mm2(density)
     hairs_mm2 = (surface / np.maximum(np.asarray(foreshortening, dtype=np.float64), 1e-3))[..., None]
-    c_top = 1.0 - np.exp(-hairs_mm2 * SHAFT_DIAMETER_MM * CLIPPER_LENGTH_MM * EXIT_SIN)
+    c_top = 1.0 - np.exp(-hairs_mm2 * SHAFT_DIAMETER_MM * float(length_mm) * EXIT_SIN)
     c_sub = SKIN_TRANSMITTANCE * (1.0 - np.exp(-hairs_mm2 * SHAFT_DIAMETER_MM * SUBCUTANEOUS_MM * SUB_ANGLE_SIN))
     skin = np.maximum(np.asarray(skin_lin, dtype=np.float64), 1e-6)
     hair = np.asarray(hair_lin, dtype=np.float64)
     t = np.clip(hair / skin, 0.0, 1.0)  # a buried shaft only takes light away (white hair under the skin: none)
-    v_skin, v_half = stubble_shade(surface, 1.0 - t)
+    v_skin, v_half = stubble_shade(surface, 1.0 - t, length_mm)
     # the cut shafts above the skin show their own colour: white stubble over darker skin lightens it, as the
     # scalp step draws it (:func:`smpstudio.scalp.stubble.buzz`); both stand in the stubble's shade
     return np.asarray(skin * v_skin * (1.0 - c_sub * (1.0 - t)) * (1.0 - c_top) + hair * v_half * c_top)
 
 
 def expected_darkness(hair_lin: np.ndarray, skin_lin: np.ndarray, density: float = 1.0,
-                      foreshortening: float = 1.0) -> float:
+                      foreshortening: float = 1.0, length_mm: float = CLIPPER_LENGTH_MM) -> float:
     """Mean share of the skin's light the stubble takes away (the expectation of the scalp step's buzz),
     where the scalp shows ``foreshortening`` image area per surface area."""
     skin = np.maximum(np.asarray(skin_lin, dtype=np.float64), 1e-6)
-    out = buzzed_look_linear(hair_lin, skin, density, foreshortening) / skin
+    out = buzzed_look_linear(hair_lin, skin, density, foreshortening, length_mm) / skin
     return max(0.0, float(1.0 - out.mean()))

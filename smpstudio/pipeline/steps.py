@@ -28,17 +28,19 @@ from smpstudio.design import Design, edit_design_moves, propose_hairline
 from smpstudio.errors import SMPError
 from smpstudio.head3d.treatment import WholeTreatment
 from smpstudio.imaging.intake import Photo
+from smpstudio.optics.colour import linear_to_lab
 from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern
 from smpstudio.pipeline.document import pixels_sha256, plan_document
 from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs, ScarSpec, WholeHeadInputs
 from smpstudio.plan.cost import Prices
-from smpstudio.plan.pigment import Catalogue, load_catalogue
+from smpstudio.plan.pigment import Catalogue, load_catalogue, matched_guard
 from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
 from smpstudio.plan.skin import HairTone, SkinTone, measure_hair, measure_skin
-from smpstudio.scalp import ScalpResult, prepare_scalp
-from smpstudio.schema import PlanDocument, StageBlock
+from smpstudio.scalp import Guard, ScalpResult, prepare_scalp
+from smpstudio.scalp.step import DEFAULT_GUARD, GuardChoice
+from smpstudio.schema import GuardBlock, PlanDocument, StageBlock
 
 T = TypeVar("T")
 
@@ -121,9 +123,10 @@ class _Cache:
         return value
 
 
-def shown_scalp(photo: Photo, analysis: Analysis, mode: str, seed: int) -> tuple[Photo, Analysis, ScalpResult]:
+def shown_scalp(photo: Photo, analysis: Analysis, mode: str, seed: int,
+                guard: GuardChoice = DEFAULT_GUARD) -> tuple[Photo, Analysis, ScalpResult]:
     """The scalp step (:func:`smpstudio.scalp.prepare_scalp`): photo and analysis as shown, and its result."""
-    result = prepare_scalp(photo.rgb, analysis, mode=mode, seed=seed)
+    result = prepare_scalp(photo.rgb, analysis, mode=mode, seed=seed, guard=guard)
     if result.mode == "as-is" or not result.changed.any():
         return photo, analysis, result
     shown = dataclasses.replace(photo, rgb=result.rgb,
@@ -174,9 +177,15 @@ class Pipeline:
         analysis = self.analysis(photo)
         scalp_in: ScalpInputs = inputs.scalp
 
+        def guard_for(hair_lin: np.ndarray) -> Guard:
+            # the longest buzz the plan's pigments match on this skin (measured on the photo as taken)
+            tone = measure_skin(photo.rgb, analysis.masks.skin, hair_mask=analysis.masks.hair)
+            name, length_mm, reason = matched_guard(tone, np.asarray(linear_to_lab(hair_lin)), self.catalogue)
+            return Guard(name, length_mm, reason)
+
         def make() -> ScalpStep:
             self.calls["scalp"] += 1
-            shown, shown_analysis, result = shown_scalp(photo, analysis, scalp_in.mode, inputs.seed)
+            shown, shown_analysis, result = shown_scalp(photo, analysis, scalp_in.mode, inputs.seed, guard_for)
             return ScalpStep(shown, photo, shown_analysis, analysis.masks, result.mode, result.reason, result)
         return self._cache.get(("scalp", id(analysis), scalp_in, inputs.seed), make)
 
@@ -206,9 +215,13 @@ class Pipeline:
                                     dataclasses.replace(scalp.analysis, masks=scalp.masks_as_taken), proposed_mfp)
             doc.scalp = scalp.mode
             doc.scalp_reason = scalp.reason
+            guard = None if scalp.result is None else scalp.result.guard
+            if scalp.changed and guard is not None:
+                doc.scalp_guard = GuardBlock(name=guard.name, length_mm=guard.length_mm, reason=guard.reason)
             if scalp.changed:
                 what = "buzzed" if scalp.mode == "buzz" else "shaved and buzzed"
-                doc.warnings.append(f"preview shows the scalp {what} (simulated from the photo: {scalp.reason}); "
+                to = "" if guard is None else f" to a {guard.name} ({guard.length_mm:g} mm)"
+                doc.warnings.append(f"preview shows the scalp {what}{to} (simulated from the photo: {scalp.reason}); "
                                     "choose the scalp 'as-is' (--scalp as-is) to draw on the photo as taken")
             return DesignStep(scalp, design, doc)
         return self._cache.get(("design", id(scalp), d, inputs.seed), make)
@@ -235,7 +248,8 @@ class Pipeline:
                 # buzzed hair already shows part of the look the dots are calibrated to: they add the rest
                 if ds.scalp.changed and res is not None and res.hair_rgb_linear is not None:
                     return stubble_cover(ds.scalp.photo.rgb, masks.hair, res.hair_rgb_linear,
-                                         np.asarray(tone.rgb_linear), ds.design.frame.px_per_mm)
+                                         np.asarray(tone.rgb_linear), ds.design.frame.px_per_mm,
+                                         guard_mm(res))
                 return None
             cover = self._cache.get(("hair cover", id(ds.scalp), p.neutral_box_px), hair_cover)
             pattern = design_pattern(
@@ -265,7 +279,8 @@ class Pipeline:
             result = build_plan(
                 measured_rgb(photo, ps.inputs), masks.skin, masks.hair,
                 area_cm2=ps.design.document.treatment_area_cm2,
-                options=plan_options(ps.inputs, q, tuple(s.dots for s in ps.pattern.sessions)),
+                options=plan_options(ps.inputs, q, tuple(s.dots for s in ps.pattern.sessions),
+                                     guard_mm(ps.design.scalp.result)),
                 catalogue=self.catalogue, prices=self.prices, mfp_height_mm=hl.mfp_height_mm, age=hl.age,
                 skin=ps.skin, hair=hair_tone)
             water = tuple(float(s.water_parts) for s in result.block.sessions if not s.suggested)
@@ -434,9 +449,16 @@ def measured_rgb(photo: Photo, p: PatternInputs) -> np.ndarray:
     return white_balance(photo.rgb, neutral)
 
 
-def plan_options(p: PatternInputs, q: PlanInputs, impressions: tuple[int, ...]) -> PlanOptions:
+def guard_mm(result: ScalpResult | None) -> float:
+    """The buzz length the scalp step showed (its guard), else the default #0."""
+    return DEFAULT_GUARD.length_mm if result is None or result.guard is None else result.guard.length_mm
+
+
+def plan_options(p: PatternInputs, q: PlanInputs, impressions: tuple[int, ...],
+                 stubble_length_mm: float = DEFAULT_GUARD.length_mm) -> PlanOptions:
     """The plan's options from the pattern's and the plan's input groups."""
     return PlanOptions(
+        stubble_length_mm=stubble_length_mm,
         n_sessions=p.n_sessions, interval_days=p.interval_days, start=q.start, today=q.today, uv=q.uv,
         oily_scalp=q.oily_scalp, flaky_scalp=q.flaky_scalp, exfoliation=q.exfoliation, smoking=q.smoking,
         target_lab=q.target_lab, pigment_id=q.pigment_id, impressions_per_hour=q.impressions_per_hour,

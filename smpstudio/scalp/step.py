@@ -15,6 +15,7 @@ face, bald scalp, ears) and everything outside the head's box are the photo's ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import cv2
@@ -23,6 +24,7 @@ import numpy as np
 from smpstudio.analysis.types import Analysis, Masks
 from smpstudio.optics.colour import linear_to_lab, linear_to_srgb
 from smpstudio.optics.colour import srgb_to_linear_image as srgb_to_linear
+from smpstudio.optics.stubble import CLIPPER_LENGTH_MM
 from smpstudio.scalp.background import RIM_MM, enclosed_specks, inpaint_background, stray_hair
 from smpstudio.scalp.blend import feather, fine_correction, heal_seams, membrane, skin_band_values
 from smpstudio.scalp.grain import skin_grain
@@ -75,6 +77,8 @@ class ScalpResult:
         The measurements behind an automatic choice.
     lighting : Lighting or None
         The light fitted to the face (buzz and shave).
+    guard : Guard or None
+        The clipper guard the hair is shown buzzed to (buzz and shave).
     """
 
     rgb: np.ndarray
@@ -85,6 +89,21 @@ class ScalpResult:
     hair_rgb_linear: np.ndarray | None
     situation: Situation | None = None
     lighting: Lighting | None = None
+    guard: Guard | None = None
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A clipper guard: its name (``#0``, ``#1``), the shafts' length above the skin (mm) and why it was chosen."""
+
+    name: str
+    length_mm: float
+    reason: str
+
+
+#: the guard for a hair colour (linear sRGB, shape (3,)): a fixed one, or the caller's choice for this hair
+GuardChoice = Guard | Callable[[np.ndarray], Guard]
+DEFAULT_GUARD = Guard("#0", CLIPPER_LENGTH_MM, "the shortest buzz, which SMP matches on every skin")
 
 
 @dataclass
@@ -97,6 +116,7 @@ class _Work:
     hair_lin: np.ndarray | None
     situation: Situation
     lighting: Lighting | None
+    guard: Guard | None = None
 
 
 def _encode(v: np.ndarray) -> np.ndarray:
@@ -159,7 +179,7 @@ def _bbox(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
 
 
 def _buzz_scalp(rgb: np.ndarray, lin: np.ndarray, analysis: Analysis, reg: Regions, scalp: np.ndarray,
-                hair_lin: np.ndarray, light: Lighting, rng: np.random.Generator) -> np.ndarray:
+                hair_lin: np.ndarray, light: Lighting, rng: np.random.Generator, length_mm: float) -> np.ndarray:
     """The scalp region buzzed: lit skin, joined to the real skin by the membrane, with stubble (sRGB)."""
     m = analysis.masks
     ppm = analysis.frame.px_per_mm
@@ -196,14 +216,15 @@ def _buzz_scalp(rgb: np.ndarray, lin: np.ndarray, analysis: Analysis, reg: Regio
     crown = (reg.crown_px[0] - bx.start, reg.crown_px[1] - by.start)
     normals = reg.normals[by, bx]
     fs = np.where(np.abs(normals).sum(axis=2) > 0, np.abs(normals[..., 2]), 1.0).astype(np.float32)
-    stub, _ = buzz(np.maximum(skin_syn, 0.0), hair_lin, density.astype(np.float32), ppm, crown, rng, fs)
+    stub, _ = buzz(np.maximum(skin_syn, 0.0), hair_lin, density.astype(np.float32), ppm, crown, rng, fs,
+                   length_mm)
     a = feather(sc, ppm, SEAM_FEATHER_MM)[..., None]
     out = rgb.copy()
     out[by, bx] = a * _encode(stub) + (1.0 - a) * rgb[by, bx]
     return out
 
 
-def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
+def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int, guard: GuardChoice) -> _Work:
     """The step at working resolution."""
     h, w = rgb.shape[:2]
     m = analysis.masks
@@ -235,8 +256,9 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     light = _fit_light(lin, analysis, reg)
     out = rgb
     rng = np.random.default_rng(seed)
+    chosen = guard(hair_lin) if callable(guard) else guard
     if scalp.any():
-        out = _buzz_scalp(rgb, lin, analysis, reg, scalp, hair_lin, light, rng)
+        out = _buzz_scalp(rgb, lin, analysis, reg, scalp, hair_lin, light, rng, chosen.length_mm)
     rows = np.arange(h)[:, None]
     above_chin = rows < reg.chin_y
     # the fill's sources: background around the head only (not the skull, not the face's rim, which holds
@@ -266,7 +288,8 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
         out = out.copy() if out is rgb else out
         a = feather(volume, ppm)[box][..., None]
         out[box] = np.where(volume[box][..., None], a * filled + (1 - a) * out[box], out[box])
-    return _Work(np.ascontiguousarray(out, dtype=np.float32), scalp, volume, mode, reason, hair_lin, sit, light)
+    return _Work(np.ascontiguousarray(out, dtype=np.float32), scalp, volume, mode, reason, hair_lin, sit, light,
+                 chosen)
 
 
 def _unchanged(rgb: np.ndarray, analysis: Analysis, reason: str, work: _Work | None = None) -> ScalpResult:
@@ -274,7 +297,8 @@ def _unchanged(rgb: np.ndarray, analysis: Analysis, reason: str, work: _Work | N
                        None if work is None else work.hair_lin, None if work is None else work.situation)
 
 
-def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto", seed: int = 0) -> ScalpResult:
+def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto", seed: int = 0,
+                  guard: GuardChoice = DEFAULT_GUARD) -> ScalpResult:
     """The photo as SMP will be worn: as it is, buzzed, or with the hair's volume removed and buzzed.
 
     The step works on the head's box at no more than ``WORK_PX_PER_MM`` and scales up only what it
@@ -290,6 +314,9 @@ def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto",
         ``auto`` reads the situation from the photo.
     seed : int
         Seed of the stubble's layout and the skin grain.
+    guard : Guard or callable
+        The clipper guard to buzz to, or a function of the measured hair colour (linear sRGB) that picks
+        it (the pipeline's: the longest guard the plan's pigments can match on this skin).
 
     Returns
     -------
@@ -315,7 +342,7 @@ def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto",
         a_small = scaled(a_crop, sw / cw, sh / ch, (sw, sh))
     else:
         small, a_small = crop, a_crop
-    work = _work(small, a_small, mode, seed)
+    work = _work(small, a_small, mode, seed, guard)
     if work.mode == "as-is" or not (work.scalp.any() or work.volume.any()):
         return _unchanged(photo_rgb, analysis, work.reason, work)
     diff = work.out - small
@@ -361,4 +388,5 @@ def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto",
     shown_scalp[y0:y1, x0:x1] |= buzzed & ~removed
     skin = head & ~hair
     masks = replace(m, hair=hair, skin=skin, background=~head, head=head, scalp=shown_scalp & skin)
-    return ScalpResult(rgb, masks, work.mode, work.reason, changed, work.hair_lin, work.situation, work.lighting)
+    return ScalpResult(rgb, masks, work.mode, work.reason, changed, work.hair_lin, work.situation, work.lighting,
+                       work.guard)

@@ -88,7 +88,8 @@ def _coverage(x: np.ndarray, y: np.ndarray, d: np.ndarray, weight: np.ndarray, l
 
 def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: float,
          crown_px: tuple[float, float], rng: np.random.Generator,
-         foreshortening: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+         foreshortening: np.ndarray | None = None, length_mm: float = CLIPPER_LENGTH_MM
+         ) -> tuple[np.ndarray, np.ndarray]:
     """Stubble over modelled skin.
 
     Parameters
@@ -108,6 +109,8 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
         Image area per surface area (``|n_z|`` of the head model, :mod:`smpstudio.analysis.headmodel`):
         where the scalp turns away from the camera (the top of the head on a frontal photo) more hairs
         share each pixel, so a buzzed head reads darker there. None: the scalp faces the camera.
+    length_mm : float
+        The cut shafts' length (the clipper guard, :data:`smpstudio.optics.stubble.GUARDS_MM`).
 
     Returns
     -------
@@ -118,7 +121,7 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
     """
     shape = density.shape
     x, y, d, lum = _segments(rng, density, ppm, crown_px, foreshortening)
-    top = _coverage(x, y, d, lum, CLIPPER_LENGTH_MM * EXIT_SIN * ppm, SHAFT_DIAMETER_MM * ppm, shape)
+    top = _coverage(x, y, d, lum, float(length_mm) * EXIT_SIN * ppm, SHAFT_DIAMETER_MM * ppm, shape)
     sub = _coverage(x, y, -d, np.ones_like(lum), SUBCUTANEOUS_MM * SUB_ANGLE_SIN * ppm,
                     SHAFT_DIAMETER_MM * ppm, shape)
     top = cv2.GaussianBlur(top, (0, 0), 0.5)  # anti-aliasing of the splatted samples
@@ -132,7 +135,8 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
     # the hair is lit like the skin beside it (same relative shading)
     shade = skin_lin / skin_mean[None, None, :]
     # the stubble shades the skin between the shafts, and the shafts each other (optics.stubble.stubble_shade)
-    v_skin, v_half = (v.astype(np.float32) for v in stubble_shade(hairs_per_mm2(density), 1.0 - t))
+    v_skin, v_half = (v.astype(np.float32) for v in stubble_shade(hairs_per_mm2(density), 1.0 - t,
+                                                                           length_mm))
     hair = np.asarray(hair_lin, np.float32)[None, None, :] * shade * v_half
     under = skin_lin * v_skin * (1.0 - c_sub[..., None] * (1.0 - t[None, None, :]))
     out = under * (1.0 - c_top[..., None]) + hair * c_top[..., None]

@@ -76,7 +76,7 @@ def test_plan_json_carries_the_scars_and_old_documents_still_read(scarred):
     assert [x.kind for x in b.scars] == ["line", "fue"] and b.scars[1].count == 300 and b.scar_passes == 3
     assert b.zones[-1].name == "scar" and sum(b.zones[-1].impressions) == sum(t.impressions["scar"])
     assert sum(x.impressions for x in b.sessions) == b.impressions
-    assert SCHEMA_VERSION == "1.2"
+    assert SCHEMA_VERSION == "1.3"
     old = b.model_dump(mode="json")
     for k in ("scars", "scar_passes", "views"):
         old.pop(k)

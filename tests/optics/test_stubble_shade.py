@@ -52,10 +52,11 @@ def test_black_stubble_darkens_more_than_its_coverage_alone():
     """The buzzed look of black hair is darker than the shafts' area share over unshaded skin."""
     skin = np.array([0.45, 0.33, 0.25])
     black = np.full(3, 0.005)
-    look = buzzed_look_linear(black, skin, 1.0)
-    v_skin, _ = stubble_shade(hairs_per_mm2(1.0), 1.0 - black / skin)
+    look = buzzed_look_linear(black, skin, 1.0, length_mm=3.2)  # a #1 buzz
+    v_skin, _ = stubble_shade(hairs_per_mm2(1.0), 1.0 - black / skin, 3.2)
     unshaded = look / np.asarray(v_skin)  # the same buzz with the skin between the shafts fully lit
     assert np.all(look < unshaded * 0.85)
+    assert np.all(buzzed_look_linear(black, skin, 1.0, length_mm=1.6) > look)  # a #0 shades less
     # white hair: no shade, the look lies between the skin and the hair
     white = np.full(3, 0.7)
     look_w = buzzed_look_linear(white, skin, 1.0)

@@ -55,3 +55,26 @@ def test_a_neutral_patch_white_balances_the_hair_too(step):
     de_raw = float(delta_e2000_many(np.asarray(s2.result.hair.lab)[None], linear_to_lab(shaft))[0])
     print(f"\n{name}: balanced hair vs expected ΔE00 {de:.3f} (vs unbalanced {de_raw:.2f})")
     assert de < 0.1
+
+
+def test_the_buzz_guard_is_one_the_plan_matches_and_is_reported(step):
+    """The guard the preview buzzes to is in plan.json with its reason, the plan's target is the hair buzzed to
+    it, and the plan's final healed look matches it within ΔE00 3 unless no guard does (white hair)."""
+    from smpstudio.pipeline.document import document_json
+    from smpstudio.pipeline.steps import guard_mm
+
+    name, _, s = step
+    res = s.pattern_step.design.scalp.result
+    assert res.guard is not None and res.guard.name in ("#0", "#1") and res.guard.reason
+    doc = s.pattern_step.design.document
+    assert doc.scalp_guard is not None and doc.scalp_guard.name == res.guard.name
+    assert f"{res.guard.length_mm:g} mm" in res.guard.reason
+    length = guard_mm(res)
+    target = stubble_target_lab(np.asarray(s.result.skin.lab), np.asarray(s.result.hair.lab), length_mm=length)
+    assert float(delta_e2000_many(np.asarray(s.result.block.pigment.target_lab)[None], target)[0]) < 0.05
+    final = [x for x in s.result.pigments.sessions if not x.suggested][-1]
+    print(f"\n{name}: guard {res.guard.name}, final healed vs target ΔE00 {final.composite_delta_e:.2f}: "
+          f"{res.guard.reason}")
+    if "lighter than the skin" not in res.guard.reason:
+        assert final.composite_delta_e <= 3.0
+    assert document_json(doc)["scalp_guard"]["length_mm"] == res.guard.length_mm

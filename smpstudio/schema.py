@@ -28,7 +28,7 @@ from smpstudio.plan.models import (
 )
 
 SCHEMA_VERSION = "1.3"  # 1.1: optional whole_head block (issue 11); 1.2: whole_head.scars, .views, stage.recession;
-# 1.3: stage.temple_recession_mm, .midline_recession_mm, .skin_share (the measured stage proposal)
+# 1.3: stage.temple_recession_mm, .midline_recession_mm, .skin_share (the measured stage proposal), scalp_guard
 MAX_SEED = 2**63 - 1  # plan.json, the CLI (--seed) and the records API agree: a signed 64-bit integer
 
 Point = tuple[float, float]
@@ -87,6 +87,14 @@ class ZoneBlock(_Strict):
     note: str = ""
     polygon_px: list[list[Point]] = Field(
         default_factory=list, description="outline of each connected part of the zone on the photo, [x, y] px")
+
+
+class GuardBlock(_Strict):
+    """The clipper guard the client's remaining hair is shown buzzed to (and is to be kept at)."""
+
+    name: str = Field(description="guard: '#0' (1/16 in) or '#1' (1/8 in)")
+    length_mm: float = Field(description="the cut hair's length above the skin, mm")
+    reason: str = Field(description="why: the longest buzz the SMP matches on this skin")
 
 
 class StageBlock(_Strict):
@@ -204,6 +212,7 @@ class PlanDocument(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     scalp: str | None = Field(default=None, description="how the head is shown: 'as-is', 'buzz' or 'shave'")
     scalp_reason: str | None = Field(default=None, description="why that client situation was chosen")
+    scalp_guard: GuardBlock | None = Field(default=None, description="buzz and shave: the guard the hair is shown at")
     stage: StageBlock | None = None
     whole_head: WholeHeadBlock | None = None
     # smp plan (issue 4): models in smpstudio.plan.models

@@ -28,18 +28,21 @@ from smpstudio.design import Design, edit_design_moves, propose_hairline
 from smpstudio.errors import SMPError
 from smpstudio.head3d.treatment import WholeTreatment
 from smpstudio.imaging.intake import Photo
+from smpstudio.optics.colour import linear_to_lab
 from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern
 from smpstudio.pipeline.document import pixels_sha256, plan_document
 from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs, ScarSpec, WholeHeadInputs
 from smpstudio.pipeline.stage import stage_block
+from smpstudio.pipeline.tones import measured_rgb, shaft_tone
 from smpstudio.plan.cost import Prices
-from smpstudio.plan.pigment import Catalogue, load_catalogue
+from smpstudio.plan.pigment import Catalogue, load_catalogue, matched_guard
 from smpstudio.plan.plan import PlanOptions, PlanResult, build_plan
-from smpstudio.plan.skin import HairTone, SkinTone, measure_hair, measure_skin
-from smpstudio.scalp import ScalpResult, prepare_scalp
-from smpstudio.schema import PlanDocument
+from smpstudio.plan.skin import HairTone, SkinTone, measure_skin
+from smpstudio.scalp import Guard, ScalpResult, prepare_scalp
+from smpstudio.scalp.step import DEFAULT_GUARD, GuardChoice
+from smpstudio.schema import GuardBlock, PlanDocument
 
 T = TypeVar("T")
 
@@ -122,9 +125,10 @@ class _Cache:
         return value
 
 
-def shown_scalp(photo: Photo, analysis: Analysis, mode: str, seed: int) -> tuple[Photo, Analysis, ScalpResult]:
+def shown_scalp(photo: Photo, analysis: Analysis, mode: str, seed: int,
+                guard: GuardChoice = DEFAULT_GUARD) -> tuple[Photo, Analysis, ScalpResult]:
     """The scalp step (:func:`smpstudio.scalp.prepare_scalp`): photo and analysis as shown, and its result."""
-    result = prepare_scalp(photo.rgb, analysis, mode=mode, seed=seed)
+    result = prepare_scalp(photo.rgb, analysis, mode=mode, seed=seed, guard=guard)
     if result.mode == "as-is" or not result.changed.any():
         return photo, analysis, result
     shown = dataclasses.replace(photo, rgb=result.rgb,
@@ -175,9 +179,15 @@ class Pipeline:
         analysis = self.analysis(photo)
         scalp_in: ScalpInputs = inputs.scalp
 
+        def guard_for(hair_lin: np.ndarray) -> Guard:
+            # the longest buzz the plan's pigments match on this skin (measured on the photo as taken)
+            tone = measure_skin(photo.rgb, analysis.masks.skin, hair_mask=analysis.masks.hair)
+            name, length_mm, reason = matched_guard(tone, np.asarray(linear_to_lab(hair_lin)), self.catalogue)
+            return Guard(name, length_mm, reason)
+
         def make() -> ScalpStep:
             self.calls["scalp"] += 1
-            shown, shown_analysis, result = shown_scalp(photo, analysis, scalp_in.mode, inputs.seed)
+            shown, shown_analysis, result = shown_scalp(photo, analysis, scalp_in.mode, inputs.seed, guard_for)
             return ScalpStep(shown, photo, shown_analysis, analysis.masks, result.mode, result.reason, result)
         return self._cache.get(("scalp", id(analysis), scalp_in, inputs.seed), make)
 
@@ -208,9 +218,13 @@ class Pipeline:
                                     rgb_as_taken=scalp.original.rgb, scale=d.scale)
             doc.scalp = scalp.mode
             doc.scalp_reason = scalp.reason
+            guard = None if scalp.result is None else scalp.result.guard
+            if scalp.changed and guard is not None:
+                doc.scalp_guard = GuardBlock(name=guard.name, length_mm=guard.length_mm, reason=guard.reason)
             if scalp.changed:
                 what = "buzzed" if scalp.mode == "buzz" else "shaved and buzzed"
-                doc.warnings.append(f"preview shows the scalp {what} (simulated from the photo: {scalp.reason}); "
+                to = "" if guard is None else f" to a {guard.name} ({guard.length_mm:g} mm)"
+                doc.warnings.append(f"preview shows the scalp {what}{to} (simulated from the photo: {scalp.reason}); "
                                     "choose the scalp 'as-is' (--scalp as-is) to draw on the photo as taken")
             return DesignStep(scalp, design, doc)
         return self._cache.get(("design", id(scalp), d, inputs.seed), make)
@@ -237,7 +251,8 @@ class Pipeline:
                 # buzzed hair already shows part of the look the dots are calibrated to: they add the rest
                 if ds.scalp.changed and res is not None and res.hair_rgb_linear is not None:
                     return stubble_cover(ds.scalp.photo.rgb, masks.hair, res.hair_rgb_linear,
-                                         np.asarray(tone.rgb_linear), ds.design.frame.px_per_mm)
+                                         np.asarray(tone.rgb_linear), ds.design.frame.px_per_mm,
+                                         guard_mm(res))
                 return None
             cover = self._cache.get(("hair cover", id(ds.scalp), p.neutral_box_px), hair_cover)
             pattern = design_pattern(
@@ -260,12 +275,15 @@ class Pipeline:
             # one skin measurement (white-balanced on the neutral patch when there is one) for the dots'
             # optics and the plan; hair is measured on the same image
             def hair() -> tuple[HairTone | None]:  # the photo's hair: the same for every design of it
-                return (measure_hair(measured_rgb(photo, ps.inputs), masks.hair),)
+                res = ps.design.scalp.result
+                return (shaft_tone(photo, ps.inputs, masks.hair,
+                                   None if res is None else res.hair_rgb_linear),)
             hair_tone = self._cache.get(("hair", id(ps.design.scalp), ps.inputs.neutral_box_px), hair)[0]
             result = build_plan(
                 measured_rgb(photo, ps.inputs), masks.skin, masks.hair,
                 area_cm2=ps.design.document.treatment_area_cm2,
-                options=plan_options(ps.inputs, q, tuple(s.dots for s in ps.pattern.sessions)),
+                options=plan_options(ps.inputs, q, tuple(s.dots for s in ps.pattern.sessions),
+                                     guard_mm(ps.design.scalp.result)),
                 catalogue=self.catalogue, prices=self.prices, mfp_height_mm=hl.mfp_height_mm, age=hl.age,
                 skin=ps.skin, hair=hair_tone)
             water = tuple(float(s.water_parts) for s in result.block.sessions if not s.suggested)
@@ -370,23 +388,16 @@ def scars_of(specs: Sequence[ScarSpec], surface: Any, zm: Any, analysis: Analysi
     return out
 
 
-def measured_rgb(photo: Photo, p: PatternInputs) -> np.ndarray:
-    """The photo colours are measured on: white-balanced on the neutral patch when one is given."""
-    from smpstudio.plan.skin import white_balance
-
-    if p.neutral_box_px is None:
-        return photo.rgb
-    x, y, w, h = p.neutral_box_px
-    if x + w > photo.width or y + h > photo.height:
-        raise SMPError(f"the neutral patch {x},{y},{w},{h} lies outside the {photo.width}x{photo.height} photo")
-    neutral = np.zeros((photo.height, photo.width), bool)
-    neutral[y:y + h, x:x + w] = True
-    return white_balance(photo.rgb, neutral)
+def guard_mm(result: ScalpResult | None) -> float:
+    """The buzz length the scalp step showed (its guard), else the default #0."""
+    return DEFAULT_GUARD.length_mm if result is None or result.guard is None else result.guard.length_mm
 
 
-def plan_options(p: PatternInputs, q: PlanInputs, impressions: tuple[int, ...]) -> PlanOptions:
+def plan_options(p: PatternInputs, q: PlanInputs, impressions: tuple[int, ...],
+                 stubble_length_mm: float = DEFAULT_GUARD.length_mm) -> PlanOptions:
     """The plan's options from the pattern's and the plan's input groups."""
     return PlanOptions(
+        stubble_length_mm=stubble_length_mm,
         n_sessions=p.n_sessions, interval_days=p.interval_days, start=q.start, today=q.today, uv=q.uv,
         oily_scalp=q.oily_scalp, flaky_scalp=q.flaky_scalp, exfoliation=q.exfoliation, smoking=q.smoking,
         target_lab=q.target_lab, pigment_id=q.pigment_id, impressions_per_hour=q.impressions_per_hour,

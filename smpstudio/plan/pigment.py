@@ -63,7 +63,7 @@ from smpstudio.errors import OptionError, SMPError
 from smpstudio.optics.colour import delta_e2000_many, lab_to_linear, linear_to_lab
 from smpstudio.optics.dot import TARGET_DEPTH_MM as DEFAULT_DEPTH_MM
 from smpstudio.optics.dot import healed_tone_linear
-from smpstudio.optics.stubble import buzzed_look_linear
+from smpstudio.optics.stubble import CLIPPER_LENGTH_MM, GUARDS_MM, buzzed_look_linear
 from smpstudio.pattern.density import DEFAULT_FULL_DENSITY_PER_CM2
 from smpstudio.plan.datafile import read_yaml
 from smpstudio.plan.skin import ITA_CLASSES, SkinTone
@@ -71,6 +71,7 @@ from smpstudio.plan.skin import ITA_CLASSES, SkinTone
 ITA_CLASS_NAMES = tuple(name for name, _ in ITA_CLASSES)
 STUBBLE_DENSITY = 1.0  # the target: the client's hair buzzed at full follicle density (domain.md §4, §8)
 MATCH_TOLERANCE_DE = 5.0  # healed match "still off" above this CIEDE2000 [model choice]
+GUARD_MATCH_DE = 3.0  # a buzz the SMP "matches": final healed within this CIEDE2000 of it (issue 9: the preview's bar)
 FAMILY_MISMATCH_PENALTY_DE = 2.0  # score penalty for a pigment family not meant for this skin [model choice]
 TIE_DELTA_E = 1.0  # candidates within ~1 JND (ΔE00 ≈ 1) of the best look the same [model choice]
 MIN_SESSIONS, MAX_SESSIONS = 2, 4  # domain.md §1 number of sessions
@@ -263,12 +264,56 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     return catalogue_from_dict(data, source)
 
 
-def stubble_target_lab(skin_lab: np.ndarray, hair_lab: np.ndarray, density: float = STUBBLE_DENSITY
-                       ) -> np.ndarray:
-    """The stubble look to match: the hair buzzed over the skin (optics.stubble.buzzed_look_linear)."""
+def stubble_target_lab(skin_lab: np.ndarray, hair_lab: np.ndarray, density: float = STUBBLE_DENSITY,
+                       length_mm: float = CLIPPER_LENGTH_MM) -> np.ndarray:
+    """The stubble look to match: the hair buzzed to ``length_mm`` over the skin
+    (optics.stubble.buzzed_look_linear)."""
     s = np.clip(lab_to_linear(np.asarray(skin_lab, float)), 0.0, 1.0)
     h = np.clip(lab_to_linear(np.asarray(hair_lab, float)), 0.0, 1.0)
-    return np.asarray(linear_to_lab(buzzed_look_linear(h, s, density)))
+    return np.asarray(linear_to_lab(buzzed_look_linear(h, s, density, length_mm=length_mm)))
+
+
+def matched_guard(skin: SkinTone, hair_lab: np.ndarray, catalogue: Catalogue, *,
+                  guards_mm: dict[str, float] | None = None, n_sessions: int = 3,
+                  tolerance_de: float = GUARD_MATCH_DE) -> tuple[str, float, str]:
+    """The longest clipper guard whose buzz the SMP can match on this skin: (name, length mm, reason).
+
+    The client keeps the remaining hair buzzed, and the dots must read as that buzz (domain.md §8); a
+    longer buzz of dark hair is darker than the darkest dilution advised on light skin can reach (domain.md
+    §2: blue shift, a painted-on look), so on light skin the hair is kept at #0 and on darker skin it may
+    be a #1. A guard is matched when the plan's final healed look (:func:`recommend_sessions` for
+    ``n_sessions``) lies within ``tolerance_de`` (CIEDE2000) of the hair buzzed to it; when none is, the
+    closest one. Hair lighter than the skin (white hair) is matched by no guard: the shortest is taken.
+
+    Examples
+    --------
+    >>> from smpstudio.plan.skin import skin_tone_from_lab
+    >>> cat = load_catalogue()
+    >>> matched_guard(skin_tone_from_lab(np.array([72.0, 8.0, 16.0])), np.array([22.0, 3.0, 4.0]), cat)[0]
+    '#0'
+    >>> matched_guard(skin_tone_from_lab(np.array([48.0, 12.0, 22.0])), np.array([22.0, 3.0, 4.0]), cat)[0]
+    '#1'
+    """
+    guards = dict(GUARDS_MM if guards_mm is None else guards_mm)
+    order = sorted(guards.items(), key=lambda kv: -kv[1])
+    if float(np.asarray(hair_lab)[0]) >= float(skin.lab[0]):
+        name, length = order[-1]
+        return name, length, (f"{name} ({length:g} mm): hair lighter than the skin is matched by no buzz "
+                              "length (pigment only darkens); the shortest is shown")
+    tried: list[tuple[float, str, float]] = []
+    for name, length in order:
+        pp = recommend_sessions(skin, catalogue, hair_lab=np.asarray(hair_lab, float), n_sessions=n_sessions,
+                                stubble_length_mm=length)
+        final = [x for x in pp.sessions if not x.suggested][-1]
+        tried.append((float(final.composite_delta_e), name, length))
+        if final.composite_delta_e <= tolerance_de:
+            longer = [f"{n} ΔE00 {d:.1f}" for d, n, _ in tried[:-1]]
+            why = f"; longer: {', '.join(longer)} (the darkest dilution advised reaches no further)" if longer else ""
+            return name, length, (f"{name} ({length:g} mm): the longest buzz the SMP matches on {skin.ita_class} "
+                                  f"skin (final healed ΔE00 {final.composite_delta_e:.1f} from it){why}")
+    de, name, length = min(tried)
+    return name, length, (f"{name} ({length:g} mm): no buzz length is matched within ΔE00 {tolerance_de:g} on "
+                          f"{skin.ita_class} skin; this one comes closest (ΔE00 {de:.1f})")
 
 
 def predict_healed_lab(skin: SkinTone, pigment: Pigment, pigment_fraction: float | np.ndarray,
@@ -346,6 +391,7 @@ def recommend_sessions(
     depth_mm: float = DEFAULT_DEPTH_MM,
     pigment_id: str | None = None,
     stubble_density: float = STUBBLE_DENSITY,
+    stubble_length_mm: float = CLIPPER_LENGTH_MM,
     match_tolerance_de: float = MATCH_TOLERANCE_DE,
     family_mismatch_penalty_de: float = FAMILY_MISMATCH_PENALTY_DE,
     tie_delta_e: float = TIE_DELTA_E,
@@ -370,6 +416,8 @@ def recommend_sessions(
         Restrict to one catalogue pigment (:class:`OptionError` if unknown).
     stubble_density, match_tolerance_de, family_mismatch_penalty_de, tie_delta_e : float
         See the module docstring.
+    stubble_length_mm : float
+        The buzz the hair is kept at (:func:`matched_guard`; :data:`smpstudio.optics.stubble.GUARDS_MM`).
     density_fractions : list of float, optional
         Share of the final density laid in each session (default :data:`DEFAULT_DENSITY_FRACTIONS`);
         weights of the composite "healed match after session k".
@@ -387,11 +435,11 @@ def recommend_sessions(
         target = np.asarray(target_lab, dtype=np.float64)
         source = "chosen shade"
     elif hair is not None:
-        target = stubble_target_lab(skin_lab, hair, stubble_density)
+        target = stubble_target_lab(skin_lab, hair, stubble_density, stubble_length_mm)
         source = "client's hair seen as stubble"
     else:
         hair = np.asarray(DEFAULT_TARGET_HAIR_LAB, dtype=np.float64)
-        target = stubble_target_lab(skin_lab, hair, stubble_density)
+        target = stubble_target_lab(skin_lab, hair, stubble_density, stubble_length_mm)
         source = "default dark brown-black hair seen as stubble (no hair measured, no shade chosen)"
         warnings.append("no hair pixels and no --target-shade: matched to a default dark brown-black stubble")
     pigments = [catalogue.get(pigment_id)] if pigment_id else list(catalogue.pigments)

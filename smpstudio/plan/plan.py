@@ -28,6 +28,7 @@ import numpy as np
 from smpstudio.errors import OptionError
 from smpstudio.optics.dot import TARGET_DEPTH_MM as DEFAULT_DEPTH_MM
 from smpstudio.optics.fading import HEALING_YEARS, FadingFactors, FadingParams, FadingResult, fading_curve
+from smpstudio.optics.stubble import CLIPPER_LENGTH_MM
 from smpstudio.plan import checks as ck
 from smpstudio.plan.cost import CostResult, Prices, cost_of_ownership
 from smpstudio.plan.models import (
@@ -84,6 +85,7 @@ class PlanOptions:
     intake: Mapping[str, bool] = field(default_factory=dict)
     accept_extra_session: bool = True
     fading: FadingParams = field(default_factory=FadingParams)
+    stubble_length_mm: float = CLIPPER_LENGTH_MM  # the buzz the hair is kept at (pigment.matched_guard)
 
 
 @dataclass
@@ -159,7 +161,8 @@ def build_plan(
     pp = recommend_sessions(
         skin, cat, hair_lab=None if hair is None else np.asarray(hair.lab),
         target_lab=None if o.target_lab is None else np.asarray(o.target_lab, dtype=np.float64),
-        n_sessions=o.n_sessions, depth_mm=o.depth_mm, pigment_id=o.pigment_id)
+        n_sessions=o.n_sessions, depth_mm=o.depth_mm, pigment_id=o.pigment_id,
+        stubble_length_mm=o.stubble_length_mm)
     extra = pp.extra_session_suggested and o.accept_extra_session
     pig_sessions = pp.sessions if extra else [s for s in pp.sessions if not s.suggested]
     n_total = len(pig_sessions)

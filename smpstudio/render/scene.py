@@ -16,7 +16,7 @@ from smpstudio.analysis.types import Analysis
 from smpstudio.design.types import Design
 from smpstudio.imaging.intake import to_uint8
 from smpstudio.optics.colour import srgb_to_linear_image
-from smpstudio.optics.stubble import buzzed_look_linear
+from smpstudio.optics.stubble import CLIPPER_LENGTH_MM, buzzed_look_linear
 from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern, layout_pattern
@@ -55,7 +55,8 @@ COVER_PX_PER_MM = 1.0  # the cover is measured on a copy at ~1 px/mm (the densit
 
 
 def stubble_cover(shown_rgb: np.ndarray, hair_as_taken: np.ndarray, hair_rgb_linear: np.ndarray,
-                  skin_rgb_linear: np.ndarray, px_per_mm: float) -> np.ndarray:
+                  skin_rgb_linear: np.ndarray, px_per_mm: float, length_mm: float = CLIPPER_LENGTH_MM
+                  ) -> np.ndarray:
     """Share (0-1) of the full buzzed look that the photo's buzzed hair already shows, per pixel.
 
     At viewing scale (``COVER_BLUR_MM`` Gaussian) the buzzed photo's darkening of the skin, ``1 - Y / Y_skin``,
@@ -72,6 +73,8 @@ def stubble_cover(shown_rgb: np.ndarray, hair_as_taken: np.ndarray, hair_rgb_lin
     hair_rgb_linear, skin_rgb_linear : ndarray (3,)
         The client's hair and skin colours (linear sRGB).
     px_per_mm : float
+    length_mm : float
+        The buzz the photo shows (the scalp step's guard).
 
     Returns
     -------
@@ -80,7 +83,8 @@ def stubble_cover(shown_rgb: np.ndarray, hair_as_taken: np.ndarray, hair_rgb_lin
     h, w = hair_as_taken.shape
     out = np.zeros((h, w), np.float32)
     skin = np.maximum(np.asarray(skin_rgb_linear, np.float64), 1e-4)
-    full = 1.0 - float((buzzed_look_linear(np.asarray(hair_rgb_linear, np.float64), skin) / skin).mean())
+    full = 1.0 - float((buzzed_look_linear(np.asarray(hair_rgb_linear, np.float64), skin, length_mm=length_mm)
+                        / skin).mean())
     rows, cols = np.nonzero(hair_as_taken.any(axis=1))[0], np.nonzero(hair_as_taken.any(axis=0))[0]
     if full < 0.02 or len(rows) == 0:
         return out

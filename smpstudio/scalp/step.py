@@ -15,6 +15,7 @@ face, bald scalp, ears) and everything outside the head's box are the photo's ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import cv2
@@ -23,6 +24,7 @@ import numpy as np
 from smpstudio.analysis.types import Analysis, Masks
 from smpstudio.optics.colour import linear_to_lab, linear_to_srgb
 from smpstudio.optics.colour import srgb_to_linear_image as srgb_to_linear
+from smpstudio.optics.stubble import CLIPPER_LENGTH_MM
 from smpstudio.scalp.background import RIM_MM, enclosed_specks, inpaint_background, stray_hair
 from smpstudio.scalp.blend import feather, fine_correction, heal_seams, membrane, skin_band_values
 from smpstudio.scalp.grain import skin_grain
@@ -41,6 +43,8 @@ from smpstudio.scalp.workres import WORK_PX_PER_MM, cropped, head_box, scaled, u
 
 HAIR_SKIN_DELTA_E = 20.0  # CIE76 distance from the forehead beyond which a hair pixel shows the hair's colour
 EAR_SKIN_DELTA_E = 12.0  # CIE76 distance from the forehead within which a pixel beside the face is an ear
+SHORT_HAIR_COVER_PERCENTILE = 75.0  # short hair's own colour: where the quarter of its pixels most covered by
+# shafts lie on the skin-to-hair line (calibration choice: obama's hair L* 42 by the median, 34 this way)
 FULL_HAIR_ALPHA = 0.7  # a pixel this far from the skin toward the hair's colour is full-density hair
 DENSITY_BLUR_MM = 2.0  # the remaining hair's density is read over ~2 mm
 HAIRLINE_RAMP_MM = 3.0  # stubble density rises from 0 at bare skin over this distance
@@ -73,6 +77,8 @@ class ScalpResult:
         The measurements behind an automatic choice.
     lighting : Lighting or None
         The light fitted to the face (buzz and shave).
+    guard : Guard or None
+        The clipper guard the hair is shown buzzed to (buzz and shave).
     """
 
     rgb: np.ndarray
@@ -83,6 +89,21 @@ class ScalpResult:
     hair_rgb_linear: np.ndarray | None
     situation: Situation | None = None
     lighting: Lighting | None = None
+    guard: Guard | None = None
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A clipper guard: its name (``#0``, ``#1``), the shafts' length above the skin (mm) and why it was chosen."""
+
+    name: str
+    length_mm: float
+    reason: str
+
+
+#: the guard for a hair colour (linear sRGB, shape (3,)): a fixed one, or the caller's choice for this hair
+GuardChoice = Guard | Callable[[np.ndarray], Guard]
+DEFAULT_GUARD = Guard("#0", CLIPPER_LENGTH_MM, "the shortest buzz, which SMP matches on every skin")
 
 
 @dataclass
@@ -95,6 +116,7 @@ class _Work:
     hair_lin: np.ndarray | None
     situation: Situation
     lighting: Lighting | None
+    guard: Guard | None = None
 
 
 def _encode(v: np.ndarray) -> np.ndarray:
@@ -102,23 +124,44 @@ def _encode(v: np.ndarray) -> np.ndarray:
     return np.clip(linear_to_srgb(np.clip(v, 0.0, 1.0)), 0.0, 1.0).astype(np.float32)
 
 
-def hair_colour(lin: np.ndarray, hair: np.ndarray, skin: np.ndarray) -> np.ndarray | None:
+def hair_colour(lin: np.ndarray, hair: np.ndarray, skin: np.ndarray, *, short: bool = False) -> np.ndarray | None:
     """Median linear colour of hair pixels below the 90th percentile of luminance (shine removed).
 
     Only hair pixels clearly apart from the skin's colour (``HAIR_SKIN_DELTA_E``) are read when there are
     enough of them: thin hair over skin, or an ear inside a coarse hair mask, is no measure of the hair.
+
+    ``short``: the hair is short or thinning (buzz, or stubble left as it is), so at a photo's 1-3 px/mm every hair
+    pixel mixes shafts with the scalp showing between them, ``p = s + c (h - s)`` in linear light with
+    coverage ``c`` < 1: the median is only part of the way from the skin ``s`` to the shaft colour ``h``.
+    The shafts' own colour is then read where they cover most, extrapolated along the skin-to-median line
+    to the :data:`SHORT_HAIR_COVER_PERCENTILE` of the pixels' positions on it (linear unmixing,
+    Keshava & Mustard 2002, with the skin and the hair as the two end members).
+
+    References
+    ----------
+    .. [1] Keshava, N., Mustard, J. F. (2002), "Spectral unmixing", IEEE Signal Processing Magazine 19(1),
+       44-57: a pixel as a linear mixture of end members weighted by their area shares.
     """
     s = lin[hair]
     if len(s) < 20:
         return None
+    ref_lin = None
     if skin.sum() >= 20:
+        ref_lin = np.median(lin[skin], axis=0)
         lab = linear_to_lab(s)
-        ref = linear_to_lab(np.median(lin[skin], axis=0))
-        far = np.linalg.norm(lab - ref, axis=1) > HAIR_SKIN_DELTA_E
+        far = np.linalg.norm(lab - linear_to_lab(ref_lin), axis=1) > HAIR_SKIN_DELTA_E
         if far.sum() >= 20:
             s = s[far]
     lum = s.mean(axis=1)
-    return np.median(s[lum <= np.percentile(lum, 90)], axis=0).astype(np.float32)
+    med = np.median(s[lum <= np.percentile(lum, 90)], axis=0)
+    if short and ref_lin is not None:
+        u = med - ref_lin
+        uu = float(u @ u)
+        if uu > 1e-8:
+            pos = (s - ref_lin) @ u / uu  # 1 at the median, 0 at the skin
+            reach = max(1.0, float(np.percentile(pos, SHORT_HAIR_COVER_PERCENTILE)))
+            med = np.clip(ref_lin + reach * u, 0.0, 1.0)
+    return np.asarray(med, dtype=np.float32)
 
 
 def _fit_light(lin: np.ndarray, analysis: Analysis, reg: Regions) -> Lighting:
@@ -136,7 +179,7 @@ def _bbox(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
 
 
 def _buzz_scalp(rgb: np.ndarray, lin: np.ndarray, analysis: Analysis, reg: Regions, scalp: np.ndarray,
-                hair_lin: np.ndarray, light: Lighting, rng: np.random.Generator) -> np.ndarray:
+                hair_lin: np.ndarray, light: Lighting, rng: np.random.Generator, length_mm: float) -> np.ndarray:
     """The scalp region buzzed: lit skin, joined to the real skin by the membrane, with stubble (sRGB)."""
     m = analysis.masks
     ppm = analysis.frame.px_per_mm
@@ -173,14 +216,15 @@ def _buzz_scalp(rgb: np.ndarray, lin: np.ndarray, analysis: Analysis, reg: Regio
     crown = (reg.crown_px[0] - bx.start, reg.crown_px[1] - by.start)
     normals = reg.normals[by, bx]
     fs = np.where(np.abs(normals).sum(axis=2) > 0, np.abs(normals[..., 2]), 1.0).astype(np.float32)
-    stub, _ = buzz(np.maximum(skin_syn, 0.0), hair_lin, density.astype(np.float32), ppm, crown, rng, fs)
+    stub, _ = buzz(np.maximum(skin_syn, 0.0), hair_lin, density.astype(np.float32), ppm, crown, rng, fs,
+                   length_mm)
     a = feather(sc, ppm, SEAM_FEATHER_MM)[..., None]
     out = rgb.copy()
     out[by, bx] = a * _encode(stub) + (1.0 - a) * rgb[by, bx]
     return out
 
 
-def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
+def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int, guard: GuardChoice) -> _Work:
     """The step at working resolution."""
     h, w = rgb.shape[:2]
     m = analysis.masks
@@ -199,7 +243,7 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     lin = srgb_to_linear(rgb)
     # the hair's colour on the skull, not of background the mask took for hair
     hair_px = m.hair & reg.skull & (sit.not_background if sit.not_background is not None else True)
-    hair_lin = hair_colour(lin, hair_px, skin_ref) if m.hair.any() else None
+    hair_lin = hair_colour(lin, hair_px, skin_ref, short=mode != "shave") if m.hair.any() else None
     none = np.zeros((h, w), bool)
     if mode == "as-is" or hair_lin is None:
         return _Work(rgb, none, none, "as-is", reason, hair_lin, sit, None)
@@ -212,8 +256,9 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
     light = _fit_light(lin, analysis, reg)
     out = rgb
     rng = np.random.default_rng(seed)
+    chosen = guard(hair_lin) if callable(guard) else guard
     if scalp.any():
-        out = _buzz_scalp(rgb, lin, analysis, reg, scalp, hair_lin, light, rng)
+        out = _buzz_scalp(rgb, lin, analysis, reg, scalp, hair_lin, light, rng, chosen.length_mm)
     rows = np.arange(h)[:, None]
     above_chin = rows < reg.chin_y
     # the fill's sources: background around the head only (not the skull, not the face's rim, which holds
@@ -243,7 +288,8 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int) -> _Work:
         out = out.copy() if out is rgb else out
         a = feather(volume, ppm)[box][..., None]
         out[box] = np.where(volume[box][..., None], a * filled + (1 - a) * out[box], out[box])
-    return _Work(np.ascontiguousarray(out, dtype=np.float32), scalp, volume, mode, reason, hair_lin, sit, light)
+    return _Work(np.ascontiguousarray(out, dtype=np.float32), scalp, volume, mode, reason, hair_lin, sit, light,
+                 chosen)
 
 
 def _unchanged(rgb: np.ndarray, analysis: Analysis, reason: str, work: _Work | None = None) -> ScalpResult:
@@ -251,7 +297,8 @@ def _unchanged(rgb: np.ndarray, analysis: Analysis, reason: str, work: _Work | N
                        None if work is None else work.hair_lin, None if work is None else work.situation)
 
 
-def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto", seed: int = 0) -> ScalpResult:
+def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto", seed: int = 0,
+                  guard: GuardChoice = DEFAULT_GUARD) -> ScalpResult:
     """The photo as SMP will be worn: as it is, buzzed, or with the hair's volume removed and buzzed.
 
     The step works on the head's box at no more than ``WORK_PX_PER_MM`` and scales up only what it
@@ -267,6 +314,9 @@ def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto",
         ``auto`` reads the situation from the photo.
     seed : int
         Seed of the stubble's layout and the skin grain.
+    guard : Guard or callable
+        The clipper guard to buzz to, or a function of the measured hair colour (linear sRGB) that picks
+        it (the pipeline's: the longest guard the plan's pigments can match on this skin).
 
     Returns
     -------
@@ -292,7 +342,7 @@ def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto",
         a_small = scaled(a_crop, sw / cw, sh / ch, (sw, sh))
     else:
         small, a_small = crop, a_crop
-    work = _work(small, a_small, mode, seed)
+    work = _work(small, a_small, mode, seed, guard)
     if work.mode == "as-is" or not (work.scalp.any() or work.volume.any()):
         return _unchanged(photo_rgb, analysis, work.reason, work)
     diff = work.out - small
@@ -338,4 +388,5 @@ def prepare_scalp(photo_rgb: np.ndarray, analysis: Analysis, mode: str = "auto",
     shown_scalp[y0:y1, x0:x1] |= buzzed & ~removed
     skin = head & ~hair
     masks = replace(m, hair=hair, skin=skin, background=~head, head=head, scalp=shown_scalp & skin)
-    return ScalpResult(rgb, masks, work.mode, work.reason, changed, work.hair_lin, work.situation, work.lighting)
+    return ScalpResult(rgb, masks, work.mode, work.reason, changed, work.hair_lin, work.situation, work.lighting,
+                       work.guard)

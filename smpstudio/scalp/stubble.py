@@ -9,9 +9,10 @@ seen twice:
 * below the skin, the ~4 mm of shaft under the scalp (domain.md §4: why a shaved scalp looks grey),
   seen through the epidermis: a blurred, attenuated shadow of the same hair.
 
-The colour is then ``skin * (1 - c_sub (1 - t)) * (1 - c_top) + hair * c_top`` per pixel (linear light),
-with ``c_top``/``c_sub`` the coverages and ``t`` the hair's reflectance relative to the skin's
-(white hair darkens nothing, black hair most).
+The colour is then ``skin * v * (1 - c_sub (1 - t)) * (1 - c_top) + hair * v_half * c_top`` per pixel
+(linear light), with ``c_top``/``c_sub`` the coverages, ``t`` the hair's reflectance relative to the
+skin's (white hair darkens nothing, black hair most) and ``v``/``v_half`` the diffuse light the stubble
+leaves at the skin and at a shaft's middle (:func:`smpstudio.optics.stubble.stubble_shade`).
 
 References
 ----------
@@ -36,6 +37,8 @@ from smpstudio.optics.stubble import (  # noqa: F401  (expected_darkness: the ex
     SUB_ANGLE_SIN,
     SUBCUTANEOUS_MM,
     expected_darkness,
+    hairs_per_mm2,
+    stubble_shade,
 )
 
 HAIR_LUMINANCE_JITTER = 0.15  # relative hair-to-hair variation of the shaft's colour
@@ -85,7 +88,8 @@ def _coverage(x: np.ndarray, y: np.ndarray, d: np.ndarray, weight: np.ndarray, l
 
 def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: float,
          crown_px: tuple[float, float], rng: np.random.Generator,
-         foreshortening: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+         foreshortening: np.ndarray | None = None, length_mm: float = CLIPPER_LENGTH_MM
+         ) -> tuple[np.ndarray, np.ndarray]:
     """Stubble over modelled skin.
 
     Parameters
@@ -105,6 +109,8 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
         Image area per surface area (``|n_z|`` of the head model, :mod:`smpstudio.analysis.headmodel`):
         where the scalp turns away from the camera (the top of the head on a frontal photo) more hairs
         share each pixel, so a buzzed head reads darker there. None: the scalp faces the camera.
+    length_mm : float
+        The cut shafts' length (the clipper guard, :data:`smpstudio.optics.stubble.GUARDS_MM`).
 
     Returns
     -------
@@ -115,7 +121,7 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
     """
     shape = density.shape
     x, y, d, lum = _segments(rng, density, ppm, crown_px, foreshortening)
-    top = _coverage(x, y, d, lum, CLIPPER_LENGTH_MM * EXIT_SIN * ppm, SHAFT_DIAMETER_MM * ppm, shape)
+    top = _coverage(x, y, d, lum, float(length_mm) * EXIT_SIN * ppm, SHAFT_DIAMETER_MM * ppm, shape)
     sub = _coverage(x, y, -d, np.ones_like(lum), SUBCUTANEOUS_MM * SUB_ANGLE_SIN * ppm,
                     SHAFT_DIAMETER_MM * ppm, shape)
     top = cv2.GaussianBlur(top, (0, 0), 0.5)  # anti-aliasing of the splatted samples
@@ -128,8 +134,11 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
     t = np.clip(np.asarray(hair_lin, np.float32) / skin_mean, 0.0, 1.0)
     # the hair is lit like the skin beside it (same relative shading)
     shade = skin_lin / skin_mean[None, None, :]
-    hair = np.asarray(hair_lin, np.float32)[None, None, :] * shade
-    under = skin_lin * (1.0 - c_sub[..., None] * (1.0 - t[None, None, :]))
+    # the stubble shades the skin between the shafts, and the shafts each other (optics.stubble.stubble_shade)
+    v_skin, v_half = (v.astype(np.float32) for v in stubble_shade(hairs_per_mm2(density), 1.0 - t,
+                                                                           length_mm))
+    hair = np.asarray(hair_lin, np.float32)[None, None, :] * shade * v_half
+    under = skin_lin * v_skin * (1.0 - c_sub[..., None] * (1.0 - t[None, None, :]))
     out = under * (1.0 - c_top[..., None]) + hair * c_top[..., None]
     darkness = 1.0 - out.mean(axis=2) / np.maximum(skin_lin.mean(axis=2), 1e-6)
     return out.astype(np.float32), darkness.astype(np.float32)

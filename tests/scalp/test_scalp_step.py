@@ -112,6 +112,23 @@ def test_stubble_darkens_skin_as_its_model_expects():
     assert abs(len(x) / area_cm2 / hairs_per_fu - 74.4) < 6
 
 
+def test_a_longer_guard_darkens_as_its_model_expects():
+    """A #1 buzz (3.2 mm) over the same skin: darker than a #0, by what the expectation predicts at that length."""
+    from smpstudio.optics.stubble import GUARDS_MM
+    from smpstudio.scalp import stubble
+
+    skin = np.full((300, 300, 3), 0.4, np.float32)
+    dens = np.ones((300, 300), np.float32)
+    black = np.array([0.01, 0.01, 0.01], np.float32)
+    dark = {}
+    for name, length in GUARDS_MM.items():
+        out, _ = stubble.buzz(skin, black, dens, 6.0, (150.0, -500.0), np.random.default_rng(0), None, length)
+        dark[name] = 1.0 - float(out.mean()) / 0.4
+        expected = stubble.expected_darkness(black, skin[0, 0], length_mm=length)
+        assert abs(dark[name] - expected) < 0.2 * expected, (name, dark[name], expected)
+    assert dark["#1"] > dark["#0"] + 0.08, dark
+
+
 def test_a_scalp_turned_away_shows_more_hairs_per_pixel():
     """Where the head model's surface is seen at a slant (image area per surface area 0.5, the top of a head
     on a frontal photo) the same surface density puts twice the units on each image mm², and the stubble

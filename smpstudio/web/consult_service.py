@@ -181,7 +181,7 @@ def changed_inputs(c: Consult, change: cs.ConsultChange) -> Inputs:
 
 
 def _hex_lab(code: str) -> tuple[float, float, float]:
-    from smpstudio.plan.colour_space import hex_to_srgb, srgb_to_lab
+    from smpstudio.optics.colour import hex_to_srgb, srgb_to_lab
 
     lab = srgb_to_lab(hex_to_srgb(code))
     return float(lab[0]), float(lab[1]), float(lab[2])
@@ -417,6 +417,6 @@ def _stage_options() -> dict[str, str]:
 
 
 def _lab_hex(lab: tuple[float, float, float]) -> str:
-    from smpstudio.plan.colour_space import lab_to_srgb, srgb_to_hex
+    from smpstudio.optics.colour import lab_to_srgb, srgb_to_hex
 
     return srgb_to_hex(lab_to_srgb(np.asarray(lab, np.float64)))

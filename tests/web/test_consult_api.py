@@ -97,6 +97,23 @@ def test_options_change_the_plan(consult):
     assert new["plan"]["sessions"][1]["day"] == 21 and "session-4-healed" in new["stages"]
 
 
+def test_the_artist_sets_a_shade_and_returns_to_the_matched_one(consult):
+    """A shade typed as #rrggbb becomes the plan's target (read back as the same code, the source named),
+    and auto_shade goes back to the shade matched to the client's hair. Both paths imported a module
+    that no longer existed (plan.colour_space) until 2026-12-03: the request failed inside the service."""
+    c, _client, body = consult
+    assert body["shade"] is None and body["plan"]["details"]["target shade source"] != "chosen shade"
+    r = c.patch(f"/api/consults/{body['id']}", json={"shade": "#3c3a38"})
+    assert r.status_code == 200, r.text
+    chosen = r.json()
+    assert chosen["shade"] == "#3c3a38" and chosen["plan"]["details"]["target shade source"] == "chosen shade"
+    r = c.patch(f"/api/consults/{body['id']}", json={"auto_shade": True})
+    assert r.status_code == 200, r.text
+    back = r.json()
+    assert back["shade"] is None
+    assert back["plan"]["details"]["target shade source"] == body["plan"]["details"]["target shade source"]
+
+
 def test_closeup_is_at_least_15_px_per_mm(consult):
     c, _client, body = consult
     x, y = body["control_points"][len(body["control_points"]) // 2]

@@ -2,8 +2,9 @@
 
 What it does, in order:
 
-1. Reads only the header first and refuses images over ``max_megapixels`` (default 60 MP) *before*
-   decoding a pixel, so a decompression bomb is never decoded in full.
+1. Reads only the header first and refuses images over ``max_megapixels`` (default 60 MP), or with a
+   side over 65,500 px (JPEG's limit, [3]_), *before* decoding a pixel, so a decompression bomb is
+   never decoded in full.
 2. Decodes (a truncated or corrupt file is refused), applies the EXIF orientation, converts an
    embedded ICC profile to sRGB (Little CMS through Pillow's ``ImageCms``), keeps 16-bit precision
    (decoded with OpenCV) where no ICC conversion is needed, expands grayscale to RGB and composites
@@ -16,6 +17,7 @@ References
 .. [1] IEC 61966-2-1:1999, Multimedia systems - Colour measurement and management - Default RGB colour
    space - sRGB.
 .. [2] Pillow handbook, "Image file formats" and ``PIL.ImageCms``.
+.. [3] Independent JPEG Group, libjpeg ``jmorecfg.h``: ``JPEG_MAX_DIMENSION 65500L``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from smpstudio.errors import PhotoError
 
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP", "TIFF": "TIFF"}
 MAX_MEGAPIXELS_DEFAULT = 60.0
+MAX_SIDE_PX = 65500  # libjpeg's JPEG_MAX_DIMENSION: a longer side cannot be stored (the records keep JPEGs)
 _SRGB_PROFILE = ImageCms.createProfile("sRGB")
 
 
@@ -174,6 +177,8 @@ def load_photo(source: bytes | str | Path, *, max_megapixels: float = MAX_MEGAPI
         )
     if w < 1 or h < 1:
         raise PhotoError(f"{name} has no pixels")
+    if max(w, h) > MAX_SIDE_PX:
+        raise PhotoError(f"{name} is {w}x{h}: a side over {MAX_SIDE_PX} px cannot be stored as JPEG; crop or resize it")
     try:
         return _decode(img, data, fmt)
     except PhotoError:

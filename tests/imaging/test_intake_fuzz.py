@@ -1,18 +1,21 @@
 """A bounded fuzz of photo intake (issue 13): random bytes and mutated JPEG/PNG/WebP/TIFF files either
 load as a sane Photo or are refused with a PhotoError, never another exception; and the upload path
 (decode budget, JPEG and thumbnail re-encoding) only ever raises PhotoError. Hypothesis, derandomized,
-a fixed number of cases (the count and time are printed with -s)."""
+a fixed number of cases (the count and time are printed with -s). CI's fuzz step then runs new cases for a
+bounded time (``SMP_FUZZ_SECONDS``, seeded by ``SMP_FUZZ_SEED``: the commit's hash, printed so a failure
+reruns exactly)."""
 
 from __future__ import annotations
 
 import io
+import os
 import struct
 import time
 import zlib
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -70,9 +73,7 @@ def photo_bytes(draw):
 STATS = {"cases": 0, "loaded": 0, "refused": 0}
 
 
-@given(data=photo_bytes())
-@settings(max_examples=CASES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
-def _fuzz_once(data):
+def _check(data):
     from smpstudio.records.services_photos import DecodeBudget, _decode_within_budget
 
     STATS["cases"] += 1
@@ -90,6 +91,17 @@ def _fuzz_once(data):
     assert (w, h) == (photo.width, photo.height) and jpeg[:2] == b"\xff\xd8" and thumb[:2] == b"\xff\xd8"
 
 
+def _fuzzer(**kw):
+    """A Hypothesis test of :func:`_check` with these settings (a new function each time: settings bind to it)."""
+    def run(data):
+        _check(data)
+    return given(data=photo_bytes())(settings(deadline=None, database=None, suppress_health_check=list(HealthCheck),
+                                              **kw)(run))
+
+
+_fuzz_once = _fuzzer(max_examples=CASES, derandomize=True)
+
+
 def test_photo_intake_fuzz():
     t0 = time.process_time()
     _fuzz_once()
@@ -101,7 +113,41 @@ def test_photo_intake_fuzz():
     assert STATS["cases"] >= CASES // 2 and STATS["loaded"] > 0 and STATS["refused"] > 0
 
 
+def test_photo_intake_fuzz_for_a_bounded_time():
+    """CI's fuzz step: rounds of 100 new random cases, seeds ``SMP_FUZZ_SEED``, +1, ..., until
+    ``SMP_FUZZ_SECONDS`` have passed (skipped when unset: ``make test`` runs the fixed cases above)."""
+    budget_s = float(os.environ.get("SMP_FUZZ_SECONDS", "0"))
+    if budget_s <= 0:
+        pytest.skip("SMP_FUZZ_SECONDS is not set (CI's time-bounded fuzz step sets it)")
+    first = int(os.environ.get("SMP_FUZZ_SEED", "0"))
+    before = dict(STATS)
+    t_end, rounds = time.monotonic() + budget_s, 0
+    while time.monotonic() < t_end:
+        run = seed(first + rounds)(_fuzzer(max_examples=100, derandomize=False))
+        try:
+            run()
+        except Exception as exc:
+            raise AssertionError(f"intake fuzz failed at seed {first + rounds} (rerun with SMP_FUZZ_SEED="
+                                 f"{first + rounds} SMP_FUZZ_SECONDS=1): {exc}") from exc
+        rounds += 1
+    cases = STATS["cases"] - before["cases"]
+    print(f"\nintake fuzz, time-bounded: {cases} cases in {rounds} rounds (seeds {first}..{first + rounds - 1}; "
+          f"{STATS['loaded'] - before['loaded']} loaded, {STATS['refused'] - before['refused']} refused) "
+          f"in {budget_s:.0f} s")
+    assert rounds > 0 and STATS["loaded"] > before["loaded"] and STATS["refused"] > before["refused"]
+
+
 @pytest.mark.parametrize("w,h", [(7745, 7745), (100_000, 1000), (2**31 - 1, 2**31 - 1)])
 def test_huge_headers_are_refused_before_decoding(w, h):
     with pytest.raises(PhotoError, match="MP limit|too large"):
         load_photo(_png_with_size(w, h), max_megapixels=25)
+
+
+@pytest.mark.parametrize("w,h", [(1, 70_000), (70_000, 1)])
+def test_a_side_longer_than_jpeg_allows_is_refused(w, h):
+    """A 1x70000 PNG (0.07 MP, inside every megapixel limit) decoded, then failed in the JPEG encoder when
+    the upload stored it (OSError, a 500): found by the time-bounded fuzz, seed 12345, 2026-12-03."""
+    data = io.BytesIO()
+    Image.fromarray(np.zeros((h, w, 3), np.uint8)).save(data, "PNG")
+    with pytest.raises(PhotoError, match="65500 px"):
+        load_photo(data.getvalue(), max_megapixels=25)

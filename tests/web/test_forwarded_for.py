@@ -5,33 +5,33 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.mark.parametrize("trusted", [None, "127.0.0.1"])
-def test_serve_believes_forwarded_for_only_from_named_proxies(monkeypatch, tmp_path, trusted):
+def _serve_config(monkeypatch, tmp_path, trusted: str | None) -> dict:
+    """What ``smp serve --demo`` hands uvicorn.run (its keyword arguments and ``app``), with
+    SMP_TRUSTED_PROXIES set to ``trusted`` (None: unset); passwords hashed in a thread (no process spawn)."""
     import uvicorn
 
     from smpstudio.commands import serve as serve_cmd
 
     monkeypatch.setenv("SMP_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SMP_ENV", "dev")
+    monkeypatch.setenv("SMP_HASH_PROCESSES", "false")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     if trusted:
         monkeypatch.setenv("SMP_TRUSTED_PROXIES", trusted)
     else:
         monkeypatch.delenv("SMP_TRUSTED_PROXIES", raising=False)
-    seen = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
+    seen: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
     monkeypatch.setattr(serve_cmd, "freeze_heap", lambda: None)
     serve_cmd.serve(demo=True)
+    return seen
+
+
+@pytest.mark.parametrize("trusted", [None, "127.0.0.1"])
+def test_serve_believes_forwarded_for_only_from_named_proxies(monkeypatch, tmp_path, trusted):
+    seen = _serve_config(monkeypatch, tmp_path, trusted)
     assert seen["proxy_headers"] is bool(trusted)
     assert seen["forwarded_allow_ips"] == trusted
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.parametrize("trusted", [None, "127.0.0.1"])
@@ -45,22 +45,11 @@ def test_a_client_set_forwarded_for_does_not_reset_the_sign_in_throttle(monkeypa
     import httpx
     import uvicorn
 
-    from smpstudio.commands import serve as serve_cmd
+    from tests.web.browser_helpers import free_port
 
-    monkeypatch.setenv("SMP_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("SMP_ENV", "dev")
-    monkeypatch.setenv("SMP_HASH_PROCESSES", "false")  # hash in a thread: no process spawn in a test
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    if trusted:
-        monkeypatch.setenv("SMP_TRUSTED_PROXIES", trusted)
-    else:
-        monkeypatch.delenv("SMP_TRUSTED_PROXIES", raising=False)
-    seen = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
-    monkeypatch.setattr(serve_cmd, "freeze_heap", lambda: None)
-    serve_cmd.serve(demo=True)
+    seen = _serve_config(monkeypatch, tmp_path, trusted)
     app = seen.pop("app")
-    seen.update(port=_free_port(), log_level="warning")
+    seen.update(port=free_port(), log_level="warning")
     server = uvicorn.Server(uvicorn.Config(app, **seen))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -279,8 +279,8 @@ class Pipeline:
                 return (shaft_tone(photo, ps.inputs, masks.hair,
                                    None if res is None else res.hair_rgb_linear),)
             hair_tone = self._cache.get(("hair", id(ps.design.scalp), ps.inputs.neutral_box_px), hair)[0]
-            result = build_plan(
-                measured_rgb(photo, ps.inputs), masks.skin, masks.hair,
+            result = build_plan(  # skin and hair given: the photo is not measured again (no white balance)
+                photo.rgb, masks.skin, masks.hair,
                 area_cm2=ps.design.document.treatment_area_cm2,
                 options=plan_options(ps.inputs, q, tuple(s.dots for s in ps.pattern.sessions),
                                      guard_mm(ps.design.scalp.result)),

@@ -19,6 +19,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+def shot(page, out: Path, name: str, full: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Screenshot ``name``.png under ``out`` (the test's tmp dir); ``SMP_SHOTS=dir`` keeps a copy to look at."""
+    page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+    keep = os.environ.get("SMP_SHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(out / f"{name}.png", Path(keep) / f"{name}.png")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

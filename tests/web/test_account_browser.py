@@ -8,15 +8,12 @@ on each page; screenshots under the test's tmp dir (SMP_SHOTS=dir keeps a copy).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 
 import httpx
 import pytest
 
 from smpstudio.records.demo import DEMO_ARTIST, DEMO_FRONT_DESK, DEMO_OWNER, DEMO_PASSWORD
-from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server, sign_in
+from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server, shot, sign_in
 from tests.web.test_app_browser import AXE
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -43,12 +40,6 @@ def _signed_in(base: str, email: str) -> httpx.Client:
     return c
 
 
-def _shot(page, out: Path, name: str) -> None:
-    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
-    keep = os.environ.get("SMP_SHOTS")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(out / f"{name}.png", Path(keep) / f"{name}.png")
 
 
 def _change(page, current: str, new: str, again: str | None = None) -> None:
@@ -72,7 +63,7 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         sessions = page.locator("#sessions-list li").all_inner_texts()
         assert len(sessions) == 2 and sum("this tablet" in s for s in sessions) == 1, sessions
         axe["account (artist)"] = axe_serious(page, AXE)
-        _shot(page, tmp_path, "1-account-artist")
+        shot(page, tmp_path, "1-account-artist")
         # end the other sessions: the other tablet is signed out, this one is not
         page.click("#end-others")
         page.wait_for_selector("#sessions-result:has-text('1 other session ended')")
@@ -91,7 +82,7 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         _change(page, DEMO_PASSWORD, NEW_PASSWORD, again=NEW_PASSWORD + "x")
         assert "differ" in page.inner_text("#pw-error")
         axe["password refused"] = axe_serious(page, AXE)
-        _shot(page, tmp_path, "2-password-refused")
+        shot(page, tmp_path, "2-password-refused")
         assert second.get("/api/auth/me").status_code == 200
         assert _login(server, DEMO_ARTIST).status_code == 200
         # the change: the other session ends, this tablet stays signed in, only the new password signs in
@@ -102,7 +93,7 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         assert second.get("/api/auth/me").status_code == 401
         assert _login(server, DEMO_ARTIST).status_code == 401
         assert _login(server, DEMO_ARTIST, NEW_PASSWORD).status_code == 200
-        _shot(page, tmp_path, "3-password-changed")
+        shot(page, tmp_path, "3-password-changed")
         # this tablet's session was renewed: a write with the page's new CSRF token goes through
         page.goto(f"{server}/#/clients")
         page.wait_for_selector("#client-list li")  # still signed in
@@ -128,14 +119,14 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         me_row = owner.locator(f"#users-list li[data-email='{DEMO_OWNER}']")
         assert "(you)" in me_row.inner_text() and me_row.locator("button").count() == 0  # no self-deactivation
         axe["account (owner)"] = axe_serious(owner, AXE)
-        _shot(owner, tmp_path, "4-account-owner")
+        shot(owner, tmp_path, "4-account-owner")
         assert artist_row.locator(".confirm").is_hidden()
         artist_row.get_by_role("button", name="Deactivate Arturo Artist", exact=True).click()
         assert artist_row.locator(".confirm").is_visible()  # asked first
         assert "cannot sign in" in artist_row.inner_text()
         assert _login(server, DEMO_ARTIST, NEW_PASSWORD).status_code == 200  # nothing done yet
         axe["deactivate asked"] = axe_serious(owner, AXE)
-        _shot(owner, tmp_path, "5-deactivate-asked")
+        shot(owner, tmp_path, "5-deactivate-asked")
         artist_row.get_by_role("button", name="Yes, deactivate Arturo Artist").click()
         owner.wait_for_selector("#users-result:has-text('Arturo Artist was deactivated')")
         assert "1 appointment still to come is booked with them" in owner.inner_text("#users-result")
@@ -143,7 +134,7 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         assert "deactivated" in artist_row.inner_text()
         assert artist_row.get_by_role("button", name="End Arturo Artist's sessions").count() == 0
         assert artist_row.get_by_role("button", name="Reactivate Arturo Artist").count() == 1
-        _shot(owner, tmp_path, "6-deactivated")
+        shot(owner, tmp_path, "6-deactivated")
         # the artist's open tablet: the next request answers 401 and the app shows the sign-in page
         page.goto(f"{server}/#/clients")
         page.wait_for_selector("form.signin")
@@ -158,12 +149,12 @@ def test_account_page_password_sessions_and_users(server, tmp_path):
         owner.wait_for_function("/: 2 sessions ended\\.$/.test(document.querySelector('#users-result').textContent)")
         assert desk.get("/api/auth/me").status_code == 401 and booker.get("/api/auth/me").status_code == 401
         axe["users after changes"] = axe_serious(owner, AXE)
-        _shot(owner, tmp_path, "7-owner-after")
+        shot(owner, tmp_path, "7-owner-after")
         # the smaller tablet, portrait: nothing wider than the screen
         owner.set_viewport_size({"width": 768, "height": 1024})
         assert owner.evaluate("document.documentElement.scrollWidth") <= 768
         axe["account (portrait)"] = axe_serious(owner, AXE)
-        _shot(owner, tmp_path, "8-owner-portrait")
+        shot(owner, tmp_path, "8-owner-portrait")
     # the changes are in the clinic's audit trail
     owner_api = _signed_in(server, DEMO_OWNER)
     actions = [e["action"] for e in owner_api.get("/api/audit", params={"limit": 500}).json()]

@@ -9,9 +9,6 @@ clinic's times too. Screenshots under the test's tmp dir (SMP_SHOTS=dir keeps a 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -19,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
-from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server, sign_in
+from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server, shot, sign_in
 from tests.web.test_app_browser import AXE
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -70,12 +67,6 @@ def clinic(tmp_path_factory):
         yield {"base": base, "owner": c, "made": made, "clients": clients, "artists": artists}
 
 
-def _shot(page, out: Path, name: str) -> None:
-    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
-    keep = os.environ.get("SMP_SHOTS")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(out / f"{name}.png", Path(keep) / f"{name}.png")
 
 
 MEASURE = """() => {
@@ -140,7 +131,7 @@ def test_week_and_day_grids_place_and_size_each_booking(clinic, size, tmp_path):
         _check_blocks(geo, made, lambda m: short(m["day"]))
         _side_by_side(geo, made[0]["id"], made[1]["id"])
         assert geo["scroll"] <= size[0], geo["scroll"]  # the page itself does not scroll sideways
-        _shot(page, tmp_path, f"cal-week-{size[0]}x{size[1]}")
+        shot(page, tmp_path, f"cal-week-{size[0]}x{size[1]}")
         # one artist's week: only theirs, one lane each (Kai's 10:00 now takes the column's width)
         page.goto(f"{base}/#/calendar/{DAY},week,{clinic['artists']['Arturo Artist']}")
         expect(page.locator("#calendar .block")).to_have_count(3)
@@ -154,7 +145,7 @@ def test_week_and_day_grids_place_and_size_each_booking(clinic, size, tmp_path):
         expect(page.locator("#calendar .block")).to_have_count(2)
         geo2 = page.evaluate(MEASURE)
         _check_blocks(geo2, made[:2], lambda m: m["artist"])
-        _shot(page, tmp_path, f"cal-day-{size[0]}x{size[1]}")
+        shot(page, tmp_path, f"cal-day-{size[0]}x{size[1]}")
         ctx.close()
         if size == (1024, 768):  # axe needs its script injected: with the CSP bypassed
             ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, timezone_id=BROWSER_TZ,
@@ -213,7 +204,7 @@ def test_account_client_and_bookings_pages_show_the_clinic_s_times(clinic, tmp_p
         # the native input shows the browser's format (mm/dd/yyyy here); under it, the value in words and its zone
         page.fill("#book-when", f"{DAY}T10:00")
         assert page.inner_text("#book-when-words") == f"{App_day(DAY)}, 10:00 ({CLINIC_TZ} time)"
-        _shot(page, tmp_path, "bookings-clinic-times")
+        shot(page, tmp_path, "bookings-clinic-times")
         ctx.close()
         # the client's portal on a phone in New York: the link's end in the clinic's time
         phone = browser.new_context(viewport={"width": 375, "height": 667}, timezone_id=BROWSER_TZ, is_mobile=True)
@@ -244,7 +235,7 @@ def test_a_block_tapped_is_rescheduled_and_moves(clinic, tmp_path):
         expect(page.locator(f"#calendar .block[data-id='{m['id']}'] .t")).to_have_text("12:45-13:30")
         geo = page.evaluate(MEASURE)
         _check_blocks(geo, [{**m, "hhmm": "12:45"}], lambda _m: App_day(m["day"]))
-        _shot(page, tmp_path, "cal-moved")
+        shot(page, tmp_path, "cal-moved")
         ctx.close()
     got = clinic["owner"].get(f"/api/appointments/{m['id']}").json()
     start = dt.datetime.fromisoformat(got["starts_at"]).astimezone(ZoneInfo(CLINIC_TZ))

@@ -9,8 +9,6 @@ under the test's tmp dir (SMP_SHOTS=dir keeps a copy)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from pathlib import Path
 
 import httpx
@@ -20,7 +18,7 @@ from sqlalchemy import create_engine, update
 from smpstudio.imaging.samples import sample_photo
 from smpstudio.records.demo import DEMO_FRONT_DESK, DEMO_OWNER, DEMO_PASSWORD
 from smpstudio.records.models_clinic import PortalLink
-from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server, sign_in
+from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server, shot, sign_in
 from tests.web.test_app_browser import AXE
 from tests.web.test_consult_api import signature_b64
 
@@ -77,12 +75,6 @@ def saved_plan_id(c, cid):
     return c.get(f"/api/clients/{cid}/plans").json()[-1]["id"]
 
 
-def _shot(page, out: Path, name: str, full: bool = True) -> None:
-    page.screenshot(path=str(out / f"{name}.png"), full_page=full)
-    keep = os.environ.get("SMP_SHOTS")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(out / f"{name}.png", Path(keep) / f"{name}.png")
 
 
 def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp_path):
@@ -117,7 +109,7 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
         assert "Nothing was booked" in clash and f"{in_words}, 10:00: the artist already booked 10:00" in clash, clash
         assert page.locator("#appointments li.appt").count() == 0
         axe["booking refused"] = axe_serious(page, AXE)
-        _shot(page, tmp_path, "1-clash")
+        shot(page, tmp_path, "1-clash")
         # from session 1 at 08:00: before the other client's 10:00 on the second date
         page.fill("#book-when", f"{FIRST}T08:00")
         page.click("#book button[type=submit]")
@@ -125,7 +117,7 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
         texts = page.locator("#appointments li.appt").all_inner_texts()
         assert texts[0].startswith(dt.date.fromisoformat(FIRST).strftime("%A")) and "08:00-" in texts[0]
         axe["bookings"] = axe_serious(page, AXE)
-        _shot(page, tmp_path, "2-booked")
+        shot(page, tmp_path, "2-booked")
         # reschedule session 1 to 14:00 with a reason
         page.locator("#appointments li.appt .appt-open").first.click()
         page.fill("#appointments .editor input[name=starts_at]", f"{FIRST}T14:00")
@@ -146,11 +138,11 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
         day = page.inner_text("#calendar")
         assert "14:00-" in day and "Pia Portal" in day and "session 1" in day and "Arturo Artist" in day
         axe["calendar day"] = axe_serious(page, AXE)
-        _shot(page, tmp_path, "3-calendar-day")
+        shot(page, tmp_path, "3-calendar-day")
         page.select_option("#cal-span", "week")
         page.wait_for_function("document.querySelectorAll('#calendar .colhead').length === 7")
         assert "Pia Portal" in page.inner_text("#calendar")
-        _shot(page, tmp_path, "4-calendar-week")
+        shot(page, tmp_path, "4-calendar-week")
         # the portal link: made by the front desk, shown once
         page.goto(f"{server}/#/bookings/{cid}")
         page.wait_for_selector("#portal")
@@ -159,7 +151,7 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
         url = page.input_value("#portal-url")
         assert url.startswith(f"{server}/portal#")
         axe["portal links"] = axe_serious(page, AXE)
-        _shot(page, tmp_path, "5-portal-link")
+        shot(page, tmp_path, "5-portal-link")
 
         phone = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True,
                                     bypass_csp=True, accept_downloads=True)  # no cookie: no account
@@ -184,8 +176,8 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
         pdf = Path(dl.value.path()).read_bytes()
         assert pdf.startswith(b"%PDF-")
         axe["portal on a phone"] = axe_serious(p, AXE)
-        _shot(p, tmp_path, "6-portal-phone")
-        _shot(p, tmp_path, "6b-portal-phone-screen", full=False)
+        shot(p, tmp_path, "6-portal-phone")
+        shot(p, tmp_path, "6b-portal-phone-screen", full=False)
         # revoked: the page says so and shows nothing of the record
         page.click("#portal-links >> text=Revoke")
         page.wait_for_selector("#portal-links >> text=revoked")
@@ -193,7 +185,7 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
         p.wait_for_selector("#closed")
         assert "withdrawn" in p.inner_text("#closed") and "Pia" not in p.content()
         axe["portal revoked"] = axe_serious(p, AXE)
-        _shot(p, tmp_path, "7-portal-revoked")
+        shot(p, tmp_path, "7-portal-revoked")
         # expired: a second link, its end moved into the past in the server's database
         token = saved["owner"].post(f"/api/clients/{cid}/portal-links", json={"days": 1}).json()["url"].split("#")[1]
         engine = create_engine(f"sqlite:///{data_dir / 'demo' / 'records.sqlite3'}")  # smp serve --demo's database
@@ -205,7 +197,7 @@ def test_book_reschedule_cancel_calendar_and_portal(server, saved, data_dir, tmp
         p.reload()
         p.wait_for_selector("#closed")
         assert "expired" in p.inner_text("#closed") and "Pia" not in p.content()
-        _shot(p, tmp_path, "8-portal-expired")
+        shot(p, tmp_path, "8-portal-expired")
         p.goto(f"{server}/portal#{token[:-3]}xyz")
         p.reload()
         p.wait_for_selector("#closed")
@@ -227,13 +219,13 @@ def test_session_day_refusal_in_words_and_owner_override(server, saved, tmp_path
         assert "Patch test: No patch test on file (needed 24-72 h before the client's first session)" in words
         assert page.is_visible("#override")  # an owner may go ahead, with a reason
         assert axe_serious(page, AXE) == []
-        _shot(page, tmp_path, "9-session-refused")
+        shot(page, tmp_path, "9-session-refused")
         page.select_option("select[name=status]", "done")
         page.fill("#override-reason", "too short")
         page.click("text=Record session")
         page.wait_for_selector("#session-error p")
         assert "at least 15 characters" in page.inner_text("#session-error")
-        _shot(page, tmp_path, "10-session-short-reason")
+        shot(page, tmp_path, "10-session-short-reason")
         page.fill("#override-reason", "patch test done at the partner clinic on Monday, negative (letter on file)")
         page.click("text=Record session")
         page.wait_for_selector("#sessions li")
@@ -260,7 +252,7 @@ def test_reminders_queue_templates_and_opt_out(server, saved, tmp_path):
         form.locator("button[type=submit]").click()
         page.wait_for_selector("#toast.show >> text=Template saved")
         assert axe_serious(page, AXE) == []
-        _shot(page, tmp_path, "11-reminders")
+        shot(page, tmp_path, "11-reminders")
         page.reload()
         page.wait_for_selector("form.template[data-kind=appointment]")
         assert page.input_value("form.template[data-kind=appointment] input[name=subject]") == "See you soon at $clinic"

@@ -153,9 +153,13 @@ def audit_miss(db: Session, actor: Actor, entity: str, entity_id: int) -> bool:
     return True
 
 
-def changeable_client(db: Session, actor: Actor, client_id: int) -> Client:
-    """The actor's clinic's client ``client_id`` whose record may still change: :class:`NotFound` for
-    another clinic's id, :class:`Conflict` once the client was erased."""
+def precheck_changeable_client(db: Session, actor: Actor, client_id: int) -> Client:
+    """The actor's clinic's client ``client_id`` if its record may still change, without locking it:
+    :class:`NotFound` for another clinic's id, :class:`Conflict` once the client was erased.
+
+    Only for refusing early, before slow work (decoding a photo, analysing it); the write that follows
+    takes :func:`changeable_client`, which checks again under the erase lock.
+    """
     client = owned(db, actor, Client, client_id, "client")
     if client.erased_at is not None:
         raise Conflict(f"client {client_id} was erased; the record can no longer be changed")
@@ -187,11 +191,14 @@ def lock_client(db: Session, actor: Actor, client_id: int) -> Client:
     return client
 
 
-def lock_changeable_client(db: Session, actor: Actor, client_id: int) -> Client:
-    """:func:`lock_client`, then :class:`Conflict` if the client was erased (as :func:`changeable_client`).
+def changeable_client(db: Session, actor: Actor, client_id: int) -> Client:
+    """The client's row under the erase lock (:func:`lock_client`), or :class:`Conflict` if it was erased.
 
-    Writes numbered per client (treatment sessions) take it first: two saves at once are ordered, so
-    the second reads the first's number and takes the next one, and neither lands after an erase.
+    Every write to a client's record takes it before its checks: a write and an erase are ordered, so
+    the erase clears (or shreds) everything committed before it, and a write that comes after it finds
+    ``erased_at`` set and changes nothing. Writes numbered per client (treatment sessions, plan versions)
+    are ordered by it too: the second reads the first's number and takes the next one. Lock order: the
+    clinic's row (:func:`lock_clinic`) before the client's, never the other way round.
     """
     client = lock_client(db, actor, client_id)
     if client.erased_at is not None:
@@ -518,27 +525,22 @@ def create_plan(db: Session, actor: Actor, client_id: int, data: s.PlanCreate) -
     actor.require(WRITERS)
     client = changeable_client(db, actor, client_id)
     stored = document_json(data.plan)  # the versioned schema, as plan.json files hold it
-    for _attempt in range(3):
-        version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
-        plan = Plan(
-            clinic_id=actor.clinic_id,
-            client_id=client.id,
-            version=version,
-            seed=data.seed,
-            plan_json=stored,
-            plan_sha256=plan_digest(stored),
-            created_by=actor.user_id,
-        )
-        db.add(plan)
-        try:
-            db.flush()
-        except IntegrityError:  # another request took this version number: take the next one
-            db.rollback()
-            continue
-        audit(db, actor, "create", "plan", plan.id, client_id=client.id, detail=f"version {version}")
-        db.commit()
-        return plan
-    raise Conflict("the plan could not be stored (concurrent versions); try again")
+    # under the client's lock: two saves at once are ordered and the second reads the first's version
+    version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
+    plan = Plan(
+        clinic_id=actor.clinic_id,
+        client_id=client.id,
+        version=version,
+        seed=data.seed,
+        plan_json=stored,
+        plan_sha256=plan_digest(stored),
+        created_by=actor.user_id,
+    )
+    db.add(plan)
+    db.flush()
+    audit(db, actor, "create", "plan", plan.id, client_id=client.id, detail=f"version {version}")
+    db.commit()
+    return plan
 
 
 def get_plan(db: Session, actor: Actor, plan_id: int) -> Plan:

@@ -11,7 +11,6 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smpstudio.pipeline.document import document_json
@@ -40,27 +39,22 @@ def save_consultation(db: Session, actor: Actor, client_id: int, photo_id: int, 
     if photo.client_id != client.id:
         raise Conflict(f"photo {photo_id} is not client {client_id}'s")
     stored = document_json(plan.plan)
-    for _attempt in range(3):
-        row = Consent(clinic_id=actor.clinic_id, client_id=client.id, version=consent.version, text=consent.text,
-                      text_sha256=hashlib.sha256(consent.text.encode()).hexdigest(), signed_at=consent.signed_at,
-                      signature=consent.signer, signer=consent.signer, signature_png=consent.signature_png,
-                      preview_sha256=list(consent.preview_sha256),
-                      created_by=actor.user_id)
-        version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
-        p = Plan(clinic_id=actor.clinic_id, client_id=client.id, version=version, seed=plan.seed, plan_json=stored,
-                 plan_sha256=plan_digest(stored), created_by=actor.user_id)
-        db.add_all([row, p])
-        try:
-            db.flush()
-        except IntegrityError:  # another request took this plan version: nothing was kept, try the next
-            db.rollback()
-            continue
-        audit(db, actor, "create", "consent", row.id, client_id=client.id, detail=f"signed, plan version {version}")
-        audit(db, actor, "create", "plan", p.id, client_id=client.id,
-              detail=f"version {version} from photo {photo_id}, consent {row.id}")
-        db.commit()
-        return p, row
-    raise Conflict("the plan could not be stored (concurrent versions); try again")
+    row = Consent(clinic_id=actor.clinic_id, client_id=client.id, version=consent.version, text=consent.text,
+                  text_sha256=hashlib.sha256(consent.text.encode()).hexdigest(), signed_at=consent.signed_at,
+                  signature=consent.signer, signer=consent.signer, signature_png=consent.signature_png,
+                  preview_sha256=list(consent.preview_sha256),
+                  created_by=actor.user_id)
+    # under the client's lock: a plan saved at the same time is ordered with this one (the next version)
+    version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
+    p = Plan(clinic_id=actor.clinic_id, client_id=client.id, version=version, seed=plan.seed, plan_json=stored,
+             plan_sha256=plan_digest(stored), created_by=actor.user_id)
+    db.add_all([row, p])
+    db.flush()
+    audit(db, actor, "create", "consent", row.id, client_id=client.id, detail=f"signed, plan version {version}")
+    audit(db, actor, "create", "plan", p.id, client_id=client.id,
+          detail=f"version {version} from photo {photo_id}, consent {row.id}")
+    db.commit()
+    return p, row
 
 
 def signature_of(consent: Consent) -> tuple[str, bytes | None]:

@@ -25,7 +25,7 @@ from smpstudio.imaging.intake import load_photo
 from smpstudio.records import schemas as s
 from smpstudio.records.errors import Busy, Conflict, NotFound
 from smpstudio.records.models import Client, Photo, TreatmentSession, utcnow
-from smpstudio.records.services import EVERYONE, WRITERS, Actor, audit, changeable_client, lock_client, owned
+from smpstudio.records.services import EVERYONE, WRITERS, Actor, audit, lock_client, owned, precheck_changeable_client
 from smpstudio.records.storage import TMP_PREFIX, KeyStore, PhotoStore, new_client_key
 
 THUMB_MAX_SIDE_PX = 512
@@ -90,7 +90,7 @@ def upload_photo(
 ) -> Photo:
     """Validate, strip, encrypt and store one photo of a client; returns its row."""
     actor.require(WRITERS)
-    client = changeable_client(db, actor, client_id)
+    client = precheck_changeable_client(db, actor, client_id)  # refused early; re-checked under the lock
     if session_id is not None:
         session = owned(db, actor, TreatmentSession, session_id, "session")
         if session.client_id != client.id:

@@ -24,7 +24,6 @@ from smpstudio.records.services import (
     audit,
     changeable_client,
     get_clinic,
-    lock_changeable_client,
     owned,
 )
 from smpstudio.records.services_safety import audit_override, check_number, check_session, enforce, session_start
@@ -76,11 +75,11 @@ def create_session(db: Session, actor: Actor, client_id: int, data: s.SessionCre
     """Write a session and its zones in one transaction (never half a session), after the safety rules
     (:mod:`smpstudio.records.services_safety`) allowed it.
 
-    Under the client's lock (:func:`~smpstudio.records.services.lock_changeable_client`) from reading the
+    Under the client's lock (:func:`~smpstudio.records.services.changeable_client`) from reading the
     highest number to the commit: two saves at once get the next two numbers, no duplicate, no gap.
     """
     actor.require(WRITERS)
-    client = lock_changeable_client(db, actor, client_id)
+    client = changeable_client(db, actor, client_id)
     values = _plain(data.model_dump(exclude={"zones"}))
     _resolve_dates(db, actor, values)
     _check_refs(db, actor, client, values, values["date"])

@@ -63,7 +63,7 @@ def prices_of(clinic: Clinic) -> Prices:
 def start(db: Session, actor: Actor, vault: Vault, store: ConsultStore, client_id: int, data: bytes,
           today: dt.date) -> Consult:
     """Analyse the photo (display size), store it as the client's 'front / before' photo, keep the consult."""
-    services.changeable_client(db, actor, client_id)  # 404 for another clinic's client, before any work
+    services.precheck_changeable_client(db, actor, client_id)  # 404 for another clinic's client, before any work
     actor.require(services.WRITERS)
     photo = load_photo(services_photos.stored_form(vault.budget, data))  # as stored: rebuilt from it after a restart
     pipe = store.pipeline()

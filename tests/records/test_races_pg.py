@@ -20,12 +20,22 @@ from sqlalchemy import func, select, text
 
 from smpstudio.records import schemas as s
 from smpstudio.records import schemas_clinic as sc
-from smpstudio.records import services, services_accounts, services_bookings, services_photos, services_sessions
+from smpstudio.records import (
+    services,
+    services_accounts,
+    services_bookings,
+    services_consult,
+    services_drafts,
+    services_photos,
+    services_portal,
+    services_sessions,
+)
 from smpstudio.records import services_workflows as wf
 from smpstudio.records.db import make_engine, make_sessionmaker
 from smpstudio.records.errors import BookingConflict, Conflict, DuplicateSession, NotFound
-from smpstudio.records.models import Client, LoginSession, Photo, Plan, TreatmentSession, User
-from smpstudio.records.models_clinic import Appointment
+from smpstudio.records.models import Client, Consent, LoginSession, Photo, Plan, TreatmentSession, User
+from smpstudio.records.models_clinic import Appointment, PortalLink
+from smpstudio.records.models_consult import ConsultDraft
 from smpstudio.records.security import hash_password, token_digest, verify_password
 from smpstudio.records.services_photos import Vault
 from smpstudio.records.settings import Settings
@@ -154,7 +164,7 @@ def test_two_owners_deactivating_each_other_leave_one_owner(pg, accounts, monkey
 
 # ---- two saves of session 1 at once ------------------------------------------------------------------
 def test_two_session_saves_at_once_get_one_number_each(pg, accounts, monkeypatch):
-    """Guard: the client's lock (``services.lock_changeable_client``) in ``create_session``. Without it both
+    """Guard: the client's lock (``services.changeable_client``) in ``create_session``. Without it both
     read "no session yet", both take number 1 and the second save fails on the unique index."""
     artist = actor(accounts, "a_artist")
     client_id = new_client(pg, artist)
@@ -354,8 +364,8 @@ def test_two_password_changes_at_once_one_wins(pg, accounts, tmp_path):
 
 # ---- two plan versions at once (the tablet's "Sign and save" twice) ---------------------------------
 def test_two_plan_saves_at_once_get_versions_1_and_2(pg, accounts, monkeypatch):
-    """Guard: ``create_plan`` takes the next version again when the unique (client, version) index refuses
-    its first choice. Without the retry both read "no version yet" and the second save is refused."""
+    """Guard: the client's lock (``services.changeable_client``) in ``create_plan``. Without it both read
+    "no version yet" and the second save is refused by the unique (client, version) index."""
     artist = actor(accounts, "a_artist")
     client_id = new_client(pg, artist)
     window = Window()
@@ -370,3 +380,82 @@ def test_two_plan_saves_at_once_get_versions_1_and_2(pg, accounts, monkeypatch):
     with pg() as db:
         versions = db.scalars(select(Plan.version).where(Plan.client_id == client_id)).all()
     assert sorted(versions) == [1, 2]
+
+
+# ---- an erase racing any other write of the client's record --------------------------------------------
+def _ahead_wednesday_10() -> str:
+    """A Wednesday at 10:00 some weeks from now (the erase cancels only bookings still ahead)."""
+    day = dt.date.today() + dt.timedelta(days=30)
+    day += dt.timedelta(days=(2 - day.weekday()) % 7)
+    return f"{day.isoformat()}T10:00"
+
+
+def _a_photo(pg, artist: services.Actor, vault: Vault, client_id: int) -> int:
+    with pg() as db:
+        return services_photos.upload_photo(
+            db, artist, vault, client_id, jpeg_with_gps(64, 48),
+            view=s.PhotoView.front, phase=s.PhotoPhase.before, taken_at=None, session_id=None,
+        ).id
+
+
+def _left_after_erase(db, client_id: int) -> dict[str, Any]:
+    """What an erase (of a client with no done session: identity anonymised) must leave empty."""
+    count = lambda model, *where: db.scalar(select(func.count()).select_from(model).where(*where))  # noqa: E731
+    return {
+        "email": db.scalar(select(Client.email).where(Client.id == client_id)),
+        "consents": count(Consent, Consent.client_id == client_id),
+        "plans": count(Plan, Plan.client_id == client_id),
+        "live links": count(PortalLink, PortalLink.client_id == client_id, PortalLink.revoked_at.is_(None)),
+        "booked": count(Appointment, Appointment.client_id == client_id, Appointment.status == "booked"),
+        "drafts": count(ConsultDraft, ConsultDraft.client_id == client_id),
+    }
+
+
+ERASED = {"email": None, "consents": 0, "plans": 0, "live links": 0, "booked": 0, "drafts": 0}
+
+# each writer: (module whose ``changeable_client`` it calls, the write as job(db, who, client_id, photo_id))
+WRITERS_OF_A_CLIENT: dict[str, tuple[Any, Callable[..., Any]]] = {
+    "update_client": (services, lambda db, who, cid, _p: services.update_client(
+        db, who, cid, s.ClientUpdate(email="late@example.test"))),
+    "create_consent": (services, lambda db, who, cid, _p: services.create_consent(
+        db, who, cid, s.ConsentCreate(version="v1", text="I agree", signed_at="2026-05-01T10:00", signature="Ann"))),
+    "create_plan": (services, lambda db, who, cid, _p: services.create_plan(
+        db, who, cid, s.PlanCreate(seed=1, plan=sample_plan(1)))),
+    "save_consultation": (services_consult, lambda db, who, cid, photo: services_consult.save_consultation(
+        db, who, cid, photo, s.PlanCreate(seed=1, plan=sample_plan(1)),
+        services_consult.SignedConsent(version="v1", text="I agree", signer="Ann",
+                                       signed_at=dt.datetime(2026, 5, 1, 10, tzinfo=dt.UTC),
+                                       signature_png=b"\x89PNG", preview_sha256=()))),
+    "create_link": (services_portal, lambda db, who, cid, _p: services_portal.create_link(db, who, cid)),
+    "book": (services_bookings, lambda db, who, cid, _p: services_bookings.book(
+        db, who, cid, sc.BookingCreate(starts_at=_ahead_wednesday_10(), artist_id=who.user_id, room="Chair 1",
+                                       duration_min=60))),
+    "put_draft": (services_drafts, lambda db, who, cid, photo: services_drafts.put_draft(
+        db, who, consult_id=7_000 + cid, client_id=cid, photo_id=photo, inputs={"seed": 1}, crop_px=[0, 0, 64, 48],
+        revision=1, served={})),
+}
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS_OF_A_CLIENT))
+def test_an_erase_racing_a_write_leaves_nothing_written(pg, accounts, monkeypatch, tmp_path, writer):
+    """Guard: the erase lock in ``services.changeable_client``, taken by every write of a client's record.
+    Without it (an unlocked check of ``erased_at``) the write checks before the erase commits and lands
+    after it: the erased client has an e-mail again, a consent, a plan, a live portal link, a booking
+    ahead or a draft. With it either the write comes first and the erase clears it, or the erase comes
+    first and the write is refused (409)."""
+    owner = actor(accounts, "a_owner")
+    module, write = WRITERS_OF_A_CLIENT[writer]
+    vault = Vault(PhotoStore(tmp_path / "photos"), KeyStore(tmp_path / "keys"))
+    client_id = new_client(pg, owner)
+    photo_id = _a_photo(pg, owner, vault, client_id)
+    window = Window()
+    hold_in_window(monkeypatch, module, "changeable_client", window, after=True)  # after the write's check
+    hold_in_window(monkeypatch, wf, "_clear_client", window, after=True)  # after the erase cleared the record
+
+    out = at_once(lambda db: write(db, owner, client_id, photo_id),
+                  lambda db: wf.erase_client(db, owner, vault, client_id, today=TODAY), sessions=pg)
+    assert isinstance(out[1], s.EraseOut), out
+    if isinstance(out[0], Exception):  # the erase came first
+        assert isinstance(out[0], Conflict) and "erased" in str(out[0]), out
+    with pg() as db:
+        assert _left_after_erase(db, client_id) == ERASED, out

@@ -3,8 +3,9 @@ Playwright) on the demo server. The clinic is in Asia/Kolkata (UTC+05:30, a half
 08:00-19:00; the browser runs in America/New_York (10.5 h behind in winter), so a time drawn in the browser's
 zone, or in UTC, is off by hours. Each block's top and height are measured on the page against the grid's own
 hour labels and the booking's start and duration; overlapping bookings must sit side by side, every block is a
-48 px touch target, at 1024x768 and 768x1024. The account, client and bookings pages are read back for the
-clinic's times too. Screenshots under the test's tmp dir (SMP_SHOTS=dir keeps a copy)."""
+48 px touch target, at 1024x768 and 768x1024. A block's text is measured too: its start time and the
+client's name shown whole (not cut by the block), at 768x1024 and 1280x800. The account, client and bookings
+pages are read back for the clinic's times too. Screenshots under the test's tmp dir (SMP_SHOTS=dir keeps a copy)."""
 
 from __future__ import annotations
 
@@ -160,6 +161,76 @@ def test_week_and_day_grids_place_and_size_each_booking(clinic, size, tmp_path):
             ctx.close()
 
 
+LEGIBLE = """() => {
+  // per block: the text of its leaf elements shown whole (own text not overflowing its box, the box inside the
+  // padding box of the block and of every element between that clips), whether the block as a whole
+  // overflows, and its bottom against its column and the grid's scroll area (the .scroll card, which must not
+  // cut anything off either)
+  const r = (e) => e.getBoundingClientRect();
+  const pad = (x) => { const xr = r(x); return {left: xr.left + x.clientLeft, top: xr.top + x.clientTop,
+    right: xr.left + x.clientLeft + x.clientWidth, bottom: xr.top + x.clientTop + x.clientHeight}; };
+  const inside = (er, box) => er.left >= box.left - 1 && er.right <= box.right + 1 && er.top >= box.top - 1
+    && er.bottom <= box.bottom + 1;
+  const clipped = (e, b) => { for (let x = e.parentElement; x && x !== b; x = x.parentElement)
+    if (getComputedStyle(x).overflow !== 'visible' && !inside(r(e), pad(x))) return true; return false; };
+  const scroll = document.querySelector('#calendar .scroll');
+  const sr = r(scroll);
+  return {
+    scroll: {top: sr.top, bottom: sr.top + scroll.scrollHeight, clientH: scroll.clientHeight,
+             scrollH: scroll.scrollHeight},
+    last: (() => { const hs = [...document.querySelectorAll('#calendar .hour')]; const e = hs[hs.length - 1];
+                   const b = r(e); return {text: e.textContent, bottom: b.bottom}; })(),
+    blocks: [...document.querySelectorAll('#calendar .block')].map((b) => {
+      const br = r(b);
+      const leaves = [...b.querySelectorAll('*')].filter((e) => !e.children.length && e.textContent.trim());
+      const whole = leaves.filter((e) => e.scrollWidth <= e.clientWidth + 1 && e.scrollHeight <= e.clientHeight + 1
+        && inside(r(e), pad(b)) && !clipped(e, b));
+      const col = r(b.closest('.col'));
+      return {id: Number(b.dataset.id), label: b.getAttribute('aria-label'), title: b.title,
+        fits: b.scrollHeight <= b.clientHeight + 1 && b.scrollWidth <= b.clientWidth + 1,
+        shown: whole.map((e) => e.textContent).join(' | '), all: b.innerText,
+        bottom: br.bottom, colBottom: col.bottom, h: br.height};
+    }),
+  };
+}"""
+
+
+@pytest.mark.parametrize("size", [(768, 1024), (1280, 800)])
+def test_week_blocks_show_time_and_client_unclipped(clinic, size, tmp_path):
+    """Issue 12: at 768x1024 the week's short bookings were cut (the 08:30 one showed "Lou", the 15:15 one
+    "Kai Grid," cut off; the 19:00 one cut at the grid's foot). Each block, measured: its start time and the
+    client's full name are each in an element shown whole inside the block (not overflowing it, no ellipsis),
+    its full label is its tooltip and accessible name, and its bottom is inside its column, the column inside
+    the grid's scroll area, which cuts nothing off; the last hour line is at or after every booking's end."""
+    base, made = clinic["base"], clinic["made"]
+    with launch() as (browser, _blocked):
+        ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, timezone_id=BROWSER_TZ)
+        page = ctx.new_page()
+        sign_in(page, base)
+        page.goto(f"{base}/#/calendar/{DAY},week,")
+        page.wait_for_selector("#calendar .block")
+        page.locator("#calendar").scroll_into_view_if_needed()
+        shot(page, tmp_path, f"cal-legible-week-{size[0]}x{size[1]}")
+        geo = page.evaluate(LEGIBLE)
+        blocks = {b["id"]: b for b in geo["blocks"]}
+        assert set(blocks) == {m["id"] for m in made}
+        # each booking's start as stored now (run in any order: another test moves the 15:15 one)
+        hhmm = {m["id"]: dt.datetime.fromisoformat(clinic["owner"].get(f"/api/appointments/{m['id']}").json()[
+            "starts_at"]).astimezone(ZoneInfo(CLINIC_TZ)).strftime("%H:%M") for m in made}
+        bad = [(hhmm[m["id"]], m["client"], blocks[m["id"]]["shown"], blocks[m["id"]]["all"]) for m in made
+               if not (hhmm[m["id"]] in blocks[m["id"]]["shown"] and f"{m['client']} Grid" in blocks[m["id"]]["shown"])]
+        assert bad == [], bad  # time and client legible on every block
+        for m in made:
+            b = blocks[m["id"]]
+            assert b["label"].startswith(f"{hhmm[m['id']]}-") and f"{m['client']} Grid" in b["label"], b  # spoken
+            assert b["title"] == b["label"], b  # and as a tooltip
+            assert b["bottom"] <= b["colBottom"] + 0.5, (m, b)  # inside its column
+            assert b["colBottom"] <= geo["scroll"]["bottom"] + 0.5, (m, b, geo["scroll"])  # the column in the card
+        assert geo["scroll"]["scrollH"] <= geo["scroll"]["clientH"] + 1, geo["scroll"]  # nothing cut at the foot
+        assert geo["last"]["text"] == "20:00" and geo["last"]["bottom"] <= geo["scroll"]["bottom"] + 0.5, geo
+        ctx.close()
+
+
 def App_day(d: dt.date) -> str:  # noqa: N802  (App.plainDayWords: the one column's head)
     return f"{d:%A}, {d.day} {d:%B} {d.year}"
 
@@ -270,3 +341,4 @@ def test_a_week_across_the_clocks_change_keeps_the_wall_clock(clinic):
             ctx.close()
     finally:
         assert owner.patch("/api/clinic/settings", json={"timezone": CLINIC_TZ}).status_code == 200
+

@@ -44,16 +44,38 @@ function lanes(items) {
   return sorted;
 }
 
-function block(it, fromHour, label, colour, open) {
-  const btn = h("button", { type: "button", class: `block${it.lanes > 1 ? " narrow" : ""}`, "data-id": it.a.id, "aria-label": label,
-    onclick: () => open(it.a, label) },
-  h("span", { class: "t", text: `${App.time(it.a.starts_at)}-${App.time(it.a.ends_at)}` }), h("span", { text: label.split(": ")[1] }));
+/** The block's lines (app.css .tgrid .block: line-height and the borders + padding above and below), so a
+ * short block shows whole lines only: the times, the client's name, then as much of the rest as fits. */
+const LINE_PX = { wide: 17, narrow: 15 };
+const BLOCK_CHROME_PX = 8; // 1 px border + 3 px padding, top and bottom
+
+function block(it, fromHour, label, parts, colour, open) {
+  const narrow = it.lanes > 1;
+  const heightPx = ((it.shownEnd - it.start) / 60) * HOUR_PX;
+  const line = narrow ? LINE_PX.narrow : LINE_PX.wide;
+  const lines = Math.max(2, Math.floor((heightPx - BLOCK_CHROME_PX) / line)); // a 30-min block: 2, 45 min: 3
+  // the times: one line (when the column is too narrow for both, the end time drops to a second line of .t,
+  // hidden; the start always shows, the full times are in the tooltip and the accessible name), two in a
+  // tall block; the name: one line with an ellipsis in a short block, else up to two; then the rest
+  const tLines = lines >= 6 ? 2 : 1;
+  const whoLines = lines >= 4 ? 2 : 1;
+  const moreLines = lines - tLines - whoLines;
+  const t = h("span", { class: "t" }, h("span", { class: "from", text: App.time(it.a.starts_at) }),
+    h("span", { class: "to", text: `-${App.time(it.a.ends_at)}` }));
+  const who = h("span", { class: `who${whoLines === 1 ? " one" : ""}`, text: parts.who });
+  const more = h("span", { class: "more", text: parts.more });
+  const btn = h("button", { type: "button", class: `block${narrow ? " narrow" : ""}`, "data-id": it.a.id, "aria-label": label,
+    title: label, onclick: () => open(it.a, label) }, t, who, more);
   // CSSOM, not a style attribute: the page's CSP (style-src 'self') allows it
   btn.style.top = `${((it.start - fromHour * 60) / 60) * HOUR_PX}px`;
-  btn.style.height = `${((it.shownEnd - it.start) / 60) * HOUR_PX}px`;
+  btn.style.height = `${heightPx}px`;
   btn.style.left = `calc(${(100 * it.lane) / it.lanes}% + 2px)`;
   btn.style.width = `calc(${100 / it.lanes}% - 4px)`;
   btn.style.setProperty("--artist", colour);
+  t.style.maxHeight = `${tLines * line}px`;
+  if (whoLines > 1) who.style.webkitLineClamp = String(whoLines);
+  more.style.maxHeight = `${moreLines * line}px`;
+  if (moreLines > 0) more.style.webkitLineClamp = String(moreLines);
   return h("li", {}, btn);
 }
 
@@ -79,9 +101,9 @@ async function grid(columns, fromHour, toHour, open, colourOf) {
     list.style.height = `${heightPx}px`;
     for (const it of laid) {
       const who = await clientName(it.a.client_id);
-      const label = `${App.time(it.a.starts_at)}-${App.time(it.a.ends_at)}: ${who}`
-        + `${it.a.session_number ? `, session ${it.a.session_number}` : ""}, ${it.a.room}, ${userName(it.a.artist_id)}`;
-      list.append(block(it, fromHour, label, colourOf(it.a.artist_id), open));
+      const more = `${it.a.session_number ? `session ${it.a.session_number}, ` : ""}${it.a.room}, ${userName(it.a.artist_id)}`;
+      const label = `${App.time(it.a.starts_at)}-${App.time(it.a.ends_at)}: ${who}, ${more}`;
+      list.append(block(it, fromHour, label, { who, more }, colourOf(it.a.artist_id), open));
     }
     if (!laid.length) list.append(h("li", { class: "empty" }, h("span", { class: "muted", text: "Nothing booked" })));
     cols.push(list);

@@ -333,16 +333,23 @@ def reapply_erasures(db: Session, vault: Vault, entries: list[dict[str, Any]]) -
     restored database still holds un-erased; returns how many. Same effect as :func:`erase_client`:
     photos crypto-shredded, contact, intake and notes cleared; the identity, consents, plans and sessions
     also when the original erase anonymised them."""
-    count = 0
+    # one client may be listed twice: erased within the retention period (record kept), then again once
+    # it was over (anonymised); the strongest erase listed is the one to re-apply
+    anonymise: dict[tuple[int, int], bool] = {}
     for e in entries:
-        client = db.get(Client, int(e["client_id"]))
-        if client is None or client.clinic_id != int(e["clinic_id"]):
+        key = (int(e["clinic_id"]), int(e["client_id"]))
+        anonymise[key] = anonymise.get(key, False) or bool(e.get("anonymised"))
+    count = 0
+    for (clinic_id, client_id), anonymised in anonymise.items():
+        client = db.get(Client, client_id)
+        if client is None or client.clinic_id != clinic_id:
             continue
         photos = db.scalars(select(Photo).where(Photo.client_id == client.id, Photo.shredded_at.is_(None))).all()
-        if client.erased_at is not None and client.photo_key_wrapped is None and not photos:
+        if (client.erased_at is not None and client.photo_key_wrapped is None and not photos
+                and (not anonymised or _is_anonymised(db, client))):
             continue
         now = utcnow()
-        _clear_client(db, client, photos, now, anonymise=bool(e.get("anonymised")))
+        _clear_client(db, client, photos, now, anonymise=anonymised)
         client.erased_at = client.erased_at or now
         audit(db, None, "erase", "client", client.id, client_id=client.id, clinic_id=client.clinic_id,
               detail="re-applied after a restore")
@@ -352,6 +359,19 @@ def reapply_erasures(db: Session, vault: Vault, entries: list[dict[str, Any]]) -
         count += 1
     scrub_after_erase(db)
     return count
+
+
+def _is_anonymised(db: Session, client: Client) -> bool:
+    """Whether an anonymising erase already cleared ``client``'s identity and procedure record (a
+    backup made between a record-keeping erase and a later anonymising one still holds them)."""
+    if (client.first_name, client.last_name) != ("erased", f"client {client.id}"):
+        return False
+    if client.date_of_birth is not None or client.address is not None:
+        return False
+    return not any(
+        db.scalar(select(func.count()).select_from(model).where(model.client_id == client.id))  # type: ignore[attr-defined]
+        for model in (TreatmentSession, Consent, Plan)
+    )
 
 
 def erase_client(db: Session, actor: Actor, vault: Vault, client_id: int, *, today: dt.date) -> s.EraseOut:

@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         default=25.0, gt=0, le=60, validation_alias=AliasChoices("SMP_MAX_UPLOAD_MEGAPIXELS", "max_upload_megapixels")
     )
     decode_slots: int = Field(default=2, ge=1, le=32, validation_alias=AliasChoices("SMP_DECODE_SLOTS", "decode_slots"))
+    # at most decode_queue requests wait for a slot (cut to leave one of db_threads free), each at most
+    # decode_wait_s; the others get 503 with Retry-After at once, so waiting decodes never take every
+    # request thread from the other users
+    decode_queue: int = Field(default=2, ge=0, le=64, validation_alias=AliasChoices("SMP_DECODE_QUEUE", "decode_queue"))
+    decode_wait_s: float = Field(
+        default=10.0, gt=0, le=120, validation_alias=AliasChoices("SMP_DECODE_WAIT_S", "decode_wait_s")
+    )
     # requests doing database work at once per process (worker threads); more only add GIL contention
     db_threads: int = Field(default=8, ge=1, le=200, validation_alias=AliasChoices("SMP_DB_THREADS", "db_threads"))
     # password hashing (argon2id, 64 MiB each) in its own niced worker processes (or threads), never the

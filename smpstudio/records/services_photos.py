@@ -6,6 +6,9 @@ encrypts both with the client's photo key and writes them (temporary file, fsync
 row is committed; if the commit fails the files are removed. A crash between the rename and the commit
 can leave a file without a row: :func:`reconcile` (run when the service starts) removes such files, so
 the store never keeps an orphan and never has a row without its file.
+
+Every full-size decode of the web service (an upload, a consult start, a consult rebuilt after a restart,
+a portal picture) runs in a slot of the process's :class:`DecodeBudget` (:func:`decode_within_budget`).
 """
 
 from __future__ import annotations

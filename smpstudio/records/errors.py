@@ -36,8 +36,12 @@ class Conflict(SMPError):
 
 
 class Busy(SMPError):
-    """The service has no capacity for this now (e.g. every photo-decode slot is taken); retry."""
+    """The service has no capacity for this now (e.g. every photo-decode slot is taken); retry after
+    ``retry_after_s`` seconds (the web layer's 503 sends it as Retry-After)."""
 
+    def __init__(self, message: object, retry_after_s: int = 5) -> None:
+        super().__init__(str(message))
+        self.retry_after_s = retry_after_s
 
 
 class WeakPassword(SMPError):

@@ -6,6 +6,9 @@ encrypts both with the client's photo key and writes them (temporary file, fsync
 row is committed; if the commit fails the files are removed. A crash between the rename and the commit
 can leave a file without a row: :func:`reconcile` (run when the service starts) removes such files, so
 the store never keeps an orphan and never has a row without its file.
+
+Every full-size decode of the web service (an upload, a consult start, a consult rebuilt after a restart,
+a portal picture) runs in a slot of the process's :class:`DecodeBudget` (:func:`decode_within_budget`).
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ import datetime as dt
 import hashlib
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smpstudio.imaging.intake import Photo as Pixels
 from smpstudio.imaging.intake import load_photo
 from smpstudio.records import schemas as s
 from smpstudio.records.errors import Busy, Conflict, NotFound
@@ -33,20 +39,106 @@ JPEG_QUALITY = 92
 MAX_MEGAPIXELS = 60.0
 
 
+T = TypeVar("T")
+DECODE_RETRY_AFTER_S = 5  # the Retry-After of a 503 when every decode slot is taken (a decode takes ~1-3 s)
+
+
 @dataclass(frozen=True)
 class DecodeBudget:
-    """How much decoding the uploads of one process may do: a pixel limit read from the file's header
-    before any decoding, and a bounded number of decodes at once (``slots``; a waiting upload gives up
-    after ``wait_s`` with :class:`Busy`). The peak memory is about base + slots x one decode
-    (``benchmarks/bench_upload_memory.py``)."""
+    """How much full-size decoding one process may do, for every path of the web service that decodes a
+    photo at full size (an upload, a consult start, a consult rebuilt after a restart, a portal render;
+    :func:`decode_within_budget`): a pixel limit read from the file's header before any decoding, and a
+    bounded number of decodes at once (``slots``). At most ``queue`` requests wait for a slot, each at
+    most ``wait_s``; the others are refused at once with :class:`Busy` (a 503 with Retry-After), so
+    waiting decodes never hold more than ``slots + queue`` request threads. The peak memory is about
+    base + slots x one decode (``benchmarks/bench_upload_memory.py``)."""
 
     max_megapixels: float = 25.0
     slots: int = 2
-    wait_s: float = 60.0
+    wait_s: float = 10.0
+    queue: int = 2
     semaphore: threading.BoundedSemaphore = field(init=False, repr=False, compare=False)
+    _waiting: list[int] = field(init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "semaphore", threading.BoundedSemaphore(self.slots))
+        object.__setattr__(self, "_waiting", [0])
+        object.__setattr__(self, "_lock", threading.Lock())
+
+    def acquire(self) -> bool:
+        """Take a slot: at once if one is free, else wait (at most ``wait_s``) if fewer than ``queue`` wait."""
+        if self.semaphore.acquire(blocking=False):
+            return True
+        with self._lock:
+            if self._waiting[0] >= self.queue:
+                return False
+            self._waiting[0] += 1
+        try:
+            return self.semaphore.acquire(timeout=self.wait_s)
+        finally:
+            with self._lock:
+                self._waiting[0] -= 1
+
+    def release(self) -> None:
+        self.semaphore.release()
+
+
+@contextmanager
+def decode_slot(budget: DecodeBudget) -> Iterator[None]:
+    """One of the budget's decode slots for the ``with`` block (:class:`Busy` when none can be had)."""
+    if not budget.acquire():
+        raise Busy("the service is busy processing other photos; retry in a few seconds",
+                   retry_after_s=DECODE_RETRY_AFTER_S)
+    try:
+        yield
+    finally:
+        budget.release()
+
+
+def decode_within_budget(budget: DecodeBudget, data: bytes, use: Callable[[Pixels], T], *,
+                         stored: bool = False) -> T:
+    """``use(photo)`` of ``data`` decoded at full size, both in one of the budget's slots: the full-size
+    pixels live only inside the slot; ``use`` returns what is kept (a display-size view, a JPEG, a size).
+
+    An upload is held to the budget's pixel limit; a ``stored`` photo (admitted when it was uploaded) to
+    :data:`MAX_MEGAPIXELS` only, so lowering the limit never locks a clinic out of its own photos."""
+    with decode_slot(budget):
+        return use(load_photo(data, max_megapixels=_limit(budget, stored)))
+
+
+def _limit(budget: DecodeBudget, stored: bool) -> float:
+    return MAX_MEGAPIXELS if stored else min(MAX_MEGAPIXELS, budget.max_megapixels)
+
+
+@dataclass(frozen=True)
+class StoredForm:
+    """What :func:`upload_photo` stores for an upload: the photo decoded, oriented, stripped and re-encoded
+    (JPEG and thumbnail JPEG), and its size."""
+
+    jpeg: bytes
+    thumb: bytes
+    width: int
+    height: int
+
+
+def _stored_form(photo: Pixels) -> StoredForm:
+    return StoredForm(photo.to_jpeg_bytes(quality=JPEG_QUALITY),
+                      photo.thumbnail(THUMB_MAX_SIDE_PX).to_jpeg_bytes(quality=85), photo.width, photo.height)
+
+
+def prepare_upload(budget: DecodeBudget, data: bytes) -> StoredForm:
+    """The stored form of an upload, decoded in one of the budget's slots."""
+    return decode_within_budget(budget, data, _stored_form)
+
+
+def prepare_and_open(budget: DecodeBudget, data: bytes, use: Callable[[Pixels], T]) -> tuple[StoredForm, T]:
+    """The stored form of an upload and ``use(photo as stored)``, in ONE slot: the upload is decoded and
+    re-encoded (its pixels dropped), then the stored JPEG is decoded (the pixels a restart rebuilds from)
+    and handed to ``use``. Give the form to :func:`upload_photo`, which then decodes nothing."""
+    with decode_slot(budget):
+        form = _stored_form(load_photo(data, max_megapixels=_limit(budget, False)))
+        return form, use(load_photo(form.jpeg, max_megapixels=MAX_MEGAPIXELS))
 
 
 @dataclass(frozen=True)
@@ -81,14 +173,15 @@ def upload_photo(
     actor: Actor,
     vault: Vault,
     client_id: int,
-    data: bytes,
+    data: bytes | StoredForm,
     *,
     view: s.PhotoView,
     phase: s.PhotoPhase,
     taken_at: dt.datetime | None,
     session_id: int | None,
 ) -> Photo:
-    """Validate, strip, encrypt and store one photo of a client; returns its row."""
+    """Validate, strip, encrypt and store one photo of a client; returns its row. ``data`` is the upload
+    (decoded here, in a slot of the budget) or its form already prepared (:func:`prepare_and_open`)."""
     actor.require(WRITERS)
     client = precheck_changeable_client(db, actor, client_id)  # refused early; re-checked under the lock
     if session_id is not None:
@@ -96,7 +189,8 @@ def upload_photo(
         if session.client_id != client.id:
             raise NotFound(f"session {session_id} not found for client {client.id}")
     db.commit()  # end the read transaction before the slow decode
-    jpeg, thumb, width, height = _decode_within_budget(vault.budget, data)
+    form = data if isinstance(data, StoredForm) else prepare_upload(vault.budget, data)
+    jpeg, thumb, width, height = form.jpeg, form.thumb, form.width, form.height
     # One transaction under the erase lock (services.lock_client): re-check erased_at AFTER the decode,
     # take the client's key (a new one only for a live client, in this same transaction), write, commit.
     paths: list[Path] = []
@@ -135,24 +229,6 @@ def upload_photo(
             p.unlink(missing_ok=True)
         raise
     return row
-
-
-def stored_form(budget: DecodeBudget, data: bytes) -> bytes:
-    """The JPEG :func:`upload_photo` stores for ``data`` (decoded, oriented, stripped, re-encoded)."""
-    return _decode_within_budget(budget, data)[0]
-
-
-def _decode_within_budget(budget: DecodeBudget, data: bytes) -> tuple[bytes, bytes, int, int]:
-    """The photo re-encoded (JPEG, thumbnail JPEG) and its size, decoded in one of the budget's slots."""
-    if not budget.semaphore.acquire(timeout=budget.wait_s):
-        raise Busy("the service is busy processing other photos; retry in a minute")
-    try:
-        photo = load_photo(data, max_megapixels=min(MAX_MEGAPIXELS, budget.max_megapixels))
-        jpeg = photo.to_jpeg_bytes(quality=JPEG_QUALITY)
-        thumb = photo.thumbnail(THUMB_MAX_SIDE_PX).to_jpeg_bytes(quality=85)
-        return jpeg, thumb, photo.width, photo.height
-    finally:
-        budget.semaphore.release()
 
 
 def list_photos(db: Session, actor: Actor, client_id: int) -> Sequence[Photo]:

@@ -43,14 +43,24 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     lockout_minutes: float = Field(default=15.0, ge=0, le=24 * 60)
     max_upload_mb: float = Field(default=40.0, gt=0, le=500)
-    # decode budget of photo uploads: pixels checked from the header before decoding, and at most
-    # decode_slots uploads decoding at once per process (benchmarks/bench_upload_memory.py: one 25 MP
-    # decode peaks ~0.65 GB over the base, 4 uploads at once through 2 slots ~1.4 GB; so a worker stays
-    # below base + decode_slots x 0.7 GB, ~1.8 GB with the default 2 slots, whatever the number of uploads)
+    # decode budget of every full-size photo decode (uploads, consult starts and restores, portal pictures):
+    # pixels checked from the header before decoding, and at most decode_slots decoding at once per process
+    # (benchmarks/bench_upload_memory.py, 2026-12-04: one 25 MP decode peaks ~0.65 GB over the base; 4
+    # uploads at once through 2 slots 1.37 GB over the base, peak 1,782 MB; 8 consult starts at once
+    # 0.87-1.02 GB over the base, peak 1,458-1,611 MB, 4 refused with 503; all 8 started with a queue of 8:
+    # 1.34-1.39 GB over, peak 1,929-1,975 MB with the face model loaded; so a worker stays below base +
+    # ~1.4 GB: ~1.8 GB without the face model, ~2.0 GB with it, with the default 2 slots, however many photos)
     max_upload_megapixels: float = Field(
         default=25.0, gt=0, le=60, validation_alias=AliasChoices("SMP_MAX_UPLOAD_MEGAPIXELS", "max_upload_megapixels")
     )
     decode_slots: int = Field(default=2, ge=1, le=32, validation_alias=AliasChoices("SMP_DECODE_SLOTS", "decode_slots"))
+    # at most decode_queue requests wait for a slot (cut to leave one of db_threads free), each at most
+    # decode_wait_s; the others get 503 with Retry-After at once, so waiting decodes never take every
+    # request thread from the other users
+    decode_queue: int = Field(default=2, ge=0, le=64, validation_alias=AliasChoices("SMP_DECODE_QUEUE", "decode_queue"))
+    decode_wait_s: float = Field(
+        default=10.0, gt=0, le=120, validation_alias=AliasChoices("SMP_DECODE_WAIT_S", "decode_wait_s")
+    )
     # requests doing database work at once per process (worker threads); more only add GIL contention
     db_threads: int = Field(default=8, ge=1, le=200, validation_alias=AliasChoices("SMP_DB_THREADS", "db_threads"))
     # password hashing (argon2id, 64 MiB each) in its own niced worker processes (or threads), never the

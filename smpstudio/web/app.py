@@ -24,7 +24,7 @@ from smpstudio.records.security import AddressThrottle
 from smpstudio.records.services_photos import DecodeBudget, ReconcileReport, Vault, reconcile
 from smpstudio.records.settings import Settings
 from smpstudio.records.storage import KeyStore, PhotoStore
-from smpstudio.web.deps import AppState, status_of
+from smpstudio.web.deps import AppState, retry_headers, status_of
 from smpstudio.web.hashing import PasswordPool
 from smpstudio.web.json_policy import JSONPolicyMiddleware, SafeJSONResponse
 from smpstudio.web.routes import (
@@ -56,7 +56,12 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
     engine = make_engine(settings.db_url, pool_size=pool_size, sqlite_synchronous=settings.sqlite_synchronous)
     check_migrated(engine)
     sessions = make_sessionmaker(engine)
-    budget = DecodeBudget(max_megapixels=settings.max_upload_megapixels, slots=settings.decode_slots)
+    # decodes and their waiters hold at most decode_slots + queue of the db_threads request threads: the
+    # queue is cut so that one thread is left for other users' requests
+    # (smpstudio.records.services_photos.DecodeBudget)
+    queue = max(0, min(settings.decode_queue, settings.db_threads - settings.decode_slots - 1))
+    budget = DecodeBudget(max_megapixels=settings.max_upload_megapixels, slots=settings.decode_slots,
+                          wait_s=settings.decode_wait_s, queue=queue)
     vault = Vault(PhotoStore(settings.photo_dir), KeyStore(settings.key_dir), budget)
     report = ReconcileReport()
     if reconcile_store:
@@ -103,7 +108,7 @@ def create_app(settings: Settings | None = None, *, pool_size: int = 20, reconci
 
     @app.exception_handler(SMPError)
     async def _smp_error(_request: Request, exc: SMPError) -> SafeJSONResponse:
-        return SafeJSONResponse({"detail": str(exc)}, status_code=status_of(exc))
+        return SafeJSONResponse({"detail": str(exc)}, status_code=status_of(exc), headers=retry_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> SafeJSONResponse:

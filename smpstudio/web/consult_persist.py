@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from smpstudio.imaging.intake import load_photo
+from smpstudio.imaging.intake import Photo
 from smpstudio.pipeline import Inputs
 from smpstudio.records import services_drafts, services_photos
 from smpstudio.records.errors import Conflict, NotFound
@@ -59,29 +59,44 @@ def _crop(value: Any, width: int, height: int) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
+def _unreadable(db: Session, consult_id: int, exc: Exception) -> UnreadableDraft:
+    db.rollback()
+    return UnreadableDraft(f"consultation {consult_id} cannot be rebuilt ({str(exc).splitlines()[0]}); start it "
+                           "again from the client's photo")
+
+
 def restore(db: Session, actor: Actor, vault: Vault, store: ConsultStore, consult_id: int) -> Consult:
     """Rebuild the user's consultation ``consult_id`` from the database and the stored photo.
 
     A draft that cannot be read back is refused (:class:`UnreadableDraft`) and kept as it is."""
     row = services_drafts.get_draft(db, actor, consult_id)
-    photo = load_photo(services_photos.photo_bytes(db, actor, vault, row.photo_id, thumbnail=False))
+    jpeg = services_photos.photo_bytes(db, actor, vault, row.photo_id, thumbnail=False)
     try:
         inputs = inputs_from(row.inputs)
-        crop = _crop(row.crop_px, photo.width, photo.height)
         served = {str(k): str(v) for k, v in dict(row.served).items()}
         revision = int(row.revision)
     except (ValidationError, ValueError, TypeError) as exc:
-        db.rollback()
-        raise UnreadableDraft(f"consultation {consult_id} cannot be rebuilt ({str(exc).splitlines()[0]}); start "
-                              "it again from the client's photo") from None
+        raise _unreadable(db, consult_id, exc) from None
+
+    def view(photo: Photo) -> tuple[tuple[int, int], tuple[int, int, int, int], Photo] | ValueError:
+        try:
+            crop = _crop(row.crop_px, photo.width, photo.height)
+        except ValueError as exc:
+            return exc
+        return (photo.width, photo.height), crop, crop_view(photo, crop)
+
+    # the full-size photo only inside a decode slot of the budget: the consult keeps its display-size view
+    opened = services_photos.decode_within_budget(vault.budget, jpeg, view, stored=True)
+    if isinstance(opened, ValueError):
+        raise _unreadable(db, consult_id, opened)
+    size, crop, display = opened
     pipe = store.pipeline()
     pipe.prices = clinic_prices(db, actor)
     stored = services_photos.get_photo(db, actor, row.photo_id)
     db.commit()
     c = Consult(id=row.id, clinic_id=row.clinic_id, user_id=row.user_id, client_id=row.client_id,
-                photo_id=row.photo_id, photo_sha256=stored.sha256, source_size=(photo.width, photo.height),
-                photo=crop_view(photo, crop), pipe=pipe, inputs=inputs, crop_px=crop, revision=revision,
-                served=served)
+                photo_id=row.photo_id, photo_sha256=stored.sha256, source_size=size, photo=display, pipe=pipe,
+                inputs=inputs, crop_px=crop, revision=revision, served=served)
     planned(c)
     return store.add(c, keep_id=True)
 

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from smpstudio.errors import OptionError, SMPError
-from smpstudio.imaging.intake import Photo, load_photo
+from smpstudio.imaging.intake import Photo
 from smpstudio.pipeline import Inputs, Pipeline, PlanInputs, PlanStep
 from smpstudio.pipeline.document import HEALED_AFTER_DAYS, consultation_document
 from smpstudio.pipeline.renders import HEALING_PREVIEW_DAY, default_closeup_center_mm, faded_water_parts, scene_for
@@ -62,18 +62,22 @@ def prices_of(clinic: Clinic) -> Prices:
 
 def start(db: Session, actor: Actor, vault: Vault, store: ConsultStore, client_id: int, data: bytes,
           today: dt.date) -> Consult:
-    """Analyse the photo (display size), store it as the client's 'front / before' photo, keep the consult."""
+    """Analyse the photo (display size), store it as the client's 'front / before' photo, keep the consult.
+
+    The consult works from the photo as stored (a restart rebuilds it from that): in one decode slot the
+    upload is re-encoded and the stored JPEG decoded and cropped to the head view; only that view (display
+    size) outlives the slot, and the stored form is handed to the upload, which decodes nothing again."""
     services.precheck_changeable_client(db, actor, client_id)  # 404 for another clinic's client, before any work
     actor.require(services.WRITERS)
-    photo = load_photo(services_photos.stored_form(vault.budget, data))  # as stored: rebuilt from it after a restart
     pipe = store.pipeline()
     pipe.prices = clinic_prices(db, actor)
-    db.commit()
-    display, crop, inputs = open_view(photo, pipe, today)  # refuses (4xx) a photo it cannot plan: nothing stored
-    row = services_photos.upload_photo(db, actor, vault, client_id, data, view=rs.PhotoView.front,
+    db.commit()  # end the read transaction before the slow decode
+    form, (display, crop) = services_photos.prepare_and_open(vault.budget, data, lambda photo: head_view(photo, pipe))
+    inputs = plan_view(display, pipe, today)  # refuses (4xx) a photo it cannot plan: nothing stored
+    row = services_photos.upload_photo(db, actor, vault, client_id, form, view=rs.PhotoView.front,
                                        phase=rs.PhotoPhase.before, taken_at=None, session_id=None)
     consult = Consult(id=0, clinic_id=actor.clinic_id, user_id=actor.user_id, client_id=client_id, photo_id=row.id,
-                      photo_sha256=row.sha256, source_size=(photo.width, photo.height), photo=display, pipe=pipe,
+                      photo_sha256=row.sha256, source_size=(form.width, form.height), photo=display, pipe=pipe,
                       inputs=inputs, crop_px=crop)
     return store.add(consult, taken=lambda cid: services_drafts.draft_id_taken(db, cid))
 
@@ -121,10 +125,15 @@ def crop_view(photo: Photo, crop: tuple[int, int, int, int]) -> Photo:
 def open_view(photo: Photo, pipe: Pipeline, today: dt.date) -> tuple[Photo, tuple[int, int, int, int], Inputs]:
     """The consultation's view of ``photo`` (:func:`head_view`), its default inputs, planned once."""
     display, crop = head_view(photo, pipe)
+    return display, crop, plan_view(display, pipe, today)
+
+
+def plan_view(display: Photo, pipe: Pipeline, today: dt.date) -> Inputs:
+    """The default inputs of the consultation's view ``display``, planned once (an error if it cannot be)."""
     seed = int(hashlib.sha256(display.to_uint8().tobytes()).hexdigest()[:7], 16)
     inputs = Inputs(seed=seed, plan=PlanInputs(start=today + dt.timedelta(days=7), today=today))
     pipe.plan(display, inputs)
-    return display, crop, inputs
+    return inputs
 
 
 def planned(c: Consult) -> PlanStep:

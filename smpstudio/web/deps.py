@@ -90,11 +90,21 @@ def status_of(exc: Exception, default: int = 422) -> int:
     return next((STATUS_OF[c] for c in type(exc).__mro__ if c in STATUS_OF), default)
 
 
+def retry_headers(exc: Exception) -> dict[str, str] | None:
+    """The Retry-After header of a 503: when the service had no capacity (:class:`Busy`: its own delay;
+    no database write slot: 1 s)."""
+    if isinstance(exc, Busy):
+        return {"Retry-After": str(max(1, int(exc.retry_after_s)))}
+    if isinstance(exc, DatabaseBusy):
+        return {"Retry-After": "1"}
+    return None
+
+
 def http_error(exc: Exception) -> HTTPException:
     status = status_of(exc)
     if isinstance(exc, InvalidInput):  # shaped like FastAPI's own 422 answers (one schema in the OpenAPI)
         return HTTPException(status, [{"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}])
-    return HTTPException(status, str(exc))
+    return HTTPException(status, str(exc), headers=retry_headers(exc))
 
 
 @dataclass

@@ -20,12 +20,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from smpstudio.imaging.intake import load_photo
+from smpstudio.imaging.intake import Photo as Pixels
 from smpstudio.pipeline import DesignInputs, Inputs, PatternInputs, Pipeline, PlanInputs, PlanStep, ScalpInputs
 from smpstudio.records.errors import Conflict
 from smpstudio.records.models import Photo
 from smpstudio.records.services import audit
-from smpstudio.records.services_photos import Vault, client_key
+from smpstudio.records.services_photos import Vault, client_key, decode_within_budget
 from smpstudio.records.services_portal import PortalRecords
 from smpstudio.web.consult_service import _fit, document, prices_of, stage_jpeg
 from smpstudio.web.consult_state import Consult
@@ -100,14 +100,18 @@ class PortalRenders:
               detail="portal: plan pictures")
         db.commit()
         x, y, w, h = (int(v) for v in info.get("crop_px") or (0, 0, photo.width_px, photo.height_px))
-        stored = load_photo(jpeg)
-        crop = dataclasses.replace(stored, rgb=stored.rgb[y:y + h, x:x + w].copy())
-        display = _fit(crop)
+
+        def view(stored: Pixels) -> tuple[tuple[int, int], Pixels]:
+            crop = dataclasses.replace(stored, rgb=stored.rgb[y:y + h, x:x + w].copy())  # no view of the full size
+            return (stored.width, stored.height), _fit(crop)
+
+        # the full-size photo only inside a decode slot of the budget: the replay keeps its display-size view
+        source_size, display = decode_within_budget(vault.budget, jpeg, view, stored=True)
         pipe = Pipeline(backend=self._backend())
         pipe.prices = prices_of(rec.clinic)
         inputs = replay_inputs(plan.plan_json, plan.seed, plan.created_at.date())
         consult = Consult(id=-plan.id, clinic_id=rec.clinic.id, user_id=0, client_id=rec.client.id,
-                          photo_id=photo.id, photo_sha256=photo.sha256, source_size=(stored.width, stored.height),
+                          photo_id=photo.id, photo_sha256=photo.sha256, source_size=source_size,
                           photo=display, pipe=pipe, inputs=inputs, crop_px=(x, y, w, h))
         step = pipe.plan(display, inputs)
         if not same_sessions(_sessions(document(step).model_dump(mode="json")), _sessions(plan.plan_json)):

@@ -74,7 +74,7 @@ STATS = {"cases": 0, "loaded": 0, "refused": 0}
 
 
 def _check(data):
-    from smpstudio.records.services_photos import DecodeBudget, _decode_within_budget
+    from smpstudio.records.services_photos import DecodeBudget, prepare_upload
 
     STATS["cases"] += 1
     try:
@@ -87,8 +87,9 @@ def _check(data):
     assert photo.rgb.dtype == np.float32 and photo.rgb.ndim == 3 and photo.rgb.shape[2] == 3
     assert np.isfinite(photo.rgb).all() and photo.rgb.min() >= 0 and photo.rgb.max() <= 1
     assert photo.width * photo.height <= 25e6
-    jpeg, thumb, w, h = _decode_within_budget(DecodeBudget(), data)
-    assert (w, h) == (photo.width, photo.height) and jpeg[:2] == b"\xff\xd8" and thumb[:2] == b"\xff\xd8"
+    form = prepare_upload(DecodeBudget(), data)
+    assert (form.width, form.height) == (photo.width, photo.height)
+    assert form.jpeg[:2] == b"\xff\xd8" and form.thumb[:2] == b"\xff\xd8"
 
 
 def _fuzzer(**kw):

@@ -19,6 +19,9 @@ Measured 2026-12-02 on the shared 2-core machine (load average 3.5-6.7), 30 sign
 other user (no storm: 8-25 ms): main before this work 3,337 ms (p50 88 ms; argon2 on the 8 database
 threads); hash in its own thread 248 ms, in a niced process 78 / 125 ms; plus the throttles checked
 before any thread hop: niced process 44 / 57 ms, thread 69 ms.
+
+2026-12-04, same machine at load ~11 and ~7 (two runs each way): from one address p99 241 / 141 ms;
+``--addresses 1000`` 100 / 82 ms (p50 35 ms in three of the four runs, 70 ms in the first one-address run).
 """
 
 from __future__ import annotations

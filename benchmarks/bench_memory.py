@@ -6,7 +6,8 @@ process; its peak resident set is the kernel's (``getrusage(RUSAGE_CHILDREN)``, 
 measurement: each measurement runs in its own wrapper process). The baseline a user would otherwise
 pick is the same photo reduced to 12 MP by hand: a 24 or 60 MP run should cost about as much (the
 consultation works at 12 MP, :mod:`smpstudio.imaging.working`), so each row prints its ratio to the
-12 MP run of the same command. Before the working resolution (2026-12-02): ``smp preview`` 24 MP 2.53 GB.
+12 MP run of the same command. Before the working resolution (2026-12-02): ``smp preview`` 24 MP 2.53 GB;
+before the fixed mmap threshold (:mod:`smpstudio.imaging.heap`, 2026-12-04): 1.55-1.58 GB.
 
 Run: ``.venv/bin/python -m benchmarks.bench_memory [COMMAND ...]`` (default: all four).
 """

@@ -31,8 +31,10 @@ from smpstudio.schema import MAX_SEED  # plan.json, the records API and --seed s
 def read_photo(path: Path | None) -> Photo:
     """The photo at ``path`` at the consultation's working resolution
     (:func:`smpstudio.imaging.working.working_photo`), or the embedded sample when no path is given."""
+    from smpstudio.imaging.heap import fix_mmap_threshold
     from smpstudio.imaging.working import working_photo
 
+    fix_mmap_threshold()  # before the photo's arrays: freed ones go back to the system (peak memory)
     return sample_photo() if path is None else working_photo(load_photo(path))
 
 

@@ -27,8 +27,9 @@ from smpstudio.plan.models import (
     TouchUpBlock,
 )
 
-SCHEMA_VERSION = "1.3"  # 1.1: optional whole_head block (issue 11); 1.2: whole_head.scars, .views, stage.recession;
-# 1.3: stage.temple_recession_mm, .midline_recession_mm, .skin_share (the measured stage proposal), scalp_guard
+SCHEMA_VERSION = "1.4"  # 1.1: optional whole_head block (issue 11); 1.2: whole_head.scars, .views, stage.recession;
+# 1.3: stage.temple_recession_mm, .midline_recession_mm, .skin_share (the measured stage proposal), scalp_guard;
+# 1.4: stage.crown_view, .crown_view_orientation, .crown_skin_share, .view_skin_share (the crown in a top/back view)
 MAX_SEED = 2**63 - 1  # plan.json, the CLI (--seed) and the records API agree: a signed 64-bit integer
 
 Point = tuple[float, float]
@@ -119,6 +120,17 @@ class StageBlock(_Strict):
     skin_share: dict[str, float] | None = Field(
         default=None, description="share of skin showing through the hair, by colour: 15 mm behind the front at "
         "'front-left', 'front-right' (temples) and 'front-midline', and over the visible zones (1.3)")
+    crown_view: str | None = Field(
+        default=None, description="name of the registered top or back view (--views) the crown was measured in; "
+        "null: no such view given or it did not show the crown (the crown not seen, no vertex class) (1.4)")
+    crown_view_orientation: str | None = Field(
+        default=None, description="that view's orientation: 'top' or 'back' (1.4)")
+    crown_skin_share: float | None = Field(
+        default=None, description="share of skin showing through the hair (0-1) over the model's crown zone "
+        "projected into that view, unmixed between the front photo's skin and dense hair (1.4)")
+    view_skin_share: dict[str, float] | None = Field(
+        default=None, description="the same share over each zone that view saw ('crown', 'mid-scalp'); these "
+        "replace the front photo's in skin_share (1.4)")
 
 
 class WholeHeadZoneBlock(_Strict):

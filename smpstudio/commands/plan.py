@@ -16,6 +16,7 @@ are listed in plan.json under ``renders``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -138,6 +139,8 @@ def plan_command(
         plan=plan_in, whole_head=whole_head_inputs(scar))
     render_at = parse_years(years)
     extra_views = load_views(views) if views is not None else []
+    if extra_views:  # a top or back view lets the stage proposal see the crown
+        inputs = dataclasses.replace(inputs, design=dataclasses.replace(inputs.design, views=tuple(extra_views)))
 
     from smpstudio.optics.fading import HEALING_YEARS
     from smpstudio.outputs import check_output_dir, staged_output

@@ -74,13 +74,7 @@ def hair_cover(rgb: np.ndarray, skin_mask: np.ndarray, hair_mask: np.ndarray,
     pad = 0 if px_per_mm is None else int(np.ceil(3 * PATCH_SIGMA_MM * px_per_mm))
     y0, y1 = max(0, int(ys.min()) - pad), min(h_img, int(ys.max()) + 1 + pad)
     x0, x1 = max(0, int(xs.min()) - pad), min(w_img, int(xs.max()) + 1 + pad)
-    x = np.asarray(rgb)[y0:y1, x0:x1]
-    x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
-    lin = srgb_to_linear(np.clip(x, 0.0, 1.0)).astype(np.float32)
-    if px_per_mm is not None and PATCH_SIGMA_MM * px_per_mm >= 0.3:
-        import cv2
-
-        lin = np.asarray(cv2.GaussianBlur(lin, (0, 0), PATCH_SIGMA_MM * px_per_mm), dtype=np.float32)
+    lin = _linear(np.asarray(rgb)[y0:y1, x0:x1], px_per_mm)
     sm, hm = skin_mask[y0:y1, x0:x1], hair_mask[y0:y1, x0:x1]
     skin = np.median(lin[sm], axis=0)
     h = lin[hm]
@@ -91,6 +85,59 @@ def hair_cover(rgb: np.ndarray, skin_mask: np.ndarray, hair_mask: np.ndarray,
     t_hair = (h - skin) @ axis / norm2
     dense = float(np.percentile(t_hair, DENSE_PERCENTILE))
     hair = skin + dense * axis
-    t = ((lin - skin) @ axis / (norm2 * dense)).astype(np.float32)
-    out[y0:y1, x0:x1] = np.clip(t, 0.0, 1.0)
+    out[y0:y1, x0:x1] = _unmix(lin, skin, hair)
     return HairCover(out, tuple(map(float, skin)), tuple(map(float, hair)))
+
+
+def cover_between(rgb: np.ndarray, skin_linear: tuple[float, ...], hair_linear: tuple[float, ...],
+                  px_per_mm: float | None = None) -> np.ndarray:
+    """Hair cover (0 skin ... 1 dense hair) of every pixel between two given colours (linear RGB).
+
+    The unmixing of :func:`hair_cover` with its two ends measured elsewhere: another photo of the same
+    client in the same light (a top view unmixed between the front photo's forehead skin and dense hair,
+    :mod:`smpstudio.head3d.crown`).
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3)
+        sRGB (float 0-1 or uint8).
+    skin_linear, hair_linear : (r, g, b)
+        The two ends, linear RGB (:attr:`HairCover.skin_linear`, :attr:`HairCover.hair_linear`).
+    px_per_mm : float, optional
+        The photo's scale: smoothed over :data:`PATCH_SIGMA_MM` first (not without it).
+
+    Returns
+    -------
+    ndarray float32 (H, W)
+        NaN everywhere when the two ends are closer than :data:`MIN_CONTRAST`.
+
+    Examples
+    --------
+    >>> img = np.zeros((4, 4, 3)); img[:, :2] = (0.8, 0.6, 0.5); img[:, 2:] = 0.1
+    >>> skin, hair = tuple(srgb_to_linear(np.array([0.8, 0.6, 0.5]))), tuple(srgb_to_linear(np.full(3, 0.1)))
+    >>> cover_between(img, skin, hair)[0].round(2).tolist()
+    [0.0, 0.0, 1.0, 1.0]
+    """
+    skin, hair = np.asarray(skin_linear, np.float32), np.asarray(hair_linear, np.float32)
+    d = hair - skin
+    if float(d @ d) < MIN_CONTRAST**2:
+        return np.full(np.asarray(rgb).shape[:2], np.nan, np.float32)
+    return _unmix(_linear(np.asarray(rgb), px_per_mm), skin, hair)
+
+
+def _linear(x: np.ndarray, px_per_mm: float | None) -> np.ndarray:
+    """sRGB -> linear float32, smoothed over :data:`PATCH_SIGMA_MM` when the scale is known."""
+    x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+    lin = srgb_to_linear(np.clip(x, 0.0, 1.0)).astype(np.float32)
+    if px_per_mm is not None and PATCH_SIGMA_MM * px_per_mm >= 0.3:
+        import cv2
+
+        lin = np.asarray(cv2.GaussianBlur(lin, (0, 0), PATCH_SIGMA_MM * px_per_mm), dtype=np.float32)
+    return lin
+
+
+def _unmix(lin: np.ndarray, skin: np.ndarray, hair: np.ndarray) -> np.ndarray:
+    """Each linear pixel's position from ``skin`` (0) to ``hair`` (1) along their axis, clipped to 0-1."""
+    axis = np.asarray(hair - skin, np.float32)
+    t = ((lin - skin) @ axis / float(axis @ axis)).astype(np.float32)
+    return np.asarray(np.clip(t, 0.0, 1.0), np.float32)

@@ -11,7 +11,9 @@ the temples and the midline in mm on the head model, the skin showing through th
 here is the fallback from the share of each visible zone of the design that still carries hair (the
 hair mask on the photo as taken): >= ``KEPT_COVERAGE`` kept, < ``BALD_COVERAGE`` bald, thinning between.
 A frontal photo does not show the crown, so a vertex stage (III-vertex, Ludwig) is never proposed from
-it; the artist chooses the stage in the end (``--stage norwood-6``) and the reason is kept with it.
+it alone (a registered top or back view lets :mod:`smpstudio.design.stage_proposal` see the crown, measured by
+:mod:`smpstudio.head3d.crown`); the artist chooses the stage in the end (``--stage norwood-6``) and the reason
+is kept with it.
 
 References
 ----------

@@ -18,7 +18,11 @@ photo *as taken*:
 
 Each measure gives its region a state (kept / thinning / bald) by the thresholds below, and
 :func:`_best` picks the class whose regions match best (as :func:`smpstudio.design.stage.classify`).
-The crown is never seen in a frontal photo: no vertex class is proposed from one. The artist decides (``--stage``).
+The crown is never seen in a frontal photo: no vertex class is proposed from one alone. A registered top (or
+back) view shows it: :mod:`smpstudio.head3d.crown` measures the skin showing through the hair in the model's
+``crown`` and ``mid-scalp`` zones projected into that view, and :func:`with_view` adds those shares
+(the view's mid-scalp replaces the front's foreshortened one); the crown then has a state and the vertex classes
+(III-vertex, and the crown of IV-VII and of Ludwig's) compete. The artist decides (``--stage``).
 
 References
 ----------
@@ -31,6 +35,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -85,6 +90,27 @@ class StageMeasures:
     skin_share: Mapping[str, float]
     colour_separable: bool  # colour tells this client's hair from skin (else no thinning measured)
     temple_reference_mfp_mm: float = MFP_DEFAULT_MM  # the temples' juvenile line: through the client's MFP if lower
+    #: the registered view (top or back) the shares of ``view_zones`` ("crown", "mid-scalp") were measured in,
+    #: in words, "<orientation> view '<name>'"; None: the front photo only (the crown not seen)
+    view: str | None = None
+    view_zones: tuple[str, ...] = ()
+
+
+def with_view(m: StageMeasures, view: str, shares: Mapping[str, float]) -> StageMeasures:
+    """The measures with a top or back view's shares of skin showing (:mod:`smpstudio.head3d.crown`) added;
+    a zone the view saw replaces the front photo's share of it (the view sees it face on).
+
+    Examples
+    --------
+    >>> m = with_view(StageMeasures(None, None, None, True, {"mid-scalp": 0.1}, True), "top view 'top'",
+    ...               {"crown": 0.8, "mid-scalp": 0.3})
+    >>> dict(m.skin_share), m.view_zones
+    ({'mid-scalp': 0.3, 'crown': 0.8}, ('crown', 'mid-scalp'))
+    """
+    if not shares:
+        return m
+    merged = {**m.skin_share, **{k: round(float(v), 3) for k, v in shares.items()}}
+    return dataclasses.replace(m, skin_share=merged, view=view, view_zones=tuple(shares))
 
 
 @dataclass(frozen=True)
@@ -170,6 +196,9 @@ def propose_stage(m: StageMeasures, *, scale: str = "norwood") -> MeasuredStage:
     ('norwood-3', 'bald', 'thinning')
     >>> propose_stage(StageMeasures(3.0, -2.0, -12.0, False, {"frontal": 0.05}, True)).stage
     'norwood-1'
+    >>> top = with_view(m, "top view 'top'", {"crown": 0.85, "mid-scalp": 0.1})  # a top view: the crown bald
+    >>> propose_stage(top).stage
+    'norwood-3-vertex'
     """
     states: dict[str, str] = {}
     words: list[str] = []
@@ -193,19 +222,23 @@ def propose_stage(m: StageMeasures, *, scale: str = "norwood") -> MeasuredStage:
         st = _state(share, SKIN_THINNING_SHARE, SKIN_BALD_SHARE)
         region = region_of.get(zone, zone)
         states[region] = _worse(states.get(region, _K), st)
-        words.append(f"{label_of.get(zone, zone)} {100 * share:.0f} % skin showing through the hair")
+        where = f" (in the {m.view})" if zone in m.view_zones else ""
+        words.append(f"{label_of.get(zone, zone)} {100 * share:.0f} % skin showing through the hair{where}")
     if m.skin_share:
         words[-1] += f" (thinning from {100 * SKIN_THINNING_SHARE:.0f} %, bald from {100 * SKIN_BALD_SHARE:.0f} %)"
     if states:
         words.append("regions: " + ", ".join(f"{r} {v}" for r, v in states.items()))
-    elif not m.colour_separable:
-        words.append("the hair's colour is too close to the skin's to measure thinning")
+    if not m.colour_separable and (not states or m.view):
+        words.append("the hair's colour is too close to the skin's to measure thinning"
+                     + (" on the front photo" if m.view else ""))
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     chosen = STAGES[_best(states, scale)]
     unseen = [r for r in chosen.regions if r not in states]
-    reason = (f"{chosen.label}: {chosen.description}. Measured on the photo as taken: " + "; ".join(words) + "."
-              + (f" Not measured from this photo (not visible, or hidden): {', '.join(unseen)}." if unseen else "")
+    on = "the photo as taken" if m.view is None else f"the photo as taken and the {m.view}"
+    reason = (f"{chosen.label}: {chosen.description}. Measured on {on}: " + "; ".join(words) + "."
+              + (f" Not measured from {'this photo' if m.view is None else 'these photos'} (not visible, or "
+                 f"hidden): {', '.join(unseen)}." if unseen else "")
               + (" Ludwig's scale (a woman)." if scale == "ludwig" else
                  " For a woman, Ludwig's scale (front edge kept) applies instead."))
     return MeasuredStage(chosen.name, reason, states, m)

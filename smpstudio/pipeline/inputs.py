@@ -8,8 +8,11 @@ count (:class:`PatternInputs`) recomputes the pattern, the plan and the renders,
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
+from smpstudio.imaging.intake import Photo
 from smpstudio.optics.fading import FadingParams
 
 SCALP_MODES = ("auto", "as-is", "buzz", "shave")
@@ -22,6 +25,29 @@ class ScalpInputs:
     mode: str = "auto"
 
 
+@dataclass(frozen=True, eq=False, repr=False)
+class ViewPhoto:
+    """An extra photo of the client (top, back, side ...) and the reference points the artist marked on it
+    (:data:`smpstudio.head3d.views.REFERENCE_POINTS`, px), optionally a scale sticker.
+
+    Its ``repr`` (the steps' cache key) names the photo by the sha256 of its pixels, not by its array.
+    """
+
+    name: str
+    orientation: str
+    photo: Photo
+    marks_px: dict[str, tuple[float, float]]
+    sticker: Any = None  # smpstudio.head3d.views.Sticker
+    pixels_sha256: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pixels_sha256", hashlib.sha256(self.photo.to_uint8().tobytes()).hexdigest())
+
+    def __repr__(self) -> str:
+        return (f"ViewPhoto({self.name!r}, {self.orientation!r}, sha256={self.pixels_sha256}, "
+                f"marks_px={self.marks_px!r}, sticker={self.sticker!r})")
+
+
 @dataclass(frozen=True)
 class DesignInputs:
     """Hairline proposal and the artist's edits (:func:`smpstudio.design.propose_hairline`).
@@ -29,6 +55,7 @@ class DesignInputs:
     ``moves`` are control-point moves ``(index, (x_mm, y_mm))`` on the face frame, applied in order,
     mirrored when ``mirror``. ``stage`` is the artist's choice of hair-loss class
     (:data:`smpstudio.design.stage.STAGES`); without it the class proposed from the photo is used.
+    ``views`` are the extra photos (``--views``); a top or back one lets the proposal see the crown.
     """
 
     age: int = 35
@@ -39,6 +66,9 @@ class DesignInputs:
     mirror: bool = True
     stage: str | None = None  # the artist's hair-loss stage (smpstudio.design.stage.STAGES); else proposed
     scale: str = "norwood"  # the scale the stage is proposed on: "norwood" (men) or "ludwig" (women)
+    #: registered top/back views (``--views``): the stage proposal measures the crown in them
+    #: (:mod:`smpstudio.head3d.crown`); the other views are only drawn on
+    views: tuple[ViewPhoto, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,15 @@ from smpstudio.pattern.density import DensityParams
 from smpstudio.pattern.dots import DotParams
 from smpstudio.pattern.layout import Pattern
 from smpstudio.pipeline.document import pixels_sha256, plan_document
-from smpstudio.pipeline.inputs import Inputs, PatternInputs, PlanInputs, ScalpInputs, ScarSpec, WholeHeadInputs
+from smpstudio.pipeline.inputs import (
+    Inputs,
+    PatternInputs,
+    PlanInputs,
+    ScalpInputs,
+    ScarSpec,
+    ViewPhoto,
+    WholeHeadInputs,
+)
 from smpstudio.pipeline.stage import stage_block
 from smpstudio.pipeline.tones import measured_rgb, shaft_tone
 from smpstudio.plan.cost import Prices
@@ -206,7 +214,7 @@ class Pipeline:
             self.calls["design"] += 1
             a = scalp.analysis
             # the proposal is cached apart from the artist's moves: a drag re-applies moves only
-            proposal_key = dataclasses.replace(d, moves=(), mirror=True, stage=None, scale="norwood")
+            proposal_key = dataclasses.replace(d, moves=(), mirror=True, stage=None, scale="norwood", views=())
             proposed = self._cache.get(("proposal", id(scalp), proposal_key, inputs.seed), propose)
             design = edit_design_moves(a, proposed, d.moves, mirror=d.mirror)
             doc = plan_document(photo, a, design, seed=inputs.seed, backend_name=self.backend.name)
@@ -215,7 +223,7 @@ class Pipeline:
             proposed_mfp = d.mfp_height_mm if d.mfp_height_mm is not None else mfp_height_for(d.age, d.conservative)
             doc.stage = stage_block(design, scalp.masks_as_taken, d.stage,
                                     dataclasses.replace(scalp.analysis, masks=scalp.masks_as_taken), proposed_mfp,
-                                    rgb_as_taken=scalp.original.rgb, scale=d.scale)
+                                    rgb_as_taken=scalp.original.rgb, scale=d.scale, views=d.views)
             doc.scalp = scalp.mode
             doc.scalp_reason = scalp.reason
             guard = None if scalp.result is None else scalp.result.guard
@@ -343,18 +351,6 @@ def whole_head_of(ds: DesignStep, p: PatternInputs, prices: Prices | None, seed:
     scars = scars_of(whole.scars, surface, zm, a, seed) if whole is not None else []
     return whole_treatment(surface, stage, full_density_per_cm2=p.density_per_cm2, n_sessions=p.n_sessions,
                            prices=prices, seed=seed, zones=zm, scars=scars)
-
-
-@dataclass(frozen=True)
-class ViewPhoto:
-    """An extra photo of the client (top, back, side ...) and the reference points the artist marked on it
-    (:data:`smpstudio.head3d.views.REFERENCE_POINTS`, px), optionally a scale sticker."""
-
-    name: str
-    orientation: str
-    photo: Photo
-    marks_px: dict[str, tuple[float, float]]
-    sticker: Any = None  # smpstudio.head3d.views.Sticker
 
 
 @dataclass(frozen=True)

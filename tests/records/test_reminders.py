@@ -106,6 +106,24 @@ def test_before_each_appointment_with_time_place_and_artist(db, settings, accoun
     assert len(smtp.messages) == 2 and "12 January 2027 at 10:00" in smtp.messages[1].get_content()
 
 
+def test_a_cancelled_booking_s_queued_reminder_is_not_sent(db, settings, accounts, smtp):
+    """Queued 23 h before, the booking cancelled before the worker's send: the reminder is skipped (it
+    reminds of nothing), no message leaves, and a later run queues nothing for it again."""
+    owner, desk = actor(accounts, "a_owner"), actor(accounts, "a_front_desk")
+    c = new_client(db, desk)
+    starts = dt.datetime(2027, 1, 10, 10, 0, tzinfo=UTC)
+    appt = bookings.book(
+        db, desk, c.id,
+        sc.BookingCreate(starts_at=starts.isoformat(), artist_id=owner.user_id, room="Chair 2", duration_min=60),
+    )[0]
+    assert rem.queue_due(db, settings, now=starts - dt.timedelta(hours=23)) == 1
+    bookings.cancel(db, desk, appt.id, sc.Cancel(reason="the client is ill"))
+    report = rem.send_due(db, settings, {"email": smtp.channel}, now=starts - dt.timedelta(hours=23))
+    assert (report.sent, report.skipped) == (0, 1) and smtp.messages == []
+    assert run(db, settings, smtp, starts - dt.timedelta(hours=2)).sent == 0 and smtp.messages == []
+    assert [r.status for r, _attempts in rem.list_queue(db, owner, None)] == ["skipped"]
+
+
 def test_aftercare_on_the_days_of_domain_s7(db, settings, accounts, smtp):
     a = actor(accounts, "a_artist")
     c = new_client(db, a)

@@ -172,6 +172,25 @@ def test_todays_session_recorded_in_the_morning_is_not_in_the_future(db, account
     assert t.status == "done" and t.started_at.replace(tzinfo=dt.UTC) == morning
 
 
+def test_todays_session_starting_later_than_now_is_refused(db, accounts, monkeypatch):
+    """Dated today but started after now (more than the 5-minute clock skew): work not yet done, refused
+    even for an owner with a reason; started now it is recorded."""
+    import smpstudio.records.services_safety as safety
+
+    owner = actor(accounts, "a_owner")
+    today = dt.datetime.now(dt.UTC).date()
+    morning = dt.datetime.combine(today, dt.time(7), dt.UTC)
+    monkeypatch.setattr(safety, "utcnow", lambda: morning)
+    c = ready_client(db, owner, patch=("negative", morning - dt.timedelta(hours=30)),
+                     consent=("v1", morning - dt.timedelta(hours=1)))
+    for later in (dt.timedelta(hours=3), dt.timedelta(minutes=6)):
+        msg = refused(db, owner, c.id, "future", today, started_at=morning + later,
+                      override_reason="the client asked to record it in advance")
+        assert "after now" in msg and "cannot be overridden" in msg
+    t = done(db, owner, c.id, today, started_at=morning + dt.timedelta(minutes=4))  # within the clock skew
+    assert t.status == "done"
+
+
 def test_no_duplicate_session_numbers_and_no_gaps(db, accounts):
     a = actor(accounts, "a_artist")
     c = ready_client(db, a)

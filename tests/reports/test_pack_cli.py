@@ -75,6 +75,13 @@ def test_consultation_text_holds_the_plan(packed):
         for h in s["healing"]:
             assert h["from_date"] in text
     assert plan["touch_up"]["due_date"] in text
+    # the hours in the chair: each session's row of the sessions table, and the total on the summary
+    table = pages[_page_with(pdfs["consultation.pdf"], "Your sessions")]
+    for s in plan["sessions"]:
+        row = f"{s['index']}{' (extra)' if s['suggested'] else ''} "
+        at = table.index(row + s["visits"][0]["date"]) if s["visits"] else table.index(row)
+        assert f"{s['duration_h']:.1f} " in table[at: at + 80], (s["index"], table[at: at + 80])
+    assert f"about {sum(s['duration_h'] for s in plan['sessions']):.1f} hours in all" in text
     c = plan["cost"]
     for key in ("smp", "transplant", "medication"):
         assert f"{c['totals'][key]:,.2f} {c['currency']}" in text
@@ -231,3 +238,25 @@ def test_a_contraindication_is_on_the_cover_in_words(tmp_path):
     # no --start: the pack speaks of intervals and days, never of dates it does not have
     assert "2, 14 days apart; the dates are set when you book" in pages[0]
     assert not any("not set" in p for p in pages)
+
+
+@pytest.mark.parametrize("name", ["quote.pdf", "aftercare.pdf"])
+def test_quote_and_aftercare_pages_are_drawn(packed, name):
+    """Drawn by pdftoppm, the one-page sheet is an A4 page with its text inked on it: dark pixels over
+    the page's upper part (heading and lines) inside the margins, none off the page's edge."""
+    from tests.reports.pdf_helpers import page_size_pt
+
+    pdfs, _ = packed
+    w_pt, h_pt = page_size_pt(pdfs[name], 0)
+    assert (round(w_pt), round(h_pt)) == (595, 842)  # A4
+    page = rasterise(pdfs[name], 0, DPI)
+    ink = page.mean(axis=2) < 128
+    h, w = ink.shape
+    assert 0.002 < ink.mean() < 0.2, ink.mean()
+    assert ink[: h // 4].mean() > 0.002  # the heading and first lines
+    margin = round(5 / 25.4 * DPI)  # nothing drawn within 5 mm of the paper's edge (the footer sits at ~8 mm)
+    edge = ink.copy()
+    edge[margin:-margin, margin:-margin] = False
+    assert not edge.any()
+    rows = np.nonzero(ink.any(axis=1))[0]
+    assert len(np.unique(rows // round(DPI / 25.4 * 4))) >= 8  # at least eight separate 4 mm bands hold text

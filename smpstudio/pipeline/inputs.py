@@ -66,9 +66,11 @@ class DesignInputs:
     mirror: bool = True
     stage: str | None = None  # the artist's hair-loss stage (smpstudio.design.stage.STAGES); else proposed
     scale: str = "norwood"  # the scale the stage is proposed on: "norwood" (men) or "ludwig" (women)
-    #: registered top/back views (``--views``): the stage proposal measures the crown in them
-    #: (:mod:`smpstudio.head3d.crown`); the other views are only drawn on
-    views: tuple[ViewPhoto, ...] = ()
+    #: registered top/back views (``--views``, :class:`ViewPhoto`): the stage proposal measures the crown in
+    #: them (:mod:`smpstudio.head3d.crown`); the other views are only drawn on. Typed ``Any`` so that the
+    #: web app's drafts can still store Inputs as JSON (pydantic has no schema for a photo's array); the
+    #: web app never sets it
+    views: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,15 @@ def test_the_live_camera_takes_the_photo(server, portrait, tmp_path):
                              " return [v.videoWidth, v.videoHeight]; })()")
         assert size == [portrait.shape[1], portrait.shape[0]], size
         page.screenshot(path=str(tmp_path / "camera-live.png"))
+        # the framing guide: an oval over the live view, centred, 72 % of its height, and its hint in words
+        boxes = page.evaluate("(() => ['camera-video', 'camera-guide'].map((id) => {"
+                              " const r = document.getElementById(id).getBoundingClientRect();"
+                              " return [r.left, r.top, r.width, r.height]; }))()")
+        (vx, vy, vw, vh), (gx, gy, gw, gh) = boxes
+        assert vw > 100 and vh > 100, boxes
+        assert abs((gx + gw / 2) - (vx + vw / 2)) <= 2 and vy <= gy and gy + gh <= vy + vh, boxes
+        assert 0.65 <= gh / vh <= 0.8 and abs(gw / gh - 0.75) < 0.02, boxes
+        assert page.is_visible("#camera-guide") and "whole head inside the oval" in page.inner_text("#camera-hint")
         assert axe_serious(page, AXE) == []
         page.click("#camera-shoot")
         page.wait_for_selector("#stagebox[data-ready='1']", timeout=120_000)

@@ -35,7 +35,13 @@ function controls(onPhoto, onFallback) {
     "aria-label": "the camera's live view" });
   const shoot = h("button", { type: "button", id: "camera-shoot", text: "Take the photo" });
   const cancel = h("button", { type: "button", id: "camera-cancel", class: "secondary", text: "Cancel" });
-  const live = h("div", { class: "camera", id: "camera-live", hidden: true }, video,
+  // the framing guide: the whole head (hair and chin) inside the oval, so the photo holds the scalp at a
+  // usable scale (the analysis needs the irises and the head's outline); drawn over the view, not in the photo
+  const guide = h("div", { class: "camera-guide", id: "camera-guide", "aria-hidden": "true" });
+  const hint = h("p", { class: "camera-hint", id: "camera-hint",
+    text: "The whole head inside the oval, eyes level with the tablet, the hairline uncovered." });
+  const live = h("div", { class: "camera", id: "camera-live", hidden: true },
+    h("div", { class: "camera-frame" }, video, guide), hint,
     h("div", { class: "camera-buttons" }, shoot, cancel));
   const start = h("button", { type: "button", id: "camera-start", text: "Use the camera", hidden: !available() });
   let stream = null;

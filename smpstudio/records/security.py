@@ -18,6 +18,7 @@ _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
 MIN_PASSWORD_LENGTH = 12
+ZXCVBN_MAX_CHARS = 72  # zxcvbn 4.5's max_length
 MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale; 3 = "safely unguessable: moderate protection from offline attack"
 
 
@@ -39,7 +40,9 @@ def password_problem(password: str, user_inputs: list[str] | tuple[str, ...] = (
             words += [item, *[w for w in item.replace("@", " ").replace(".", " ").split() if len(w) > 2]]
     if any(password.strip().lower() == w.lower() for w in words):
         return "the password must not be your e-mail or name"
-    result = zxcvbn(password[:100], user_inputs=words)
+    # zxcvbn scores at most its first 72 characters (it raises ValueError beyond: a 500 for a 73-200 character
+    # password, found by schemathesis); a long passphrase is as strong as its first 72 characters at least
+    result = zxcvbn(password[:ZXCVBN_MAX_CHARS], user_inputs=words)
     if result["score"] < MIN_PASSWORD_SCORE:
         warning = result["feedback"].get("warning") or "it is too easy to guess"
         return f"the password is too weak ({warning.rstrip('.')}); use a longer phrase of unrelated words"

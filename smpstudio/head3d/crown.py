@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smpstudio.design.hair_cover import cover_between
+from smpstudio.design.hair_cover import PATCH_SIGMA_MM, cover_between
 from smpstudio.head3d.surface import HeadSurface
 from smpstudio.head3d.views import Camera
 from smpstudio.head3d.zones import ZONES, label_points
@@ -130,7 +130,18 @@ def measure_view_zones(surface: HeadSurface, camera: Camera, rgb: np.ndarray, sk
     h, w = np.asarray(rgb).shape[:2]
     step = max(1, int(np.ceil(np.sqrt(h * w / MAX_SAMPLES))))
     lab, (rows, cols) = zone_labels(surface, camera, (h, w), step)
-    cover = cover_between(np.asarray(rgb), skin_linear, hair_linear, px_per_mm=camera.px_per_mm)[np.ix_(rows, cols)]
+    want = np.isin(lab, [ZONES.index(name) for name in zones])
+    if not want.any():
+        return ViewZoneShares(view, orientation, {}, {})
+    # unmixed (and smoothed) over the zones' box only, with the smoothing's reach around it: not the whole photo
+    r_in, c_in = np.nonzero(want.any(axis=1))[0], np.nonzero(want.any(axis=0))[0]
+    lab = lab[r_in[0]:r_in[-1] + 1, c_in[0]:c_in[-1] + 1]
+    rows, cols = rows[r_in[0]:r_in[-1] + 1], cols[c_in[0]:c_in[-1] + 1]
+    pad = int(np.ceil(4 * PATCH_SIGMA_MM * camera.px_per_mm)) + 2  # cv2's Gaussian reaches 4 sigma (float images)
+    y0, y1 = max(0, int(rows[0]) - pad), min(h, int(rows[-1]) + pad + 1)
+    x0, x1 = max(0, int(cols[0]) - pad), min(w, int(cols[-1]) + pad + 1)
+    box = cover_between(np.asarray(rgb)[y0:y1, x0:x1], skin_linear, hair_linear, px_per_mm=camera.px_per_mm)
+    cover = box[np.ix_(rows - y0, cols - x0)]
     shares: dict[str, float] = {}
     pixels: dict[str, int] = {}
     for name in zones:

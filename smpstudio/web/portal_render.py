@@ -12,7 +12,6 @@ otherwise :class:`NotReplayable` (the page then offers no pictures rather than o
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import threading
 from collections import OrderedDict
@@ -27,7 +26,7 @@ from smpstudio.records.models import Photo
 from smpstudio.records.services import audit
 from smpstudio.records.services_photos import Vault, client_key, decode_within_budget
 from smpstudio.records.services_portal import PortalRecords
-from smpstudio.web.consult_service import _fit, document, prices_of, stage_jpeg
+from smpstudio.web.consult_service import crop_view, document, prices_of, stage_jpeg
 from smpstudio.web.consult_state import Consult
 
 PACK_FILES = ("consultation.pdf", "quote.pdf", "aftercare.pdf")
@@ -102,8 +101,7 @@ class PortalRenders:
         x, y, w, h = (int(v) for v in info.get("crop_px") or (0, 0, photo.width_px, photo.height_px))
 
         def view(stored: Pixels) -> tuple[tuple[int, int], Pixels]:
-            crop = dataclasses.replace(stored, rgb=stored.rgb[y:y + h, x:x + w].copy())  # no view of the full size
-            return (stored.width, stored.height), _fit(crop)
+            return (stored.width, stored.height), crop_view(stored, (x, y, w, h))  # the consultation's own view
 
         # the full-size photo only inside a decode slot of the budget: the replay keeps its display-size view
         source_size, display = decode_within_budget(vault.budget, jpeg, view, stored=True)

@@ -78,18 +78,15 @@ def restore(db: Session, actor: Actor, vault: Vault, store: ConsultStore, consul
     except (ValidationError, ValueError, TypeError) as exc:
         raise _unreadable(db, consult_id, exc) from None
 
-    def view(photo: Photo) -> tuple[tuple[int, int], tuple[int, int, int, int], Photo] | ValueError:
-        try:
-            crop = _crop(row.crop_px, photo.width, photo.height)
-        except ValueError as exc:
-            return exc
+    def view(photo: Photo) -> tuple[tuple[int, int], tuple[int, int, int, int], Photo]:
+        crop = _crop(row.crop_px, photo.width, photo.height)
         return (photo.width, photo.height), crop, crop_view(photo, crop)
 
     # the full-size photo only inside a decode slot of the budget: the consult keeps its display-size view
-    opened = services_photos.decode_within_budget(vault.budget, jpeg, view, stored=True)
-    if isinstance(opened, ValueError):
-        raise _unreadable(db, consult_id, opened)
-    size, crop, display = opened
+    try:
+        size, crop, display = services_photos.decode_within_budget(vault.budget, jpeg, view, stored=True)
+    except ValueError as exc:  # a crop that does not fit the stored photo
+        raise _unreadable(db, consult_id, exc) from None
     pipe = store.pipeline()
     pipe.prices = clinic_prices(db, actor)
     stored = services_photos.get_photo(db, actor, row.photo_id)

@@ -157,17 +157,24 @@ def test_not_dated_in_the_future_not_even_by_an_owner(db, accounts):
         services.update_session(db, owner, planned.id, s.SessionUpdate(status="done"))
 
 
-def test_todays_session_recorded_in_the_morning_is_not_in_the_future(db, accounts, monkeypatch):
-    """A session dated today without a start time began no later than now: at 07:00 it is not refused as
-    starting "after now" (its start was taken as noon, so every morning's session was refused)."""
+def at_seven_today(db, who, monkeypatch):
+    """The safety rules' clock set to 07:00 UTC today and a client ready for a session then (patch test read
+    30 h before, consent signed 1 h before): ``(today, 07:00, client)``."""
     import smpstudio.records.services_safety as safety
 
-    a = actor(accounts, "a_artist")
     today = dt.datetime.now(dt.UTC).date()
     morning = dt.datetime.combine(today, dt.time(7), dt.UTC)
     monkeypatch.setattr(safety, "utcnow", lambda: morning)
-    c = ready_client(db, a, patch=("negative", morning - dt.timedelta(hours=30)),
+    c = ready_client(db, who, patch=("negative", morning - dt.timedelta(hours=30)),
                      consent=("v1", morning - dt.timedelta(hours=1)))
+    return today, morning, c
+
+
+def test_todays_session_recorded_in_the_morning_is_not_in_the_future(db, accounts, monkeypatch):
+    """A session dated today without a start time began no later than now: at 07:00 it is not refused as
+    starting "after now" (its start was taken as noon, so every morning's session was refused)."""
+    a = actor(accounts, "a_artist")
+    today, morning, c = at_seven_today(db, a, monkeypatch)
     t = done(db, a, c.id, today)
     assert t.status == "done" and t.started_at.replace(tzinfo=dt.UTC) == morning
 
@@ -175,14 +182,8 @@ def test_todays_session_recorded_in_the_morning_is_not_in_the_future(db, account
 def test_todays_session_starting_later_than_now_is_refused(db, accounts, monkeypatch):
     """Dated today but started after now (more than the 5-minute clock skew): work not yet done, refused
     even for an owner with a reason; started now it is recorded."""
-    import smpstudio.records.services_safety as safety
-
     owner = actor(accounts, "a_owner")
-    today = dt.datetime.now(dt.UTC).date()
-    morning = dt.datetime.combine(today, dt.time(7), dt.UTC)
-    monkeypatch.setattr(safety, "utcnow", lambda: morning)
-    c = ready_client(db, owner, patch=("negative", morning - dt.timedelta(hours=30)),
-                     consent=("v1", morning - dt.timedelta(hours=1)))
+    today, morning, c = at_seven_today(db, owner, monkeypatch)
     for later in (dt.timedelta(hours=3), dt.timedelta(minutes=6)):
         msg = refused(db, owner, c.id, "future", today, started_at=morning + later,
                       override_reason="the client asked to record it in advance")

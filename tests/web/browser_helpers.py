@@ -98,6 +98,16 @@ def sign_in(page, base: str, email: str | None = None, password: str | None = No
     page.wait_for_selector("#client-list li")
 
 
+def new_consultation(page, base: str, first: str, last: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in (the demo owner), create the client ``first last`` and open a new consultation for them."""
+    sign_in(page, base)
+    page.fill("input[name=first_name]", first)
+    page.fill("input[name=last_name]", last)
+    page.click("text=Create client")
+    page.click("#new-consult")
+    page.wait_for_selector("#photo")
+
+
 def draw_signature(page, y_px: float = 100.0) -> None:  # type: ignore[no-untyped-def]
     """Sign in the consent page's pad with a finger stroke (a sine wave across it, ``y_px`` from its top)."""
     import math

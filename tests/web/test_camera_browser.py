@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from smpstudio.imaging.samples import sample_photo
-from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, running_server, sign_in
+from tests.web.browser_helpers import CHROMIUM, axe_serious, launch, new_consultation, running_server
 from tests.web.test_app_browser import AXE
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -51,12 +51,7 @@ def server(tmp_path_factory):
 def _new_consult(browser, base: str, last: str):  # type: ignore[no-untyped-def]
     # bypass_csp: axe-core is injected by the test (the app itself allows only its own scripts)
     page = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True).new_page()
-    sign_in(page, base)
-    page.fill("input[name=first_name]", "Camera")
-    page.fill("input[name=last_name]", last)
-    page.click("text=Create client")
-    page.click("#new-consult")
-    page.wait_for_selector("#photo")
+    new_consultation(page, base, "Camera", last)
     return page
 
 

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from smpstudio.records.demo import DEMO_OWNER, DEMO_PASSWORD
-from tests.web.browser_helpers import CHROMIUM, launch, running_server, shot
+from tests.web.browser_helpers import CHROMIUM, launch, new_consultation, running_server, shot
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
 
@@ -35,16 +34,7 @@ def test_every_control_of_a_new_consultation_is_a_48_px_target(tmp_path, size):
     data.mkdir()
     with running_server(data) as base, launch() as (browser, _blocked):
         page = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
-        page.goto(f"{base}/#/signin")
-        page.fill("input[type=email]", DEMO_OWNER)
-        page.fill("input[type=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("#client-list li")
-        page.fill("input[name=first_name]", "Tia")
-        page.fill("input[name=last_name]", "Target")
-        page.click("text=Create client")
-        page.click("#new-consult")
-        page.wait_for_selector("#photo")
+        new_consultation(page, base, "Tia", "Target")
         shot(page, tmp_path, f"new-consult-{size[0]}x{size[1]}")
         small = page.evaluate("""(min) => [...document.querySelectorAll('button, .button, input, select, textarea')]
             .filter(e => e.offsetParent !== null && e.type !== 'checkbox' && e.type !== 'hidden')

@@ -56,6 +56,8 @@ HEAD_OPEN_FACE_WIDTHS = 0.06  # [calibration] opening radius that cuts the head 
 MIN_HAIR_FRACTION = 0.02  # of the head region, below which the client is treated as having no hair
 HAIR_VOLUME_FACTOR = 1.3  # hair may stand this far out of the skull model (radii factor)
 FAR_FACTOR = 1.45  # beyond this, surely background
+EDGE_STEPS_PX = 2  # [calibration] the scaled-up hair edge is re-read up to this far into the skin (photo px)
+EDGE_MIN_DELTA_E = 10.0  # [calibration] hair at least this far (CIE76) from the forehead has an edge by colour
 SKIN_L_SPREAD = 0.0  # L* (CIELAB) the scalp's skin may differ from the forehead's by (shine, shading)
 
 
@@ -179,10 +181,59 @@ def segment(rgb: np.ndarray, landmarks_px: np.ndarray, head: HeadModel) -> Masks
     hair_u, head_u = up(hair), up(head_fg)
     face_u = _poly_mask((h, w), oval)
     hair_u &= head_u
+    brow_u = min(pts[list(IDX_LEFT_BROW_UPPER), 1].min(), pts[list(IDX_RIGHT_BROW_UPPER), 1].min())
+    front = (np.arange(h)[:, None] < brow_u) & (np.abs(np.arange(w)[None, :] - oval[:, 0].mean()) < 0.5 * face_w)
+    hair_u = _hair_edge_at_full_resolution(rgb, hair_u, head_u & front,
+                                           _poly_mask((h, w), pts[list(FOREHEAD_POLY)]))
     skin_u = head_u & ~hair_u
     forehead_u, scalp_u = _split_forehead_scalp(pts, skin_u, hair_u)
     return Masks(hair=hair_u, skin=skin_u, background=~head_u, face=face_u, head=head_u,
                  scalp=scalp_u, forehead=forehead_u)
+
+
+def _hair_edge_at_full_resolution(rgb: np.ndarray, hair: np.ndarray, head: np.ndarray,
+                                  forehead: np.ndarray) -> np.ndarray:
+    """The hair mask with its front edge (above the brows, over the face's width: ``head`` is the head
+    there) re-read at the photo's own resolution.
+
+    The classes are found on a grid ~:data:`WORK_FACE_WIDTH_PX` wide and scaled up, so the hair's edge
+    is placed to ~2-3 photo pixels: the front row of a dark hairline fell on the skin side, and every
+    later step kept it as the client's skin (a dark line along the buzzed hairline). Skin pixels up to
+    :data:`EDGE_STEPS_PX` from the hair whose CIELAB colour lies over half way from the forehead's skin
+    to the hair beside them become hair; a step grows the mask by one pixel, only where the colour says so.
+    """
+    if not hair.any() or not (forehead & head & ~hair).any():
+        return hair
+    rows, cols = np.nonzero(hair.any(axis=1))[0], np.nonzero(hair.any(axis=0))[0]
+    pad = EDGE_STEPS_PX + 2
+    r0, r1 = max(0, rows[0] - pad), min(hair.shape[0], rows[-1] + 1 + pad)
+    c0, c1 = max(0, cols[0] - pad), min(hair.shape[1], cols[-1] + 1 + pad)
+    box = (slice(r0, r1), slice(c0, c1))
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb[box], np.float32), cv2.COLOR_RGB2Lab)
+    hb, head_b = hair[box].copy(), head[box]
+    skin_ref = forehead[box] & head_b & ~hb
+    if skin_ref.sum() < 20:
+        return hair
+    skin_lab = np.median(lab[skin_ref], axis=0)
+    k = np.ones((3, 3), np.uint8)
+    # the hair's colour near its edge (within ~6 px of the skin), where the missed front row belongs
+    near = hb & cv2.dilate((head_b & ~hb).astype(np.uint8), np.ones((13, 13), np.uint8)).astype(bool)
+    if near.sum() < 20:
+        return hair
+    d = np.median(lab[near], axis=0) - skin_lab
+    dd = float(d @ d)
+    if dd < EDGE_MIN_DELTA_E**2:  # hair the colour of skin: no edge to read from colour
+        return hair
+    t = ((lab - skin_lab) @ d) / dd
+    grow = head_b & (t > 0.5)
+    for _ in range(EDGE_STEPS_PX):
+        step = cv2.dilate(hb.astype(np.uint8), k).astype(bool) & grow & ~hb
+        if not step.any():
+            break
+        hb |= step
+    out = hair.copy()
+    out[box] = hb
+    return out
 
 
 def _split_forehead_scalp(pts: np.ndarray, skin: np.ndarray, hair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

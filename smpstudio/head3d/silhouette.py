@@ -8,9 +8,10 @@ or outside it. Under the photo's scaled-orthographic camera an ellipsoid's outli
 ``u_c`` the projected centre; [1]), so the centre and the lateral and vertical semi-axes are fitted by least
 squares to the head mask's outline above the temples, with the forehead's top landmark kept on the surface.
 
-Hair: the outline is the hair's, not the skull's. Outline points farther than :data:`HAIR_REACH_MM`
-outside the model are hair volume and are left out (long hair says nothing of the skull); close-cropped
-hair is allowed :data:`HAIR_ALLOWANCE_MM` above the scalp.
+Hair: the outline is the hair's, not the skull's. Outline points farther than
+:data:`smpstudio.scalp.outline.HAIR_REACH_MM` outside the model are hair volume and are left out (long hair
+says nothing of the skull); close-cropped hair is allowed :data:`smpstudio.scalp.outline.HAIR_ALLOWANCE_MM`
+above the scalp. The scalp step fits its skull outline to the same points (:mod:`smpstudio.scalp.outline`).
 
 References
 ----------
@@ -20,27 +21,13 @@ References
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from scipy.optimize import least_squares
 
 from smpstudio.head3d.surface import HALF_BREADTH_RANGE_MM, HeadSurface
+from smpstudio.scalp.outline import HAIR_ALLOWANCE_MM, HAIR_REACH_MM, MIN_OUTLINE_POINTS, outline_points
 
-HAIR_REACH_MM = 12.0  # as smpstudio.scalp.regions.BUZZ_REACH_MM: short hair stands out at most this far
-HAIR_ALLOWANCE_MM = 3.0  # [assumption] close-cropped hair over the scalp on the outline
 VERTICAL_RANGE_MM = (78.0, 100.0)  # [derived] half the head height above the ears (Farkas 1994)
-MIN_OUTLINE_POINTS = 30
-
-
-def outline_points(head_mask: np.ndarray, above_y_px: float) -> np.ndarray:
-    """The head mask's outer outline (N, 2) px above an image row."""
-    cnts, _ = cv2.findContours(head_mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    if not cnts:
-        return np.zeros((0, 2))
-    c = max(cnts, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)
-    h, w = head_mask.shape
-    inner = (c[:, 0] > 0) & (c[:, 0] < w - 1) & (c[:, 1] > 0) & (c[:, 1] < h - 1)  # not the photo's border
-    return np.asarray(c[inner & (c[:, 1] < above_y_px)])
 
 
 def _radial_mm(surface_c: np.ndarray, radii: np.ndarray, camera: object, pts_px: np.ndarray) -> np.ndarray:

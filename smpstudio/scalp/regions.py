@@ -2,7 +2,8 @@
 
 * **Skull outline**: the head model's ellipsoid silhouette, widened to the face oval down to the ears'
   lower end (the ellipsoid pinches in at the temples, and what hair hides beside the face is the side
-  of the head, not background).
+  of the head, not background), and, for the step's work, to the same ellipse fitted to the head's
+  silhouette above the temples (:mod:`smpstudio.scalp.outline`; a turned head's model sits to one side).
 * **Scalp to buzz**: hair on the skull above the brows or beside the face, above the chin. Skin is
   never in it: the client's forehead and bald scalp stay the photo's own pixels.
 * **Volume**: hair outside the skull, with a margin for its wispy edge (labelled background but still
@@ -21,16 +22,19 @@ from smpstudio.analysis.landmarks import (
     FACE_OVAL,
     IDX_LEFT_BROW_UPPER,
     IDX_LEFT_IRIS,
+    IDX_LEFT_TEMPLE,
     IDX_RIGHT_BROW_UPPER,
     IDX_RIGHT_IRIS,
+    IDX_RIGHT_TEMPLE,
     IDX_SUBNASALE,
 )
 from smpstudio.analysis.segmentation import FOREHEAD_POLY, LEFT_CHEEK_POLY, RIGHT_CHEEK_POLY
 from smpstudio.analysis.types import Analysis
+from smpstudio.scalp.outline import HAIR_ALLOWANCE_MM, HAIR_REACH_MM, Outline, fit_outline
 
 VOLUME_MARGIN_MM = 3.0  # background margin taken around the removed hair volume before the fill
 FACE_RIM_MM = 4.0  # the face mesh's outer rim holds hair at the temples (as the background fill's RIM_MM)
-BUZZ_REACH_MM = 12.0  # short hair stands out at most this far beyond the skull model (buzzed in place)
+BUZZ_REACH_MM = HAIR_REACH_MM  # short hair stands out at most this far beyond the skull model (buzzed in place)
 NORMAL_GRID_MM = 1.5  # normals vary slowly: evaluated every 1.5 mm and interpolated
 
 
@@ -94,19 +98,33 @@ def head_normals(analysis: Analysis, shape: tuple[int, int]) -> tuple[np.ndarray
 
 
 def find_regions(analysis: Analysis, shape: tuple[int, int], *, reach_mm: float | None = None,
-                 skin_like: np.ndarray | None = None) -> Regions:
+                 skin_like: np.ndarray | None = None, to_outline: bool = False) -> Regions:
     """The scalp step's regions on an image of ``shape`` (H, W) described by ``analysis``.
 
     ``reach_mm`` limits the volume to hair within that distance of the skull (buzzing short hair: what
     stands out farther is no hair of this head, whatever the mask says); None removes all of it.
     ``skin_like`` marks pixels of the skin's colour: beside the face below the eyes they are the ears, kept
     even where a coarse hair mask covers them (without it, everything there is kept).
+    ``to_outline`` fits the skull's outline to the head's silhouette (:mod:`smpstudio.scalp.outline`): short
+    hair, whose silhouette is the skull's plus the hair's length. Long hair says nothing of the skull, and
+    the situation's measure of how far hair stands out is taken against the model's own outline.
     """
     h, w = shape
     m = analysis.masks
     pts = analysis.landmarks_px.astype(np.float64)
     ppm = analysis.frame.px_per_mm
     normals, skull = head_normals(analysis, shape)
+    if to_outline and skull.any():  # the model's outline fitted to the head the photo shows
+        temple_y = float(np.mean(pts[[IDX_LEFT_TEMPLE, IDX_RIGHT_TEMPLE], 1]))
+        model = Outline.of_mask(skull)
+        back = fit_outline(model, m.head, temple_y, ppm).to(model)
+        fitted = cv2.warpAffine(skull.astype(np.uint8), back, (w, h),
+                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP).astype(bool)
+        # the fit only widens the model: within the head, not on the hair's outer rim (an ellipse fitted to the
+        # top is narrower than the head at the temples, where the model's outline is kept)
+        a = max(1, int(round(HAIR_ALLOWANCE_MM * ppm)))
+        inside = cv2.erode(m.head.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * a + 1,) * 2))
+        skull = skull | fitted & inside.astype(bool)
     # a valid normal wherever the widened outline reaches beyond the ellipsoid: the nearest one inside
     rows = np.arange(h)[:, None]
     oval = pts[list(FACE_OVAL)]

@@ -218,7 +218,10 @@ def _buzz_scalp(rgb: np.ndarray, lin: np.ndarray, analysis: Analysis, reg: Regio
     fs = np.where(np.abs(normals).sum(axis=2) > 0, np.abs(normals[..., 2]), 1.0).astype(np.float32)
     stub, _ = buzz(np.maximum(skin_syn, 0.0), hair_lin, density.astype(np.float32), ppm, crown, rng, fs,
                    length_mm)
-    a = feather(sc, ppm, SEAM_FEATHER_MM)[..., None]
+    # the fade-in shows the photo only where it is skin: hair at the region's edge (its front row, darker
+    # than the lit skin) is replaced whole, else the feather keeps it as a dark line along the hairline
+    hairy = np.clip(alpha / FULL_HAIR_ALPHA, 0.0, 1.0) * sc
+    a = np.maximum(feather(sc, ppm, SEAM_FEATHER_MM), hairy)[..., None]
     out = rgb.copy()
     out[by, bx] = a * _encode(stub) + (1.0 - a) * rgb[by, bx]
     return out
@@ -248,6 +251,9 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int, guard: Guar
     if mode == "as-is" or hair_lin is None:
         return _Work(rgb, none, none, "as-is", reason, hair_lin, sit, None)
     far = np.zeros((h, w), bool)
+    # the skull's outline widened to the head the photo shows: its silhouette above the temples less close-cropped
+    # hair (smpstudio.scalp.outline); the situation above was measured against the model's own outline
+    reg = find_regions(analysis, (h, w), skin_like=skin_like, to_outline=True)
     if mode == "buzz":  # short hair: what stands out beyond the skull is removed only as far as such hair reaches;
         near = within_reach(reg, BUZZ_REACH_MM, ppm)  # farther, only what looks like hair and joins it (below)
         far = reg.volume & ~near.volume

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from smpstudio.analysis.types import Analysis, Masks
+from smpstudio.imaging.blur import edge_blur_px
 from smpstudio.optics.colour import linear_to_lab, linear_to_srgb
 from smpstudio.optics.colour import srgb_to_linear_image as srgb_to_linear
 from smpstudio.optics.stubble import CLIPPER_LENGTH_MM
@@ -216,8 +217,10 @@ def _buzz_scalp(rgb: np.ndarray, lin: np.ndarray, analysis: Analysis, reg: Regio
     crown = (reg.crown_px[0] - bx.start, reg.crown_px[1] - by.start)
     normals = reg.normals[by, bx]
     fs = np.where(np.abs(normals).sum(axis=2) > 0, np.abs(normals[..., 2]), 1.0).astype(np.float32)
+    # drawn as blurred as the photo's own edges (its face: eyes, brows, lips)
+    blur = edge_blur_px(cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2GRAY), m.face)
     stub, _ = buzz(np.maximum(skin_syn, 0.0), hair_lin, density.astype(np.float32), ppm, crown, rng, fs,
-                   length_mm)
+                   length_mm, blur)
     # the fade-in shows the photo only where it is skin: hair at the region's edge (its front row, darker
     # than the lit skin) is replaced whole, else the feather keeps it as a dark line along the hairline
     hairy = np.clip(alpha / FULL_HAIR_ALPHA, 0.0, 1.0) * sc

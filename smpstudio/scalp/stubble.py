@@ -88,9 +88,9 @@ def _coverage(x: np.ndarray, y: np.ndarray, d: np.ndarray, weight: np.ndarray, l
 
 def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: float,
          crown_px: tuple[float, float], rng: np.random.Generator,
-         foreshortening: np.ndarray | None = None, length_mm: float = CLIPPER_LENGTH_MM
-         ) -> tuple[np.ndarray, np.ndarray]:
-    """Stubble over modelled skin.
+         foreshortening: np.ndarray | None = None, length_mm: float = CLIPPER_LENGTH_MM,
+         blur_px: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Stubble over modelled skin, as blurred as the photo it goes into.
 
     Parameters
     ----------
@@ -111,6 +111,10 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
         share each pixel, so a buzzed head reads darker there. None: the scalp faces the camera.
     length_mm : float
         The cut shafts' length (the clipper guard, :data:`smpstudio.optics.stubble.GUARDS_MM`).
+    blur_px : float
+        The photo's own blur (Gaussian sigma, px; :func:`smpstudio.imaging.blur.edge_blur_px`), added in
+        quadrature to the shafts' anti-aliasing: stubble drawn sharper than the photo reads as a pasted
+        speckle (biden.jpg's soft portrait, 0.8 px, showed its white stubble as frost).
 
     Returns
     -------
@@ -124,8 +128,9 @@ def buzz(skin_lin: np.ndarray, hair_lin: np.ndarray, density: np.ndarray, ppm: f
     top = _coverage(x, y, d, lum, float(length_mm) * EXIT_SIN * ppm, SHAFT_DIAMETER_MM * ppm, shape)
     sub = _coverage(x, y, -d, np.ones_like(lum), SUBCUTANEOUS_MM * SUB_ANGLE_SIN * ppm,
                     SHAFT_DIAMETER_MM * ppm, shape)
-    top = cv2.GaussianBlur(top, (0, 0), 0.5)  # anti-aliasing of the splatted samples
-    sub = cv2.GaussianBlur(sub, (0, 0), max(0.5, SKIN_BLUR_MM * ppm))
+    optics = float(blur_px) ** 2
+    top = cv2.GaussianBlur(top, (0, 0), np.sqrt(0.25 + optics))  # anti-aliasing of the splatted samples (0.5 px)
+    sub = cv2.GaussianBlur(sub, (0, 0), np.sqrt(max(0.5, SKIN_BLUR_MM * ppm) ** 2 + optics))
     c_top = 1.0 - np.exp(-top)
     c_sub = SKIN_TRANSMITTANCE * (1.0 - np.exp(-sub))
     lit = skin_lin.reshape(-1, 3)

@@ -1,5 +1,5 @@
 """How blurred a photo is: the Gaussian sigma (px) of its sharpest edges, so that what is drawn into it
-(stubble, skin grain) is no sharper than the photo itself.
+(the buzzed stubble, :func:`smpstudio.scalp.stubble.buzz`) is no sharper than the photo itself.
 
 Re-blur estimator ([1]_): an ideal step edge blurred by ``sigma`` has, after a further Gaussian blur of
 ``s``, a peak gradient proportional to ``1 / sqrt(sigma^2 + s^2)``. Re-blurred at two sigmas ``sa < sb``
@@ -51,12 +51,12 @@ def edge_blur_px(gray: np.ndarray, mask: np.ndarray) -> float:
     mask : ndarray of bool, shape (H, W)
         Where to read it (e.g. the face: eyes, brows, lips).
     """
+    if mask.sum() < MIN_EDGES:
+        return 0.0
     sa, sb = REBLUR_PX
     g = np.ascontiguousarray(gray, np.float32)
     a = _gradient(cv2.GaussianBlur(g, (0, 0), sa))
     b = _gradient(cv2.GaussianBlur(g, (0, 0), sb))
-    if mask.sum() < MIN_EDGES:
-        return 0.0
     peak = a >= cv2.dilate(a, np.ones((5, 5), np.uint8))
     edges = mask & peak & (a > np.percentile(a[mask], 100.0 - EDGE_PERCENTILE)) & (a > 0)
     if edges.sum() < MIN_EDGES:

@@ -525,21 +525,23 @@ def create_plan(db: Session, actor: Actor, client_id: int, data: s.PlanCreate) -
     actor.require(WRITERS)
     client = changeable_client(db, actor, client_id)
     stored = document_json(data.plan)  # the versioned schema, as plan.json files hold it
-    # under the client's lock: two saves at once are ordered and the second reads the first's version
-    version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
-    plan = Plan(
-        clinic_id=actor.clinic_id,
-        client_id=client.id,
-        version=version,
-        seed=data.seed,
-        plan_json=stored,
-        plan_sha256=plan_digest(stored),
-        created_by=actor.user_id,
-    )
-    db.add(plan)
+    plan = next_plan(db, actor, client, data.seed, stored)
     db.flush()
-    audit(db, actor, "create", "plan", plan.id, client_id=client.id, detail=f"version {version}")
+    audit(db, actor, "create", "plan", plan.id, client_id=client.id, detail=f"version {plan.version}")
     db.commit()
+    return plan
+
+
+def next_plan(db: Session, actor: Actor, client: Client, seed: int, stored: dict[str, Any]) -> Plan:
+    """The client's next plan version holding ``stored`` (plan.json's document), added to the session.
+
+    Only under the client's lock (:func:`changeable_client`): two saves at once are ordered, and the second
+    reads the first's version and takes the next one.
+    """
+    version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
+    plan = Plan(clinic_id=actor.clinic_id, client_id=client.id, version=version, seed=seed, plan_json=stored,
+                plan_sha256=plan_digest(stored), created_by=actor.user_id)
+    db.add(plan)
     return plan
 
 

@@ -10,14 +10,13 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smpstudio.pipeline.document import document_json
 from smpstudio.records import schemas as s
 from smpstudio.records.errors import Conflict
 from smpstudio.records.models import Consent, Photo, Plan
-from smpstudio.records.services import WRITERS, Actor, audit, changeable_client, owned, plan_digest
+from smpstudio.records.services import WRITERS, Actor, audit, changeable_client, next_plan, owned
 
 
 @dataclass(frozen=True)
@@ -44,11 +43,9 @@ def save_consultation(db: Session, actor: Actor, client_id: int, photo_id: int, 
                   signature=consent.signer, signer=consent.signer, signature_png=consent.signature_png,
                   preview_sha256=list(consent.preview_sha256),
                   created_by=actor.user_id)
-    # under the client's lock: a plan saved at the same time is ordered with this one (the next version)
-    version = (db.scalar(select(func.max(Plan.version)).where(Plan.client_id == client.id)) or 0) + 1
-    p = Plan(clinic_id=actor.clinic_id, client_id=client.id, version=version, seed=plan.seed, plan_json=stored,
-             plan_sha256=plan_digest(stored), created_by=actor.user_id)
-    db.add_all([row, p])
+    p = next_plan(db, actor, client, plan.seed, stored)  # under the client's lock: ordered with any other save
+    version = p.version
+    db.add(row)
     db.flush()
     audit(db, actor, "create", "consent", row.id, client_id=client.id, detail=f"signed, plan version {version}")
     audit(db, actor, "create", "plan", p.id, client_id=client.id,

@@ -103,6 +103,11 @@ def _r(v: float, n: int = 3) -> float:
     return round(float(v), n)
 
 
+def recorded_hours(hours: float) -> float:
+    """A session's (or visit's) time in the chair as the plan records it: to 0.01 h."""
+    return _r(hours, 2)
+
+
 def _lab(v: tuple[float, float, float] | np.ndarray) -> tuple[float, float, float]:
     return (_r(v[0], 2), _r(v[1], 2), _r(v[2], 2))
 
@@ -226,11 +231,12 @@ def build_plan(
             predicted_lab=_lab(ps.predicted_lab), predicted_delta_e=_r(ps.predicted_delta_e, 2),
             healed_match_delta_e=_r(ps.composite_delta_e, 2),
             delta_e_to_hair=None if ps.delta_e_to_hair is None else _r(ps.delta_e_to_hair, 2),
-            duration_h=_r(s.duration_h, 2), impressions=s.impressions, density_fraction=_r(s.density_fraction, 4),
+            duration_h=recorded_hours(s.duration_h), impressions=s.impressions,
+            density_fraction=_r(s.density_fraction, 4),
             needle=[NeedleBlock(configuration=n.configuration, diameter_mm=n.diameter_mm, label=n.label, use=n.use)
                     for n in s.needles],
-            visits=[VisitBlock(day=v.day, date=v.date, impressions=v.impressions, duration_h=_r(v.duration_h, 2))
-                    for v in s.visits],
+            visits=[VisitBlock(day=v.day, date=v.date, impressions=v.impressions,
+                               duration_h=recorded_hours(v.duration_h)) for v in s.visits],
             aftercare=[AftercareBlock(rule=a.rule, days=a.days, until=a.until, source=a.source) for a in s.aftercare],
             healing=[HealingBlock(stage=h.stage, from_day=h.from_day, to_day=h.to_day, from_date=h.from_date,
                                   to_date=h.to_date, source=h.source) for h in s.healing],

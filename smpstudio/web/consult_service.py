@@ -23,6 +23,7 @@ from smpstudio.pipeline import Inputs, Pipeline, PlanInputs, PlanStep
 from smpstudio.pipeline.document import HEALED_AFTER_DAYS, consultation_document
 from smpstudio.pipeline.renders import HEALING_PREVIEW_DAY, default_closeup_center_mm, faded_water_parts, scene_for
 from smpstudio.plan.cost import Prices, load_prices
+from smpstudio.plan.plan import recorded_hours
 from smpstudio.records import schemas as rs
 from smpstudio.records import services, services_drafts, services_photos
 from smpstudio.records.models import Clinic
@@ -410,10 +411,10 @@ def draft_words(last: cs.PlanView, step: PlanStep, inputs: Inputs) -> cs.PlanVie
     :func:`smpstudio.plan.sessions.plan_sessions` counts them); shades, prices and checks follow at the end."""
     placed = [s.dots for s in step.pattern.sessions]
     rate = inputs.plan.impressions_per_hour
-    # rounded as the plan rounds them: to 0.01 h in its record (plan.plan), to 0.1 h in its words. Rounding
-    # once gave 1,008 impressions at 4,000 an hour 0.3 h while dragging and 0.2 h (0.25 recorded) at the end
+    # rounded as the plan rounds them: as it records them (plan.recorded_hours), then to 0.1 h in its words.
+    # Rounding once gave 1,008 impressions at 4,000 an hour 0.3 h while dragging and 0.2 h (0.25 recorded) at the end
     lines = [ln.model_copy(update={"impressions": int(placed[ln.index - 1]),
-                                   "hours": round(round(placed[ln.index - 1] / rate, 2), 1)})
+                                   "hours": round(recorded_hours(placed[ln.index - 1] / rate), 1)})
              if not ln.suggested and ln.index <= len(placed) else ln for ln in last.sessions]
     doc = step.pattern_step.design.document
     details = {**last.details, "dots": len(step.pattern), "treatment area (cm²)": doc.treatment_area_cm2,

@@ -44,6 +44,7 @@ class Regions:
 
     normals: np.ndarray  # (H, W, 3) float32 head-model normals, 0 off the skull
     skull: np.ndarray
+    model_skull: np.ndarray  # the head model's own (widened) outline, before the fit to the silhouette
     scalp: np.ndarray  # hair on the skull: to be buzzed
     volume: np.ndarray  # hair beyond the skull: background to reconstruct
     forehead: np.ndarray  # forehead skin (lighting, albedo, grain, sheen)
@@ -105,15 +106,16 @@ def find_regions(analysis: Analysis, shape: tuple[int, int], *, reach_mm: float 
     stands out farther is no hair of this head, whatever the mask says); None removes all of it.
     ``skin_like`` marks pixels of the skin's colour: beside the face below the eyes they are the ears, kept
     even where a coarse hair mask covers them (without it, everything there is kept).
-    ``to_outline`` fits the skull's outline to the head's silhouette (:mod:`smpstudio.scalp.outline`): short
-    hair, whose silhouette is the skull's plus the hair's length. Long hair says nothing of the skull, and
-    the situation's measure of how far hair stands out is taken against the model's own outline.
+    ``to_outline`` widens the skull's outline to the model's ellipse fitted to the head's silhouette
+    (:mod:`smpstudio.scalp.outline`); ``model_skull`` keeps the model's own, against which the situation
+    measures how far hair stands out (long hair says nothing of the skull).
     """
     h, w = shape
     m = analysis.masks
     pts = analysis.landmarks_px.astype(np.float64)
     ppm = analysis.frame.px_per_mm
     normals, skull = head_normals(analysis, shape)
+    on_head = None
     if to_outline and skull.any():  # the model's outline fitted to the head the photo shows
         temple_y = float(np.mean(pts[[IDX_LEFT_TEMPLE, IDX_RIGHT_TEMPLE], 1]))
         model = Outline.of_mask(skull)
@@ -124,20 +126,26 @@ def find_regions(analysis: Analysis, shape: tuple[int, int], *, reach_mm: float 
         # top is narrower than the head at the temples, where the model's outline is kept)
         a = max(1, int(round(HAIR_ALLOWANCE_MM * ppm)))
         inside = cv2.erode(m.head.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * a + 1,) * 2))
-        skull = skull | fitted & inside.astype(bool)
+        on_head = skull | fitted & inside.astype(bool)
     # a valid normal wherever the widened outline reaches beyond the ellipsoid: the nearest one inside
     rows = np.arange(h)[:, None]
     oval = pts[list(FACE_OVAL)]
     brow_y = float(min(pts[list(IDX_LEFT_BROW_UPPER), 1].min(), pts[list(IDX_RIGHT_BROW_UPPER), 1].min()))
     chin_y = float(pts[FACE_OVAL[18], 1])
-    contours, _ = cv2.findContours(skull.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if contours:
-        ear_low_y = float(pts[IDX_SUBNASALE, 1])
+    ear_low_y = float(pts[IDX_SUBNASALE, 1])
+
+    def widened(outline: np.ndarray) -> np.ndarray:
+        contours, _ = cv2.findContours(outline.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if not contours:
+            return outline
         hull = cv2.convexHull(np.concatenate([np.concatenate(contours).reshape(-1, 2),
                                               np.round(oval).astype(np.int32)]).astype(np.int32))
-        widened = np.zeros((h, w), np.uint8)
-        cv2.fillConvexPoly(widened, hull, 1)
-        skull |= widened.astype(bool) & (rows < ear_low_y)
+        out = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(out, hull, 1)
+        return outline | out.astype(bool) & (rows < ear_low_y)
+
+    model_skull = widened(skull)
+    skull = model_skull if on_head is None else widened(on_head)
     missing = skull & ~(np.abs(normals).sum(axis=2) > 0)
     if missing.any():  # outside the ellipsoid, inside the widened outline: the side of the head, facing out
         _, lab = cv2.distanceTransformWithLabels((~(np.abs(normals).sum(axis=2) > 0)).astype(np.uint8),
@@ -176,7 +184,7 @@ def find_regions(analysis: Analysis, shape: tuple[int, int], *, reach_mm: float 
     # there the frontal hair points forward (down the image) and the sides' hair down and out. (A whorl a
     # quarter of the way down from the top drew a visible sunburst on the front of the head.)
     crown = (cx, top_y - 0.5 * (brow_y - top_y))
-    reg = Regions(normals, skull, scalp, volume, forehead, face_skin, brow_y, chin_y, crown)
+    reg = Regions(normals, skull, model_skull, scalp, volume, forehead, face_skin, brow_y, chin_y, crown)
     return reg if reach_mm is None else within_reach(reg, reach_mm, ppm)
 
 

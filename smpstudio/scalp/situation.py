@@ -1,6 +1,7 @@
 """Which of the three client situations a photo shows: bald or shaved, short or thinning hair, long hair.
 
-Measured on the skull above the brows (the head model's outline, widened to the face):
+Measured on the skull above the brows (the head model's own outline, widened to the face,
+:attr:`smpstudio.scalp.regions.Regions.model_skull`: not the one fitted to the hair's silhouette):
 
 * ``hair_cover``: share of that scalp the segmentation labels hair;
 * ``volume_mm``: thickness of hair standing out beyond the skull's outline (median over 10-degree sectors
@@ -73,21 +74,21 @@ def measure(rgb: np.ndarray, hair: np.ndarray, background: np.ndarray, reg: Regi
     and its regions."""
     h, w = hair.shape
     rows = np.arange(h)[:, None]
-    zone = reg.skull & (rows < reg.brow_y)
+    zone = reg.model_skull & (rows < reg.brow_y)
     area = max(int(zone.sum()), 1)
     on = hair & zone
     cover = float(on.sum()) / area
     if lab is None:
         lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
-    outside = hair & ~reg.skull & (rows < reg.brow_y)
+    outside = hair & ~reg.model_skull & (rows < reg.brow_y)
     near, unlike = background_nearby(lab, hair, background, ppm)
     outside &= near & unlike
     volume_mm = 0.0
-    if outside.any() and reg.skull.any():
+    if outside.any() and reg.model_skull.any():
         # thickness of the hair beyond the skull: per 10-degree sector around the skull's centre the farthest
         # hair pixel, then the median over the upper half's sectors (a stray mislabelled patch is one sector)
-        dist = cv2.distanceTransform((~reg.skull).astype(np.uint8), cv2.DIST_L2, 3)
-        sy, sx = np.nonzero(reg.skull)
+        dist = cv2.distanceTransform((~reg.model_skull).astype(np.uint8), cv2.DIST_L2, 3)
+        sy, sx = np.nonzero(reg.model_skull)
         cy, cx = float(sy.mean()), float(sx.mean())
         oy, ox = np.nonzero(outside)
         ang = np.degrees(np.arctan2(-(oy - cy), ox - cx))  # 0..180 above the centre

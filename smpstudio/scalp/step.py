@@ -240,7 +240,9 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int, guard: Guar
     skin_ref = fore if fore.sum() >= 20 else m.skin & m.face
     lab = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
     skin_like = np.linalg.norm(lab - np.median(lab[skin_ref], axis=0), axis=2) < EAR_SKIN_DELTA_E
-    reg = find_regions(analysis, (h, w), skin_like=skin_like)
+    # the skull's outline widened to the head the photo shows: its silhouette above the temples less close-cropped
+    # hair (smpstudio.scalp.outline); the situation is measured against the model's own outline (model_skull)
+    reg = find_regions(analysis, (h, w), skin_like=skin_like, to_outline=True)
     sit = measure(rgb, m.hair, m.background, reg, ppm, lab)
     if mode == "auto":
         mode, reason = choose(sit)
@@ -248,15 +250,12 @@ def _work(rgb: np.ndarray, analysis: Analysis, mode: str, seed: int, guard: Guar
         reason = f"{mode} chosen by the user"
     lin = srgb_to_linear(rgb)
     # the hair's colour on the skull, not of background the mask took for hair
-    hair_px = m.hair & reg.skull & (sit.not_background if sit.not_background is not None else True)
+    hair_px = m.hair & reg.model_skull & (sit.not_background if sit.not_background is not None else True)
     hair_lin = hair_colour(lin, hair_px, skin_ref, short=mode != "shave") if m.hair.any() else None
     none = np.zeros((h, w), bool)
     if mode == "as-is" or hair_lin is None:
         return _Work(rgb, none, none, "as-is", reason, hair_lin, sit, None)
     far = np.zeros((h, w), bool)
-    # the skull's outline widened to the head the photo shows: its silhouette above the temples less close-cropped
-    # hair (smpstudio.scalp.outline); the situation above was measured against the model's own outline
-    reg = find_regions(analysis, (h, w), skin_like=skin_like, to_outline=True)
     if mode == "buzz":  # short hair: what stands out beyond the skull is removed only as far as such hair reaches;
         near = within_reach(reg, BUZZ_REACH_MM, ppm)  # farther, only what looks like hair and joins it (below)
         far = reg.volume & ~near.volume

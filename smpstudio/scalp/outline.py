@@ -10,8 +10,9 @@ semi-axes (the orientation kept), by least squares to the head mask's outline ab
 :data:`HAIR_REACH_MM` outside are hair volume and are left out; close-cropped hair stands
 :data:`HAIR_ALLOWANCE_MM` above the scalp.
 
-The fit is returned as the affine map from the fitted outline back to the model's, so the model's
-normals, and so its shading and foreshortening, follow the head the photo shows.
+The fit is an :class:`Outline`; :meth:`Outline.to` gives the affine map between it and the model's, by which
+:func:`smpstudio.scalp.regions.find_regions` moves the model's silhouette onto the head (the normals stay the
+model's, extended to the widened outline from the nearest one inside).
 
 References
 ----------

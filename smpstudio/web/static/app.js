@@ -37,14 +37,15 @@ async function api(method, path, body, opts = {}) {
   let payload;
   if (body instanceof FormData) payload = body;
   else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
-  let r = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+  const send = () => fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+  let r = await send();
   // 503 with Retry-After: the service was busy (decode slots, the database's write slot, the sign-in
   // queue) and stored nothing; wait as it asks (at most BUSY_WAIT_MAX_S) and send the same request again
   for (let i = 0; i < BUSY_RETRIES && r.status === 503 && r.headers.get("Retry-After"); i++) {
     const wait = Math.min(BUSY_WAIT_MAX_S, Math.max(1, Number(r.headers.get("Retry-After")) || 1));
     toast(`The service is busy; trying again in ${wait} s`);
     await new Promise((ok) => setTimeout(ok, wait * 1000));
-    r = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+    r = await send();
   }
   if (r.status === 401 && !opts.quiet) { location.hash = "#/signin"; throw new Error("sign in first"); }
   if (!r.ok) {
